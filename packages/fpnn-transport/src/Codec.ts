@@ -1,0 +1,173 @@
+/**
+ * The msgpack codec of FPNN payloads, on msgpackr, with the integer rules FPNN peers
+ * enforce (FPNN.md §13):
+ * - an integer never leaves as a float: servers answer 10010 for 42.0 in an int field;
+ * - integers take the smallest form, unsigned for non-negative values (msgpack-c style,
+ *   what the gateway itself emits), so `uint64` (`cf`) for 2^32 <= n < 2^64;
+ * - int64 survives: `cf`/`d3` values beyond ±2^53 decode as bigint, smaller ones as number;
+ * - maps use the smallest header (fixmap), keys in insertion order.
+ */
+import { addExtension, Packr, Unpackr } from "msgpackr"
+import { type FpnnProtocolError, protocolError } from "./Errors.js"
+
+/** A decoded FPNN payload: the root is always a map with string keys. */
+export type Payload = { readonly [key: string]: unknown }
+
+/**
+ * A non-negative integer in [2^32, 2^64). msgpackr writes a bigint in this range as
+ * int64 (`d3`) and an integer number as float64; this wrapper lets the extension hook
+ * below write the `cf` form directly into msgpackr's buffer.
+ */
+class Uint64 {
+  constructor(readonly value: bigint) {}
+}
+
+// The hook writes raw bytes and returns nothing, so msgpackr adds no extension header.
+// The type code is only consulted when *decoding* an ext of that type, which FPNN
+// payloads never contain; the unpack side rejects it loudly rather than guessing.
+addExtension({
+  Class: Uint64,
+  type: 0x7e,
+  pack(instance: Uint64, allocate: (size: number) => { target: Uint8Array; targetView: DataView; position: number }) {
+    const { targetView, position } = allocate(9)
+    targetView.setUint8(position, 0xcf)
+    targetView.setBigUint64(position + 1, instance.value)
+  },
+  unpack() {
+    throw new Error("msgpack extension type 0x7e is not part of FPNN payloads")
+  }
+} as never)
+
+const packr = new Packr({ useRecords: false, variableMapSize: true, useFloat32: 0 })
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "auto" })
+
+const U32_MAX = 0xffffffff
+const I32_MIN = -0x80000000
+const U64_LIMIT = 1n << 64n
+const I64_MIN = -(1n << 63n)
+
+const normalizeBigInt = (v: bigint): unknown => {
+  if (v >= BigInt(I32_MIN) && v <= BigInt(U32_MAX)) return Number(v)
+  if (v > 0n) {
+    if (v >= U64_LIMIT) throw protocolError("Encode", `integer ${v} does not fit in 64 bits`)
+    return new Uint64(v)
+  }
+  if (v < I64_MIN) throw protocolError("Encode", `integer ${v} does not fit in 64 bits`)
+  return v // msgpackr writes int64 (d3), the smallest form below -2^31
+}
+
+/**
+ * Rewrites the values msgpackr would encode in a form FPNN peers reject; returns the
+ * input itself when nothing needs to change (the common case for small payloads).
+ * Keys whose value is `undefined` are dropped: an absent optional field.
+ */
+const normalize = (value: unknown): unknown => {
+  switch (typeof value) {
+    case "number":
+      if ((value > U32_MAX || value < I32_MIN) && Number.isInteger(value)) return normalizeBigInt(BigInt(value))
+      return value
+    case "bigint":
+      return normalizeBigInt(value)
+    case "object": {
+      if (value === null || value instanceof Uint8Array) return value
+      if (Array.isArray(value)) {
+        let out: Array<unknown> | undefined
+        for (let i = 0; i < value.length; i++) {
+          const v = value[i]
+          const n = normalize(v)
+          if (n !== v && out === undefined) out = value.slice(0, i)
+          if (out !== undefined) out.push(n)
+        }
+        return out ?? value
+      }
+      if (value instanceof Map) {
+        const out: Record<string, unknown> = {}
+        for (const [k, v] of value) if (v !== undefined) out[String(k)] = normalize(v)
+        return out
+      }
+      let out: Record<string, unknown> | undefined
+      const record = value as Record<string, unknown>
+      for (const key in record) {
+        const v = record[key]
+        const n = v === undefined ? undefined : normalize(v)
+        if (n !== v || v === undefined) {
+          if (out === undefined) {
+            out = {}
+            for (const k in record) {
+              if (k === key) break
+              out[k] = record[k]
+            }
+          }
+        }
+        if (out !== undefined && n !== undefined) out[key] = n
+      }
+      return out ?? value
+    }
+    default:
+      return value
+  }
+}
+
+/**
+ * Encodes a payload map to msgpack. Fails with an `Encode` protocol error for values
+ * FPNN cannot carry (integers beyond 64 bits, functions, symbols).
+ */
+export const encodePayload = (payload: Payload): Uint8Array => {
+  try {
+    return packr.pack(normalize(payload))
+  } catch (cause) {
+    if (cause !== null && typeof cause === "object" && "_tag" in cause) throw cause
+    throw protocolError("Encode", `payload cannot be encoded as msgpack: ${String(cause)}`)
+  }
+}
+
+/** Like `encodePayload`, returning the error instead of throwing. */
+export const encodePayloadResult = (payload: Payload): Uint8Array | FpnnProtocolError => {
+  try {
+    return encodePayload(payload)
+  } catch (e) {
+    return e as FpnnProtocolError
+  }
+}
+
+/** Decodes a msgpack payload; the root must be a map (FPNN.md §3.7). */
+export const decodePayload = (bytes: Uint8Array): Payload => {
+  let value: unknown
+  try {
+    value = unpackr.unpack(bytes)
+  } catch (cause) {
+    throw protocolError("BadPayload", `payload is not valid msgpack: ${String(cause)}`)
+  }
+  // msgpackr yields plain objects for maps; anything else (array, bytes, its marker
+  // object for the reserved byte 0xc1) is not a map.
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) {
+    throw protocolError("BadPayload", "payload root is not a map")
+  }
+  return value as Payload
+}
+
+// ---- JSON payloads (flag 0x40). RTM never uses them; the server answers them in kind.
+
+/** JSON text with bigints written as plain integers. */
+export const encodeJsonPayload = (payload: Payload): Uint8Array =>
+  Buffer.from(
+    JSON.stringify(payload, (_k, v: unknown) => (typeof v === "bigint" ? `\u0000${v}\u0000` : v)).replace(
+      /"\\u0000(-?\d+)\\u0000"/g,
+      "$1"
+    ),
+    "utf8"
+  )
+
+/** Parses a JSON payload; integers beyond 2^53 lose precision (JSON.parse). */
+export const decodeJsonPayload = (bytes: Uint8Array): Payload => {
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))
+  } catch (cause) {
+    throw protocolError("BadPayload", `payload is not valid JSON: ${String(cause)}`)
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw protocolError("BadPayload", "payload root is not a map")
+  }
+  return value as Payload
+}

@@ -1,0 +1,232 @@
+/**
+ * FPNN framing (FPNN.md §2-3): where bytes become frames and frames become bytes.
+ *
+ *   header (12 bytes, little-endian): "FPNN" | version | flag | mtype | ss | psize:u32
+ *   oneway quest: header | method (ss bytes) | payload
+ *   twoway quest: header | seq:u32 | method (ss bytes) | payload
+ *   answer:       header | seq:u32 | payload           (ss = status, non-zero = error)
+ */
+import { type FpnnProtocolError, protocolError } from "./Errors.js"
+
+export const HEADER_BYTES = 12
+export const MAGIC = 0x4e4e5046 // "FPNN" read as u32 LE
+export const VERSION = 1
+export const FLAG_MSGPACK = 0x80
+export const FLAG_JSON = 0x40
+export const MTYPE_ONEWAY = 0
+export const MTYPE_TWOWAY = 1
+export const MTYPE_ANSWER = 2
+/** The C++ framework's `FPNN.global.max.package.len` default: 8 MiB per frame. */
+export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+export interface Quest {
+  readonly _tag: "Quest"
+  readonly twoway: boolean
+  /** 0 for oneway quests, which carry no sequence number. */
+  readonly seq: number
+  readonly method: string
+  readonly flag: number
+  readonly version: number
+  readonly payload: Uint8Array
+}
+
+export interface Answer {
+  readonly _tag: "Answer"
+  readonly seq: number
+  /** 0 = OK; any other value is an error answer (FPNN.md §3.4). */
+  readonly status: number
+  readonly flag: number
+  readonly version: number
+  readonly payload: Uint8Array
+}
+
+export type Frame = Quest | Answer
+
+const methodCache = new Map<string, Buffer>()
+const methodBytes = (method: string): Buffer => {
+  let bytes = methodCache.get(method)
+  if (bytes === undefined) {
+    bytes = Buffer.from(method, "utf8")
+    if (bytes.length === 0 || bytes.length > 255) {
+      throw protocolError("EmptyMethod", `method name must be 1-255 bytes, got ${bytes.length}: ${JSON.stringify(method)}`)
+    }
+    if (methodCache.size < 1024) methodCache.set(method, bytes)
+  }
+  return bytes
+}
+
+/** A quest frame; `seq` undefined makes it oneway (no sequence-number field). */
+export const encodeQuest = (
+  method: string,
+  seq: number | undefined,
+  payload: Uint8Array,
+  flag: number = FLAG_MSGPACK
+): Uint8Array => {
+  const name = methodBytes(method)
+  const seqBytes = seq === undefined ? 0 : 4
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + seqBytes + name.length + payload.length)
+  frame.writeUInt32LE(MAGIC, 0)
+  frame[4] = VERSION
+  frame[5] = flag
+  frame[6] = seq === undefined ? MTYPE_ONEWAY : MTYPE_TWOWAY
+  frame[7] = name.length
+  frame.writeUInt32LE(payload.length, 8)
+  if (seq !== undefined) frame.writeUInt32LE(seq, 12)
+  name.copy(frame, HEADER_BYTES + seqBytes)
+  frame.set(payload, HEADER_BYTES + seqBytes + name.length)
+  return frame
+}
+
+/** An answer frame. Non-zero statuses are written as 1, like every reference peer. */
+export const encodeAnswer = (
+  seq: number,
+  status: number,
+  payload: Uint8Array,
+  flag: number = FLAG_MSGPACK,
+  version: number = VERSION
+): Uint8Array => {
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + 4 + payload.length)
+  frame.writeUInt32LE(MAGIC, 0)
+  frame[4] = version
+  frame[5] = flag
+  frame[6] = MTYPE_ANSWER
+  frame[7] = status === 0 ? 0 : 1
+  frame.writeUInt32LE(payload.length, 8)
+  frame.writeUInt32LE(seq, 12)
+  frame.set(payload, 16)
+  return frame
+}
+
+export interface FrameReaderOptions {
+  /** Largest accepted frame (header + seq + method + payload). Default 8 MiB. */
+  readonly maxFrameBytes?: number | undefined
+}
+
+const u32 = (b: Uint8Array, at: number): number =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
+
+/**
+ * Validates a 12-byte header at `at` and returns the whole frame's length, or a
+ * protocol error. Accepted, as the C++ server does: versions 0 and 1 (the Node client's
+ * rule; FPNN never defined another), flag 0x80 or 0x40 with the unused ZIP/ENCRYPT bits
+ * 0x20/0x10 ignored.
+ */
+export const frameLength = (b: Uint8Array, at: number, maxFrameBytes: number): number | FpnnProtocolError => {
+  if (u32(b, at) !== MAGIC) {
+    return protocolError("BadMagic", `expected "FPNN", got ${Buffer.from(b.subarray(at, at + 4)).toString("hex")}`)
+  }
+  const version = b[at + 4]!
+  if (version > VERSION) return protocolError("UnsupportedVersion", `version ${version} (supported: 0, 1)`)
+  const flag = b[at + 5]! & 0xcf
+  if (flag !== FLAG_MSGPACK && flag !== FLAG_JSON) {
+    return protocolError("UnsupportedFlag", `flag 0x${b[at + 5]!.toString(16)} (expected 0x80 msgpack or 0x40 json)`)
+  }
+  const mtype = b[at + 6]!
+  const ss = b[at + 7]!
+  const psize = u32(b, at + 8)
+  let total: number
+  if (mtype === MTYPE_ANSWER) total = HEADER_BYTES + 4 + psize
+  else if (mtype === MTYPE_TWOWAY || mtype === MTYPE_ONEWAY) {
+    if (ss === 0) return protocolError("EmptyMethod", "quest with an empty method name")
+    total = HEADER_BYTES + (mtype === MTYPE_TWOWAY ? 4 : 0) + ss + psize
+  } else return protocolError("UnsupportedType", `message type ${mtype} (expected 0, 1 or 2)`)
+  if (total > maxFrameBytes) {
+    return protocolError("Oversized", `frame of ${total} bytes exceeds the limit of ${maxFrameBytes} bytes`)
+  }
+  return total
+}
+
+/** Decodes one whole, validated frame; the payload is a view into `b` (no copy). */
+export const decodeFrame = (b: Uint8Array, at: number, total: number): Frame => {
+  const version = b[at + 4]!
+  const flag = b[at + 5]!
+  const mtype = b[at + 6]!
+  const ss = b[at + 7]!
+  if (mtype === MTYPE_ANSWER) {
+    return { _tag: "Answer", seq: u32(b, at + 12), status: ss, flag, version, payload: b.subarray(at + 16, at + total) }
+  }
+  const twoway = mtype === MTYPE_TWOWAY
+  const nameAt = at + HEADER_BYTES + (twoway ? 4 : 0)
+  return {
+    _tag: "Quest",
+    twoway,
+    seq: twoway ? u32(b, at + 12) : 0,
+    method: Buffer.from(b.buffer, b.byteOffset + nameAt, ss).toString("latin1"),
+    flag,
+    version,
+    payload: b.subarray(nameAt + ss, at + total)
+  }
+}
+
+/**
+ * Incremental frame reader: feed it the byte stream in any chunking (one byte at a
+ * time, many frames per chunk); it calls `onFrame` for each whole frame, in order.
+ * Whole frames inside a chunk are decoded in place; a frame split across chunks is
+ * copied once into a buffer of its final size. After a protocol error the stream has
+ * no trustworthy frame boundary left: `push` keeps returning that error.
+ */
+export class FrameReader {
+  private readonly maxFrameBytes: number
+  private partial: Uint8Array | undefined
+  private filled = 0
+  private need = 0
+  private failed: FpnnProtocolError | undefined
+
+  constructor(options?: FrameReaderOptions) {
+    this.maxFrameBytes = options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+  }
+
+  /** Bytes held for an incomplete frame. */
+  get buffered(): number {
+    return this.partial === undefined ? 0 : this.filled
+  }
+
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): FpnnProtocolError | undefined {
+    if (this.failed !== undefined) return this.failed
+    let off = 0
+    const len = chunk.length
+    while (this.partial !== undefined) {
+      const partial = this.partial
+      const take = Math.min(this.need - this.filled, len - off)
+      partial.set(chunk.subarray(off, off + take), this.filled)
+      this.filled += take
+      off += take
+      if (this.filled < this.need) return undefined
+      if (this.need === HEADER_BYTES) {
+        const total = frameLength(partial, 0, this.maxFrameBytes)
+        if (typeof total !== "number") return (this.failed = total)
+        if (total > HEADER_BYTES) {
+          const full = new Uint8Array(total)
+          full.set(partial)
+          this.partial = full
+          this.need = total
+          continue
+        }
+      }
+      this.partial = undefined
+      onFrame(decodeFrame(partial, 0, this.need))
+    }
+    while (off < len) {
+      const remaining = len - off
+      if (remaining < HEADER_BYTES) {
+        this.partial = new Uint8Array(HEADER_BYTES)
+        this.partial.set(chunk.subarray(off))
+        this.filled = remaining
+        this.need = HEADER_BYTES
+        return undefined
+      }
+      const total = frameLength(chunk, off, this.maxFrameBytes)
+      if (typeof total !== "number") return (this.failed = total)
+      if (remaining < total) {
+        this.partial = new Uint8Array(total)
+        this.partial.set(chunk.subarray(off))
+        this.filled = remaining
+        this.need = total
+        return undefined
+      }
+      onFrame(decodeFrame(chunk, off, total))
+      off += total
+    }
+    return undefined
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config"
+
+// One run covers every package's own tests (packages/*/test) and the cross-package
+// scenarios in test/. The "source" condition makes workspace packages resolve to their
+// TypeScript sources, so tests never depend on a prior build.
+export default defineConfig({
+  resolve: { conditions: ["source"] },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000
+  }
+})

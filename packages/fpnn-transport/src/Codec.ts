@@ -39,7 +39,9 @@ addExtension({
 } as never)
 
 const packr = new Packr({ useRecords: false, variableMapSize: true, useFloat32: 0 })
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "auto" })
+// "auto": int64/uint64 values within ±2^53 decode as number, beyond as bigint (exact).
+// The option exists at runtime but is missing from msgpackr's type declarations.
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: "auto" as "bigint" })
 
 const U32_MAX = 0xffffffff
 const I32_MIN = -0x80000000

@@ -11,8 +11,8 @@ import {
   createPrivateKey,
   ECDH,
   generateKeyPairSync,
-  type Cipher,
-  type Decipher,
+  type Cipheriv,
+  type Decipheriv,
   type KeyObject
 } from "node:crypto"
 
@@ -184,7 +184,7 @@ const readTlv = (buf: Uint8Array, pos: number): Tlv => {
   return { tag, value: buf.subarray(p, p + len), end: p + len }
 }
 
-/** Reads the children of a constructed value, each checked against the expected tag. */
+/** Splits the content of a constructed value into its child TLVs. */
 const readSequence = (buf: Uint8Array): Array<Tlv> => {
   const items: Array<Tlv> = []
   let pos = 0
@@ -538,7 +538,7 @@ export const makeEncryptor = (mode: Mode, key: Uint8Array, iv: Uint8Array): ((fr
   checkMode(mode)
   const algorithm = cipherName(key, iv)
   if (mode === "stream") {
-    const cipher: Cipher = createCipheriv(algorithm, key, iv)
+    const cipher: Cipheriv = createCipheriv(algorithm, key, iv)
     // CFB is byte-granular: update() returns exactly as many bytes as it was given.
     return (frame) => new Uint8Array(cipher.update(frame))
   }
@@ -566,7 +566,7 @@ export const makeDecryptor = (
   checkMode(mode)
   const algorithm = cipherName(key, iv)
   if (mode === "stream") {
-    const decipher: Decipher = createDecipheriv(algorithm, key, iv)
+    const decipher: Decipheriv = createDecipheriv(algorithm, key, iv)
     return {
       push: (chunk) => (chunk.length === 0 ? [] : [new Uint8Array(decipher.update(chunk))]),
       buffered: 0

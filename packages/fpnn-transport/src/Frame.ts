@@ -171,6 +171,12 @@ export class FrameReader {
   private filled = 0
   private need = 0
   private failed: FpnnProtocolError | undefined
+  /**
+   * Bytes that followed the frame for which `onFrame` returned `true`: the reader stops
+   * there so that the caller can switch the rest of the stream to decryption (the FPNN
+   * `*key` handshake switches mid-chunk).
+   */
+  rest: Uint8Array | undefined
 
   constructor(options?: FrameReaderOptions) {
     this.maxFrameBytes = options?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
@@ -181,8 +187,9 @@ export class FrameReader {
     return this.partial === undefined ? 0 : this.filled
   }
 
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): FpnnProtocolError | undefined {
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => boolean | void): FpnnProtocolError | undefined {
     if (this.failed !== undefined) return this.failed
+    this.rest = undefined
     let off = 0
     const len = chunk.length
     while (this.partial !== undefined) {
@@ -204,7 +211,7 @@ export class FrameReader {
         }
       }
       this.partial = undefined
-      onFrame(decodeFrame(partial, 0, this.need))
+      if (onFrame(decodeFrame(partial, 0, this.need)) === true) return this.stop(chunk, off)
     }
     while (off < len) {
       const remaining = len - off
@@ -224,9 +231,14 @@ export class FrameReader {
         this.need = total
         return undefined
       }
-      onFrame(decodeFrame(chunk, off, total))
       off += total
+      if (onFrame(decodeFrame(chunk, off - total, total)) === true) return this.stop(chunk, off)
     }
+    return undefined
+  }
+
+  private stop(chunk: Uint8Array, off: number): undefined {
+    if (off < chunk.length) this.rest = chunk.subarray(off)
     return undefined
   }
 }

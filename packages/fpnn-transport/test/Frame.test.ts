@@ -16,7 +16,7 @@ const readAll = (bytes: Uint8Array, chunkSizes?: ReadonlyArray<number>): Array<F
   let i = 0
   while (off < bytes.length) {
     const size = chunkSizes === undefined ? bytes.length : Math.max(1, chunkSizes[i++ % chunkSizes.length]!)
-    const err = reader.push(bytes.subarray(off, off + size), (f) => frames.push(f))
+    const err = reader.push(bytes.subarray(off, off + size), (f) => void frames.push(f))
     if (err) throw err
     off += size
   }
@@ -220,7 +220,7 @@ describe("frame reader rejections", () => {
   })
   it("ignores the unused ZIP/ENCRYPT flag bits like the C++ server", () => {
     const frames: Array<Frame> = []
-    expect(new FrameReader().push(patch(5, 0x90), (f) => frames.push(f))).toBeUndefined()
+    expect(new FrameReader().push(patch(5, 0x90), (f) => void frames.push(f))).toBeUndefined()
     expect(frames).toHaveLength(1)
   })
   it("unsupported message type", () => expectReason(patch(6, 3), "UnsupportedType"))

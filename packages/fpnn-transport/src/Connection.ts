@@ -1,0 +1,334 @@
+/**
+ * One FPNN connection, either end: the hot path shared by the client and the server.
+ *
+ *   call → seq → frame → outbox ─(one corked socket write per event-loop turn)→ socket
+ *   socket → chunks → [decrypt] → FrameReader → answer → pending[seq] → caller
+ *                                             → quest  → onQuest (handler / push stream)
+ *
+ * Pending calls live in a Map keyed by seq (O(1) match); a call that is interrupted or
+ * times out removes its entry, so a late answer finds nothing and is dropped, as
+ * FPNN.md §3.6 prescribes. When the connection ends, every pending call fails at once
+ * with the error that ended it.
+ */
+import { Effect, Scope } from "effect"
+import type { Socket } from "effect/socket"
+import { decodeJsonPayload, decodePayload, encodeJsonPayload, encodePayload, type Payload } from "./Codec.js"
+import {
+  type FpnnCallError,
+  FpnnConnectionError,
+  type FpnnProtocolError,
+  remoteError
+} from "./Errors.js"
+import { type Answer, encodeAnswer, encodeQuest, FLAG_JSON, FLAG_MSGPACK, FrameReader, type Quest } from "./Frame.js"
+
+/** Turns plaintext frames into bytes on the wire and back (see Encryption.ts). */
+export interface Cipher {
+  readonly encrypt: (frame: Uint8Array) => Uint8Array
+  readonly decrypt: { readonly push: (chunk: Uint8Array) => ReadonlyArray<Uint8Array> }
+}
+
+interface Pending {
+  readonly method: string
+  readonly resume: (effect: Effect.Effect<Payload, FpnnCallError>) => void
+}
+
+export interface ConnectionOptions {
+  readonly endpoint: string
+  readonly maxFrameBytes?: number | undefined
+  /**
+   * Called for every quest the peer sends. Return `true` to stop reading the current
+   * chunk after this quest (the rest is kept for `resume`); used by the `*key` handshake.
+   */
+  readonly onQuest: (connection: FpnnConnection, quest: Quest, payload: Payload) => boolean | void
+}
+
+export class FpnnConnection {
+  readonly endpoint: string
+  /** Set once the connection has ended; every later call fails with it. */
+  closed: FpnnConnectionError | undefined
+  /** Milliseconds timestamp of the last bytes received (keep-alive). */
+  lastReceivedAt = Date.now()
+
+  private readonly pending = new Map<number, Pending>()
+  private readonly reader: FrameReader
+  private readonly onQuest: ConnectionOptions["onQuest"]
+  private seq = 0
+  private outbox: Array<Uint8Array> = []
+  private flushQueued = false
+  private wakeFlusher: ((effect: Effect.Effect<void>) => void) | undefined
+  private cipher: Cipher | undefined
+  private shutdown: (() => void) | undefined
+
+  constructor(options: ConnectionOptions) {
+    this.endpoint = options.endpoint
+    this.reader = new FrameReader({ maxFrameBytes: options.maxFrameBytes })
+    this.onQuest = options.onQuest
+  }
+
+  get pendingCount(): number {
+    return this.pending.size
+  }
+
+  /** A twoway quest. No timeout here: callers wrap the whole call (connect included). */
+  request(method: string, payload: Payload): Effect.Effect<Payload, FpnnCallError> {
+    return Effect.callback<Payload, FpnnCallError>((resume) => {
+      if (this.closed !== undefined) return resume(Effect.fail(this.closed))
+      let bytes: Uint8Array
+      try {
+        bytes = encodePayload(payload)
+      } catch (e) {
+        return resume(Effect.fail(e as FpnnProtocolError))
+      }
+      const seq = this.nextSeq()
+      this.pending.set(seq, { method, resume })
+      this.enqueue(encodeQuest(method, seq, bytes))
+      return Effect.sync(() => {
+        this.pending.delete(seq)
+      })
+    })
+  }
+
+  /** A oneway quest: queued for the next write, never answered. */
+  send(method: string, payload: Payload): Effect.Effect<void, FpnnConnectionError | FpnnProtocolError> {
+    return Effect.suspend((): Effect.Effect<void, FpnnConnectionError | FpnnProtocolError> => {
+      if (this.closed !== undefined) return Effect.fail(this.closed)
+      try {
+        this.enqueue(encodeQuest(method, undefined, encodePayload(payload)))
+        return Effect.void
+      } catch (e) {
+        return Effect.fail(e as FpnnProtocolError)
+      }
+    })
+  }
+
+  /** Answers a twoway quest of the peer, in the quest's encoding (msgpack or JSON). */
+  answer(quest: Quest, payload: Payload, status = 0): void {
+    if (this.closed !== undefined || !quest.twoway) return
+    let bytes: Uint8Array
+    let flag = quest.flag
+    try {
+      bytes = flag & FLAG_JSON ? encodeJsonPayload(payload) : encodePayload(payload)
+    } catch (e) {
+      flag = FLAG_MSGPACK
+      status = 1
+      bytes = encodePayload({ code: 20005, ex: `answer could not be encoded: ${(e as Error).message}` })
+    }
+    this.enqueue(encodeAnswer(quest.seq, status, bytes, flag, quest.version))
+  }
+
+  /** Writes raw plaintext bytes right away, ahead of the outbox (the `*key` quest). */
+  enqueuePlain(frame: Uint8Array): void {
+    this.outbox.push(frame)
+    this.scheduleFlush()
+  }
+
+  /** From now on every frame is encrypted on the way out and decrypted on the way in. */
+  setCipher(cipher: Cipher): void {
+    this.cipher = cipher
+  }
+
+  /** Feeds received bytes; answers are matched, quests dispatched. */
+  receive(chunk: Uint8Array): void {
+    this.lastReceivedAt = Date.now()
+    if (this.cipher !== undefined) {
+      let parts: ReadonlyArray<Uint8Array>
+      try {
+        parts = this.cipher.decrypt.push(chunk)
+      } catch (e) {
+        return this.violation(`undecryptable bytes: ${(e as Error).message}`, "Encryption")
+      }
+      for (const part of parts) {
+        this.feed(part)
+        if (this.closed !== undefined) return
+      }
+      return
+    }
+    this.feed(chunk)
+  }
+
+  private feed(chunk: Uint8Array): void {
+    const error = this.reader.push(chunk, this.onFrame)
+    if (error !== undefined) return this.violation(error.message, "ProtocolViolation")
+    const rest = this.reader.rest
+    if (rest !== undefined) {
+      this.reader.rest = undefined
+      this.receive(rest)
+    }
+  }
+
+  private readonly onFrame = (frame: Answer | Quest): boolean | void => {
+    if (this.closed !== undefined) return true
+    let payload: Payload
+    try {
+      payload = frame.flag & FLAG_JSON ? decodeJsonPayload(frame.payload) : decodePayload(frame.payload)
+    } catch (e) {
+      this.violation((e as FpnnProtocolError).message, "ProtocolViolation")
+      return true
+    }
+    if (frame._tag === "Answer") {
+      const entry = this.pending.get(frame.seq)
+      if (entry === undefined) return // late (timed out, interrupted) or unknown: dropped
+      this.pending.delete(frame.seq)
+      if (frame.status === 0) entry.resume(Effect.succeed(payload))
+      else {
+        const code = typeof payload.code === "number" || typeof payload.code === "bigint" ? Number(payload.code) : 20001
+        const ex = typeof payload.ex === "string" ? payload.ex : "(the peer sent no error text)"
+        const raiser = typeof payload.raiser === "string" ? payload.raiser : undefined
+        entry.resume(Effect.fail(remoteError(entry.method, code, ex, raiser)))
+      }
+      return
+    }
+    return this.onQuest(this, frame, payload)
+  }
+
+  private violation(detail: string, reason: "ProtocolViolation" | "Encryption"): void {
+    this.close(
+      new FpnnConnectionError({
+        reason,
+        endpoint: this.endpoint,
+        message: `${this.endpoint} sent bytes that are not valid FPNN (${detail}); the connection was closed. ` +
+          (reason === "Encryption"
+            ? "Check that the server key and encryption settings match the server."
+            : "Check that the endpoint is an FPNN server (and whether it expects encryption).")
+      })
+    )
+  }
+
+  /** Ends the connection: fails every pending call with `error` and closes the socket. */
+  close(error: FpnnConnectionError): void {
+    if (this.closed !== undefined) return
+    this.closed = error
+    const pending = [...this.pending.values()]
+    this.pending.clear()
+    this.outbox = []
+    for (const p of pending) p.resume(Effect.fail(error))
+    this.shutdown?.()
+  }
+
+  private nextSeq(): number {
+    // Unique among this connection's outstanding quests; wraps after 2^32 - 1 to 1.
+    do {
+      this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1
+    } while (this.pending.has(this.seq))
+    return this.seq
+  }
+
+  private enqueue(frame: Uint8Array): void {
+    this.outbox.push(this.cipher === undefined ? frame : this.cipher.encrypt(frame))
+    this.scheduleFlush()
+  }
+
+  // Frames queued during one turn of the event loop leave in one corked write: the
+  // flusher is woken from a microtask, after every fiber of the current batch has run.
+  private scheduleFlush(): void {
+    if (this.flushQueued) return
+    this.flushQueued = true
+    queueMicrotask(this.flushTick)
+  }
+
+  private readonly flushTick = (): void => {
+    this.flushQueued = false
+    const wake = this.wakeFlusher
+    if (wake !== undefined && this.outbox.length > 0) {
+      this.wakeFlusher = undefined
+      wake(Effect.void)
+    }
+  }
+
+  private readonly awaitOutbox = Effect.callback<void>((resume) => {
+    if (this.outbox.length > 0 || this.closed !== undefined) return resume(Effect.void)
+    this.wakeFlusher = resume
+    return Effect.sync(() => {
+      this.wakeFlusher = undefined
+    })
+  })
+
+  /**
+   * Runs the connection on an open socket until it ends, and returns the error that
+   * ended it (every end of an FPNN connection is an error for the calls in flight).
+   * The flusher and the reader share the caller's scope, so closing it stops both.
+   */
+  run(
+    pull: Effect.Effect<ReadonlyArray<Uint8Array | string>, Socket.SocketError>,
+    writer: { readonly writeAll: (chunks: ReadonlyArray<Uint8Array>) => Effect.Effect<void, Socket.SocketError> },
+    destroy: () => void
+  ): Effect.Effect<FpnnConnectionError, never, Scope.Scope> {
+    const self = this
+    return Effect.gen(function*() {
+      self.shutdown = destroy
+      yield* Effect.forkScoped(
+        Effect.gen(function*() {
+          while (self.closed === undefined) {
+            yield* self.awaitOutbox
+            if (self.outbox.length === 0) continue
+            const batch = self.outbox
+            self.outbox = []
+            yield* writer.writeAll(batch)
+          }
+        }).pipe(
+          Effect.catch((e) => Effect.sync(() => self.close(socketError(self.endpoint, e))))
+        )
+      )
+      while (self.closed === undefined) {
+        const result = yield* Effect.result(pull)
+        if (result._tag === "Failure") {
+          self.close(socketError(self.endpoint, result.failure))
+          break
+        }
+        for (const chunk of result.success) {
+          self.receive(typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+          if (self.closed !== undefined) break
+        }
+      }
+      return self.closed!
+    })
+  }
+}
+
+/** Maps a socket failure to the connection error the pending calls see. */
+export const socketError = (endpoint: string, error: Socket.SocketError): FpnnConnectionError => {
+  const reason = error.reason
+  const cause = "cause" in reason ? reason.cause : undefined
+  const code = (cause as { code?: string } | undefined)?.code
+  switch (reason._tag) {
+    case "SocketOpenError":
+      if (reason.kind === "Timeout") {
+        return new FpnnConnectionError({
+          reason: "ConnectTimeout",
+          endpoint,
+          message: `connecting to ${endpoint} timed out; check the endpoint and the network, or raise the connect timeout`,
+          cause
+        })
+      }
+      if (code === "ECONNREFUSED") {
+        return new FpnnConnectionError({
+          reason: "Refused",
+          endpoint,
+          message: `connection to ${endpoint} was refused: nothing listens there; check the host and port`,
+          cause
+        })
+      }
+      if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
+        return new FpnnConnectionError({
+          reason: "Unresolved",
+          endpoint,
+          message: `the host of ${endpoint} could not be resolved (${code}); check the host name`,
+          cause
+        })
+      }
+      return new FpnnConnectionError({
+        reason: "Unknown",
+        endpoint,
+        message: `connecting to ${endpoint} failed${code ? ` (${code})` : ""}: ${String((cause as Error | undefined)?.message ?? reason.message)}`,
+        cause
+      })
+    default:
+      return new FpnnConnectionError({
+        reason: "Closed",
+        endpoint,
+        message: `the connection to ${endpoint} was closed${code ? ` (${code})` : ""} before the answer arrived; ` +
+          "the call may or may not have taken effect — it was not resent",
+        cause
+      })
+  }
+}

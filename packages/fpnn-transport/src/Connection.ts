@@ -116,13 +116,26 @@ export class FpnnConnection {
     this.enqueue(encodeAnswer(quest.seq, status, bytes, flag, quest.version))
   }
 
-  /** Writes raw plaintext bytes right away, ahead of the outbox (the `*key` quest). */
-  enqueuePlain(frame: Uint8Array): void {
-    this.outbox.push(frame)
-    this.scheduleFlush()
+  /**
+   * The client side of the `*key` handshake (FPNN.md §12.3): the plaintext `*key` quest
+   * leaves first, then every later byte is encrypted both ways — the server's answer to
+   * `*key` is already encrypted.
+   */
+  handshake(keyQuest: Uint8Array, seq: number, cipher: Cipher): Effect.Effect<Payload, FpnnCallError> {
+    return Effect.callback<Payload, FpnnCallError>((resume) => {
+      if (this.closed !== undefined) return resume(Effect.fail(this.closed))
+      this.seq = Math.max(this.seq, seq)
+      this.pending.set(seq, { method: "*key", resume })
+      this.outbox.push(keyQuest)
+      this.cipher = cipher
+      this.scheduleFlush()
+      return Effect.sync(() => {
+        this.pending.delete(seq)
+      })
+    })
   }
 
-  /** From now on every frame is encrypted on the way out and decrypted on the way in. */
+  /** The server side: frames from now on are encrypted both ways. */
   setCipher(cipher: Cipher): void {
     this.cipher = cipher
   }
@@ -246,40 +259,40 @@ export class FpnnConnection {
   /**
    * Runs the connection on an open socket until it ends, and returns the error that
    * ended it (every end of an FPNN connection is an error for the calls in flight).
-   * The flusher and the reader share the caller's scope, so closing it stops both.
+   * The flusher and the reader share the caller's scope: closing it stops both, and
+   * `close` (protocol violation, dead keep-alive) ends the read loop at once.
    */
   run(
     pull: Effect.Effect<ReadonlyArray<Uint8Array | string>, Socket.SocketError>,
-    writer: { readonly writeAll: (chunks: ReadonlyArray<Uint8Array>) => Effect.Effect<void, Socket.SocketError> },
-    destroy: () => void
+    writer: { readonly writeAll: (chunks: readonly [Uint8Array, ...Array<Uint8Array>]) => Effect.Effect<void, Socket.SocketError> }
   ): Effect.Effect<FpnnConnectionError, never, Scope.Scope> {
     const self = this
-    return Effect.gen(function*() {
-      self.shutdown = destroy
-      yield* Effect.forkScoped(
-        Effect.gen(function*() {
-          while (self.closed === undefined) {
-            yield* self.awaitOutbox
-            if (self.outbox.length === 0) continue
-            const batch = self.outbox
-            self.outbox = []
-            yield* writer.writeAll(batch)
-          }
-        }).pipe(
-          Effect.catch((e) => Effect.sync(() => self.close(socketError(self.endpoint, e))))
-        )
-      )
+    const flusher = Effect.gen(function*() {
+      while (self.closed === undefined) {
+        yield* self.awaitOutbox
+        if (self.outbox.length === 0) continue
+        const batch = self.outbox as unknown as readonly [Uint8Array, ...Array<Uint8Array>]
+        self.outbox = []
+        yield* writer.writeAll(batch)
+      }
+    }).pipe(Effect.catch((e) => Effect.sync(() => self.close(socketError(self.endpoint, e)))))
+    const reader = Effect.gen(function*() {
       while (self.closed === undefined) {
         const result = yield* Effect.result(pull)
-        if (result._tag === "Failure") {
-          self.close(socketError(self.endpoint, result.failure))
-          break
-        }
+        if (result._tag === "Failure") return self.close(socketError(self.endpoint, result.failure))
         for (const chunk of result.success) {
           self.receive(typeof chunk === "string" ? Buffer.from(chunk) : chunk)
-          if (self.closed !== undefined) break
+          if (self.closed !== undefined) return
         }
       }
+    })
+    const closedSignal = Effect.callback<void>((resume) => {
+      if (self.closed !== undefined) return resume(Effect.void)
+      self.shutdown = () => resume(Effect.void)
+    })
+    return Effect.gen(function*() {
+      yield* Effect.forkScoped(flusher)
+      yield* Effect.raceFirst(reader, closedSignal)
       return self.closed!
     })
   }

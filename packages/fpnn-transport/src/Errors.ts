@@ -89,3 +89,13 @@ export const remoteError = (method: string, code: number, ex: string, raiser?: s
     raiser,
     message: `${method} failed with error ${code}: ${ex}${raiser === undefined ? "" : ` (raised by ${raiser})`}`
   })
+
+/**
+ * What a server handler fails with to send an FPNN error answer `{code, ex[, raiser]}`
+ * to the caller (FPNN.md §4). `code` is an FPNN or application (RTM) error code.
+ */
+export class FpnnErrorAnswer extends Data.TaggedError("FpnnErrorAnswer")<{
+  readonly code: number
+  readonly ex: string
+  readonly raiser?: string | undefined
+}> {}

@@ -1,0 +1,340 @@
+/**
+ * The FPNN client: one multiplexed connection, connected lazily (or explicitly),
+ * re-established on demand after a loss with the reference SDKs' regressive backoff.
+ * A call is never resent behind the caller's back: a call in flight when the
+ * connection drops fails with `FpnnConnectionError` and the caller decides.
+ */
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import { Config, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, PubSub, Scope, Stream } from "effect"
+import { Socket } from "effect/socket"
+import type { Payload } from "./Codec.js"
+import { encodePayload } from "./Codec.js"
+import { FpnnConnection, socketError } from "./Connection.js"
+import {
+  type FpnnCallError,
+  FpnnConnectionError,
+  type FpnnProtocolError,
+  FpnnTimeoutError
+} from "./Errors.js"
+import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, parseServerPublicKey, type Strength } from "./Encryption.js"
+import { DEFAULT_MAX_FRAME_BYTES, encodeQuest } from "./Frame.js"
+import { RegressiveBackoff, type RegressiveStrategy } from "./Reconnect.js"
+
+export interface KeepaliveOptions {
+  /** Send `*ping` after this long without receiving anything. Default 20 s. */
+  readonly interval?: Duration.Input | undefined
+  /** Declare the link dead after this long without receiving anything. Default 35 s. */
+  readonly deadAfter?: Duration.Input | undefined
+}
+
+export interface EncryptionOptions {
+  /** The server's public key: PEM or DER SubjectPublicKeyInfo, or a raw 33/64/65-byte point. */
+  readonly serverKey: Uint8Array | string
+  /** Curve of a raw key (PEM/DER name their own). Default secp256k1. */
+  readonly curve?: Curve | undefined
+  /** "package" (the Node reference client, default) or "stream" (the Go reference client). */
+  readonly mode?: Mode | undefined
+  /** AES key size. Default 128. */
+  readonly strength?: Strength | undefined
+}
+
+export interface FpnnClientOptions {
+  /** "host:port" of the FPNN server. */
+  readonly endpoint: string
+  /** TCP connect plus key exchange. Default 5 s (the FPNN reference default). */
+  readonly connectTimeout?: Duration.Input | undefined
+  /** A call's timeout when it names none: the transport's default. Default 5 s. */
+  readonly questTimeout?: Duration.Input | undefined
+  /** Largest frame accepted from the server. Default 8 MiB. */
+  readonly maxFrameBytes?: number | undefined
+  readonly reconnect?: RegressiveStrategy | undefined
+  /** Opt-in `*ping` keep-alive that detects a silent peer. Off by default. */
+  readonly keepalive?: boolean | KeepaliveOptions | undefined
+  /** Encrypt the connection (FPNN.md §12). Off by default. */
+  readonly encryption?: EncryptionOptions | undefined
+}
+
+export interface CallOptions {
+  /** This call's timeout; when absent, the client's `questTimeout`. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/** A quest the server pushed on our connection. Twoway ones are answered with `{}`. */
+export interface IncomingQuest {
+  readonly method: string
+  readonly payload: Payload
+  readonly twoway: boolean
+}
+
+export type ConnectionEvent =
+  | { readonly _tag: "Connected"; readonly endpoint: string; readonly connectionId: number; readonly encrypted: boolean }
+  | { readonly _tag: "ConnectFailed"; readonly endpoint: string; readonly error: FpnnConnectionError }
+  | { readonly _tag: "Closed"; readonly endpoint: string; readonly connectionId: number; readonly error: FpnnConnectionError }
+  | { readonly _tag: "ReconnectScheduled"; readonly endpoint: string; readonly delayMillis: number; readonly failedCount: number }
+
+export interface FpnnClientService {
+  readonly endpoint: string
+  /** Connects now (a no-op when connected); calls otherwise connect lazily. */
+  readonly connect: Effect.Effect<void, FpnnConnectionError>
+  /** A twoway quest: the answer's payload, or a tagged error. */
+  readonly call: (method: string, payload: Payload, options?: CallOptions) => Effect.Effect<Payload, FpnnCallError>
+  /** A oneway quest: written with the next batch, never answered. */
+  readonly send: (method: string, payload: Payload) => Effect.Effect<void, FpnnConnectionError | FpnnProtocolError>
+  /** Quests pushed by the server, from the moment of subscription. */
+  readonly quests: Stream.Stream<IncomingQuest>
+  /** Connection lifecycle, from the moment of subscription. */
+  readonly events: Stream.Stream<ConnectionEvent>
+  /** Calls waiting for an answer right now. */
+  readonly pendingCount: Effect.Effect<number>
+}
+
+export class FpnnClient extends Context.Service<FpnnClient, FpnnClientService>()("@rtm-voice/fpnn-transport/FpnnClient") {
+  static readonly layer = (options: FpnnClientOptions): Layer.Layer<FpnnClient> => Layer.effect(FpnnClient, makeClient(options))
+
+  /** Reads `FPNN_ENDPOINT` and optional `FPNN_TIMEOUT` (ms) / `FPNN_CONNECT_TIMEOUT` (ms). */
+  static readonly layerConfig = (
+    config: Config.Config<FpnnClientOptions> = Config.all({
+      endpoint: Config.String("FPNN_ENDPOINT"),
+      questTimeout: Config.Int("FPNN_TIMEOUT").pipe(Config.withDefault(5000)),
+      connectTimeout: Config.Int("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(5000))
+    })
+  ): Layer.Layer<FpnnClient, Config.ConfigError> =>
+    Layer.effect(
+      FpnnClient,
+      Effect.gen(function*() {
+        return yield* makeClient(yield* config)
+      })
+    )
+}
+
+const DEFAULT_TIMEOUT = 5000
+
+const toMillis = (input: Duration.Input | undefined, fallback: number): number =>
+  input === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(input))
+
+/** Splits "host:port" (IPv6 as "[::1]:port"). */
+export const parseEndpoint = (endpoint: string): { host: string; port: number } => {
+  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(endpoint.trim())
+  const port = match === null ? NaN : Number(match[2])
+  if (match === null || match[1] === "" || !(port >= 0 && port <= 65535)) {
+    throw new Error(`invalid endpoint ${JSON.stringify(endpoint)}: expected "host:port"`)
+  }
+  return { host: match[1]!, port }
+}
+
+let connectionIds = 0
+
+export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const endpoint = options.endpoint
+    const connectTimeout = toMillis(options.connectTimeout, 5000)
+    const questTimeout = toMillis(options.questTimeout, DEFAULT_TIMEOUT)
+    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    const keepalive = options.keepalive === true ? {} : options.keepalive === false ? undefined : options.keepalive
+    const encryption = options.encryption
+    const serverKey = encryption === undefined ? undefined : parseServerPublicKey(encryption.serverKey, encryption.curve)
+    const backoff = new RegressiveBackoff(options.reconnect)
+    const scope = yield* Effect.scope
+    const events = yield* PubSub.unbounded<ConnectionEvent>()
+    const quests = yield* PubSub.unbounded<IncomingQuest>()
+
+    let current: FpnnConnection | undefined
+    let connecting: Deferred.Deferred<FpnnConnection, FpnnConnectionError> | undefined
+    let lastFailure: FpnnConnectionError | undefined
+    let retryAt = 0
+    let closed = false
+
+    const shutdownError = new FpnnConnectionError({
+      reason: "Shutdown",
+      endpoint,
+      message: `the client for ${endpoint} was shut down (its scope closed); create a new one to make calls`
+    })
+
+    const emit = (event: ConnectionEvent) => PubSub.publishUnsafe(events, event)
+
+    const onQuest = (conn: FpnnConnection, quest: { method: string; twoway: boolean }, payload: Payload) => {
+      // Twoway pushes (the gateway's keep-alive "ping", message pushes) must be answered.
+      if (quest.twoway) conn.answer(quest as never, {})
+      PubSub.publishUnsafe(quests, { method: quest.method, payload, twoway: quest.twoway })
+    }
+
+    const lost = (error: FpnnConnectionError, connectionFailed: boolean) => {
+      lastFailure = error
+      const delay = backoff.failed(Date.now())
+      retryAt = Date.now() + delay
+      if (connectionFailed) emit({ _tag: "ConnectFailed", endpoint, error })
+      if (delay > 0) emit({ _tag: "ReconnectScheduled", endpoint, delayMillis: delay, failedCount: backoff.failedCount })
+    }
+
+    // Dial, key exchange, then serve the connection until it ends. Runs in the client's
+    // scope, so closing the client interrupts it and closes the socket.
+    const session = (ready: Deferred.Deferred<FpnnConnection, FpnnConnectionError>) =>
+      Effect.gen(function*() {
+        const { host, port } = parseEndpoint(endpoint)
+        backoff.attemptStarted(Date.now())
+        const socket = yield* NodeSocket.makeNet({ host, port, noDelay: true })
+        const conn = new FpnnConnection({ endpoint, maxFrameBytes, onQuest })
+        const opened = yield* Effect.gen(function*() {
+          const { pull } = yield* socket.reader
+          const writer = yield* socket.writer
+          const running = yield* Effect.forkScoped(conn.run(pull, writer))
+          if (serverKey !== undefined) yield* keyExchange(conn)
+          return running
+        }).pipe(
+          Effect.mapError((e) => (Socket.isSocketError(e) ? socketError(endpoint, e) : e)),
+          Effect.timeoutOrElse({
+            duration: connectTimeout,
+            orElse: () =>
+              Effect.fail(
+                new FpnnConnectionError({
+                  reason: "ConnectTimeout",
+                  endpoint,
+                  message: `connecting to ${endpoint} did not finish within ${connectTimeout} ms` +
+                    (serverKey === undefined ? "" : " (key exchange included)") +
+                    "; check the endpoint, the network and the encryption settings, or raise the connect timeout"
+                })
+              )
+          }),
+          Effect.tapError((error) => Effect.sync(() => conn.close(error)))
+        )
+        const connectionId = ++connectionIds
+        current = conn
+        connecting = undefined
+        lastFailure = undefined
+        Deferred.doneUnsafe(ready, Exit.succeed(conn))
+        emit({ _tag: "Connected", endpoint, connectionId, encrypted: serverKey !== undefined })
+        if (keepalive !== undefined) yield* Effect.forkScoped(keepAlive(conn, keepalive))
+        const exit = yield* Fiber.await(opened)
+        const error = Exit.isSuccess(exit) ? exit.value : shutdownError
+        if (current === conn) current = undefined
+        emit({ _tag: "Closed", endpoint, connectionId, error })
+        lost(error, false)
+      }).pipe(
+        Effect.scoped,
+        Effect.catch((error: FpnnConnectionError) =>
+          Effect.sync(() => {
+            connecting = undefined
+            lost(error, true)
+            Deferred.doneUnsafe(ready, Exit.fail(error))
+          })
+        )
+      )
+
+    const keyExchange = (conn: FpnnConnection) =>
+      Effect.suspend(() => {
+        const mode = encryption!.mode ?? "package"
+        const strength = encryption!.strength ?? 128
+        const exchange = clientKeyExchange(serverKey!, strength)
+        const request = conn.handshake(
+          encodeQuest("*key", 1, encodePayload(keyQuestPayload(exchange.publicKeyXY, mode, strength) as never)),
+          1,
+          {
+            encrypt: makeEncryptor(mode, exchange.key, exchange.iv),
+            decrypt: makeDecryptor(mode, exchange.key, exchange.iv, maxFrameBytes)
+          }
+        )
+        return request.pipe(
+          Effect.mapError((e) =>
+            new FpnnConnectionError({
+              reason: "Encryption",
+              endpoint,
+              message: `the encrypted handshake with ${endpoint} failed: ${e.message}; ` +
+                "check that the server key matches the server and that the server has encryption enabled",
+              cause: e
+            })
+          )
+        )
+      })
+
+    const keepAlive = (conn: FpnnConnection, o: KeepaliveOptions) =>
+      Effect.gen(function*() {
+        const interval = toMillis(o.interval, 20_000)
+        const deadAfter = toMillis(o.deadAfter, interval + 15_000)
+        let pinging = false
+        while (conn.closed === undefined) {
+          yield* Effect.sleep(Math.max(10, Math.min(interval, deadAfter - interval) / 4))
+          const silence = Date.now() - conn.lastReceivedAt
+          if (silence >= deadAfter) {
+            conn.close(
+              new FpnnConnectionError({
+                reason: "KeepaliveTimeout",
+                endpoint,
+                message: `${endpoint} sent nothing for ${silence} ms and did not answer keep-alive pings; ` +
+                  "the connection was declared dead and closed (the next call reconnects)"
+              })
+            )
+          } else if (silence >= interval && !pinging) {
+            pinging = true
+            yield* Effect.forkScoped(
+              conn.request("*ping", {}).pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => (pinging = false))))
+            )
+          }
+        }
+      })
+
+    const acquire: Effect.Effect<FpnnConnection, FpnnConnectionError> = Effect.suspend(() => {
+      if (current !== undefined && current.closed === undefined) return Effect.succeed(current)
+      if (closed) return Effect.fail(shutdownError)
+      if (connecting !== undefined) return Deferred.await(connecting)
+      if (lastFailure !== undefined && Date.now() < retryAt) {
+        // Backing off: fail at once rather than hold the call until the retry time.
+        const failure = lastFailure
+        return Effect.fail(
+          new FpnnConnectionError({
+            reason: failure.reason,
+            endpoint,
+            message: `${failure.message} (reconnecting is backed off for another ${retryAt - Date.now()} ms)`,
+            cause: failure
+          })
+        )
+      }
+      const ready = Deferred.makeUnsafe<FpnnConnection, FpnnConnectionError>()
+      connecting = ready
+      return Effect.forkIn(session(ready), scope).pipe(Effect.andThen(Deferred.await(ready)))
+    })
+
+    const withTimeout = (method: string, timeout: number) => <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.timeoutOrElse(effect, {
+        duration: timeout,
+        orElse: () =>
+          Effect.fail(
+            new FpnnTimeoutError({
+              method,
+              timeoutMillis: timeout,
+              message: `${method} got no answer from ${endpoint} within ${timeout} ms; ` +
+                "it may still take effect on the server. The connection stays usable"
+            })
+          )
+      })
+
+    const call = (method: string, payload: Payload, callOptions?: CallOptions): Effect.Effect<Payload, FpnnCallError> => {
+      const timeout = callOptions?.timeout === undefined ? questTimeout : toMillis(callOptions.timeout, questTimeout)
+      const request = Effect.suspend(() => {
+        const conn = current
+        return conn !== undefined && conn.closed === undefined
+          ? conn.request(method, payload)
+          : Effect.flatMap(acquire, (c) => c.request(method, payload))
+      })
+      return withTimeout(method, timeout)(request)
+    }
+
+    const send = (method: string, payload: Payload) => Effect.flatMap(acquire, (c) => c.send(method, payload))
+
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        current?.close(shutdownError)
+        if (connecting !== undefined) Deferred.doneUnsafe(connecting, Exit.fail(shutdownError))
+      }).pipe(Effect.andThen(PubSub.shutdown(events)), Effect.andThen(PubSub.shutdown(quests)))
+    )
+
+    return {
+      endpoint,
+      connect: Effect.asVoid(acquire),
+      call,
+      send,
+      quests: Stream.fromPubSub(quests),
+      events: Stream.fromPubSub(events),
+      pendingCount: Effect.sync(() => current?.pendingCount ?? 0)
+    } satisfies FpnnClientService
+  })

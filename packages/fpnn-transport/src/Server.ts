@@ -1,0 +1,184 @@
+/**
+ * The FPNN server: a Layer-scoped TCP listener that dispatches quests to a handler
+ * table (method name → Effect). The RTM voice gateway emulator and the tests build on it.
+ *
+ * Per connection: `*ping` and `*key` are built in; an unknown twoway method gets error
+ * 20004; a oneway quest runs its handler with no answer; a handler failing with
+ * `FpnnErrorAnswer` sends that error answer, a defect sends 20001. Malformed bytes close
+ * only that connection. Closing the scope stops listening and closes every connection.
+ */
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import { Cause, Context, Effect, Exit, FiberSet, Layer, Option, Scope } from "effect"
+import type { Socket, SocketServer } from "effect/socket"
+import type { Payload } from "./Codec.js"
+import { FpnnConnection } from "./Connection.js"
+import { FpnnConnectionError, FpnnErrorAnswer } from "./Errors.js"
+import {
+  type Curve,
+  makeDecryptor,
+  makeEncryptor,
+  parseKeyQuestPayload,
+  parseServerPrivateKey,
+  serverKeyExchange
+} from "./Encryption.js"
+import type { Quest } from "./Frame.js"
+
+export interface QuestContext {
+  readonly method: string
+  readonly twoway: boolean
+  /** "ip:port" of the client. */
+  readonly remoteAddress: string
+  /** Whether this connection completed the `*key` exchange. */
+  readonly encrypted: boolean
+}
+
+/** Answers a quest: the answer payload (`void` = `{}`), or an error answer. */
+export type QuestHandler<R = never> = (
+  payload: Payload,
+  context: QuestContext
+) => Effect.Effect<Payload | void, FpnnErrorAnswer, R>
+
+export interface ServerEncryptionOptions {
+  /** The server's private key: PEM/DER (SEC1 or PKCS#8), or the raw scalar (the C++ key file). */
+  readonly privateKey: Uint8Array | string
+  /** Curve of a raw key. Default secp256k1. */
+  readonly curve?: Curve | undefined
+}
+
+export interface FpnnServerOptions<R = never> {
+  /** Default 127.0.0.1: reachable from this machine only unless told otherwise. */
+  readonly host?: string | undefined
+  /** Default 0: a free port, read back from `port`. */
+  readonly port?: number | undefined
+  readonly handlers: Readonly<Record<string, QuestHandler<R>>>
+  /** Largest accepted frame. Default 8 MiB. */
+  readonly maxFrameBytes?: number | undefined
+  /** Accept encrypted connections (plain ones are still accepted, as the reference server does). */
+  readonly encryption?: ServerEncryptionOptions | undefined
+}
+
+export interface FpnnServerService {
+  readonly host: string
+  readonly port: number
+  /** "host:port", ready for a client's `endpoint`. */
+  readonly address: string
+  /** Connections open right now. */
+  readonly connectionCount: Effect.Effect<number>
+}
+
+export class FpnnServer extends Context.Service<FpnnServer, FpnnServerService>()("@rtm-voice/fpnn-transport/FpnnServer") {
+  static readonly layer = <R>(options: FpnnServerOptions<R>): Layer.Layer<FpnnServer, SocketServer.SocketServerError, R> =>
+    Layer.effect(FpnnServer, makeServer(options))
+}
+
+const unknownMethod = (method: string) => ({ code: 20004, ex: `Unknown method: ${method}` })
+
+export const makeServer = <R>(
+  options: FpnnServerOptions<R>
+): Effect.Effect<FpnnServerService, SocketServer.SocketServerError, Scope.Scope | R> =>
+  Effect.gen(function*() {
+    const host = options.host ?? "127.0.0.1"
+    const handlers = options.handlers
+    const privateKey = options.encryption === undefined
+      ? undefined
+      : parseServerPrivateKey(options.encryption.privateKey, options.encryption.curve)
+    const server = yield* NodeSocketServer.make({ host, port: options.port ?? 0 })
+    const port = "port" in server.address ? server.address.port : 0
+    const context = yield* Effect.context<R>()
+    let connections = 0
+
+    const serveConnection = (socket: Socket.Socket) =>
+      Effect.gen(function*() {
+        const { pull } = yield* socket.reader
+        const writer = yield* socket.writer
+        const raw = yield* Effect.serviceOption(NodeSocket.NetSocket)
+        const remoteAddress = Option.match(raw, {
+          onNone: () => "unknown",
+          onSome: (s) => `${s.remoteAddress}:${s.remotePort}`
+        })
+        const runFork = yield* FiberSet.makeRuntime<R>()
+        let framesSeen = 0
+        let encrypted = false
+
+        const dispatch = (conn: FpnnConnection, quest: Quest, payload: Payload): boolean | void => {
+          framesSeen++
+          const { method, twoway } = quest
+          if (method === "*ping") return void conn.answer(quest, { ts: Date.now() })
+          if (method === "*key") return keyExchange(conn, quest, payload)
+          const handler = handlers[method]
+          if (handler === undefined) {
+            if (twoway) conn.answer(quest, unknownMethod(method), 1)
+            return
+          }
+          const ctx: QuestContext = { method, twoway, remoteAddress, encrypted }
+          runFork(
+            Effect.suspend(() => handler(payload, ctx)).pipe(
+              Effect.exit,
+              Effect.map((exit) => {
+                if (!twoway) return
+                if (Exit.isSuccess(exit)) return conn.answer(quest, exit.value ?? {})
+                const failure = Cause.findErrorOption(exit.cause)
+                if (Option.isSome(failure) && failure.value instanceof FpnnErrorAnswer) {
+                  const { code, ex, raiser } = failure.value
+                  return conn.answer(quest, raiser === undefined ? { code, ex } : { code, ex, raiser }, 1)
+                }
+                if (Cause.hasInterruptsOnly(exit.cause)) {
+                  return conn.answer(quest, { code: 20014, ex: "Server is stopping" }, 1)
+                }
+                conn.answer(quest, { code: 20001, ex: `Internal error in ${method}` }, 1)
+              })
+            )
+          )
+        }
+
+        // FPNN.md §12.3: `*key` must be the first frame; any failure closes without answer.
+        const keyExchange = (conn: FpnnConnection, quest: Quest, payload: Payload): boolean => {
+          const reject = (why: string) => {
+            conn.close(
+              new FpnnConnectionError({
+                reason: "Encryption",
+                endpoint: remoteAddress,
+                message: `key exchange from ${remoteAddress} rejected: ${why}`
+              })
+            )
+            return true
+          }
+          if (privateKey === undefined) return reject("this server has no encryption key")
+          if (framesSeen !== 1 || !quest.twoway) return reject("*key must be the first frame, sent twoway")
+          try {
+            const request = parseKeyQuestPayload(payload)
+            const { key, iv } = serverKeyExchange(privateKey, request.publicKey, request.strength)
+            conn.setCipher({
+              encrypt: makeEncryptor(request.mode, key, iv),
+              decrypt: makeDecryptor(request.mode, key, iv, options.maxFrameBytes)
+            })
+            encrypted = true
+            conn.answer(quest, {})
+            return true // the rest of this chunk is already encrypted
+          } catch (e) {
+            return reject((e as Error).message)
+          }
+        }
+
+        const conn = new FpnnConnection({
+          endpoint: remoteAddress,
+          maxFrameBytes: options.maxFrameBytes,
+          onQuest: dispatch
+        })
+        connections++
+        yield* Effect.ensuring(
+          conn.run(pull, writer),
+          Effect.sync(() => connections--)
+        )
+      }).pipe(Effect.scoped, Effect.provideContext(context), Effect.catch(() => Effect.void))
+
+    yield* Effect.forkScoped(server.run(serveConnection))
+
+    return {
+      host,
+      port,
+      address: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+      connectionCount: Effect.sync(() => connections)
+    } satisfies FpnnServerService
+  })

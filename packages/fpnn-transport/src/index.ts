@@ -1,0 +1,12 @@
+/**
+ * FPNN, the binary RPC protocol of iLiveData RTM, for Effect: framing, the msgpack
+ * codec with exact int64, a multiplexed client, a server, and encrypted connections.
+ */
+export * from "./Client.js"
+export * from "./Codec.js"
+export * from "./Errors.js"
+export * from "./Frame.js"
+export * from "./Reconnect.js"
+export * from "./Server.js"
+export * as Encryption from "./Encryption.js"
+export { FpnnConnection } from "./Connection.js"

@@ -2,12 +2,15 @@ import { defineConfig } from "vitest/config"
 
 // One run covers every package's own tests (packages/*/test) and the cross-package
 // scenarios in test/. The "source" condition makes workspace packages resolve to their
-// TypeScript sources, so tests never depend on a prior build.
+// TypeScript sources, so tests never depend on a prior build. With VITEST_JSON set
+// (CI does), totals are also written there as JSON for .ci/run to count.
+const json = process.env.VITEST_JSON
 export default defineConfig({
   resolve: { conditions: ["source"] },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
-    hookTimeout: 30_000
+    hookTimeout: 30_000,
+    reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"]
   }
 })

@@ -235,13 +235,20 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         )
         return request.pipe(
           Effect.mapError((e) =>
-            new FpnnConnectionError({
-              reason: "Encryption",
-              endpoint,
-              message: `the encrypted handshake with ${endpoint} failed: ${e.message}; ` +
-                "check that the server key matches the server and that the server has encryption enabled",
-              cause: e
-            })
+            // Undecryptable answer (wrong key): Connection.ts already explains it.
+            e._tag === "FpnnConnectionError" && e.reason === "Encryption"
+              ? e
+              : new FpnnConnectionError({
+                reason: "Encryption",
+                endpoint,
+                message: `the key exchange with ${endpoint} failed: ` +
+                  (e._tag === "FpnnConnectionError" && e.reason === "Closed"
+                    ? "the server closed the connection without answering the *key quest (a server does so when it " +
+                      "cannot accept the key exchange: encryption disabled, another curve, a bad key or strength)"
+                    : e.message) +
+                  "; check that the server has encryption enabled and that the server key and its curve match it",
+                cause: e
+              })
           )
         )
       })

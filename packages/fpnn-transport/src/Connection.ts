@@ -48,6 +48,8 @@ export class FpnnConnection {
   closed: FpnnConnectionError | undefined
   /** Milliseconds timestamp of the last bytes received (keep-alive). */
   lastReceivedAt = Date.now()
+  /** Frames received so far, answers included (the server's `*key`-first rule, FPNN.md §12.3). */
+  framesReceived = 0
 
   private readonly pending = new Map<number, Pending>()
   private readonly reader: FrameReader
@@ -161,7 +163,9 @@ export class FpnnConnection {
 
   private feed(chunk: Uint8Array): void {
     const error = this.reader.push(chunk, this.onFrame)
-    if (error !== undefined) return this.violation(error.message, "ProtocolViolation")
+    // Once a cipher is set, bytes that do not decrypt to a valid frame header almost
+    // always mean the two ends derived different keys (a wrong server key): say so.
+    if (error !== undefined) return this.violation(error.message, this.cipher === undefined ? "ProtocolViolation" : "Encryption")
     const rest = this.reader.rest
     if (rest !== undefined) {
       this.reader.rest = undefined
@@ -171,6 +175,7 @@ export class FpnnConnection {
 
   private readonly onFrame = (frame: Answer | Quest): boolean | void => {
     if (this.closed !== undefined) return true
+    this.framesReceived++
     let payload: Payload
     try {
       payload = frame.flag & FLAG_JSON ? decodeJsonPayload(frame.payload) : decodePayload(frame.payload)
@@ -199,9 +204,11 @@ export class FpnnConnection {
       new FpnnConnectionError({
         reason,
         endpoint: this.endpoint,
-        message: `${this.endpoint} sent bytes that are not valid FPNN (${detail}); the connection was closed. ` +
+        message: `${this.endpoint} sent bytes that are not valid FPNN` +
+          (reason === "Encryption" ? " once decrypted" : "") +
+          ` (${detail}); the connection was closed. ` +
           (reason === "Encryption"
-            ? "Check that the server key and encryption settings match the server."
+            ? "The two ends derived different keys: check that the server key (and its curve) matches the server's private key, and that the server has encryption enabled."
             : "Check that the endpoint is an FPNN server (and whether it expects encryption).")
       })
     )

@@ -679,3 +679,69 @@ export const parseKeyQuestPayload = (payload: unknown): ParsedKeyQuest => {
   else throw new EncryptionError("invalid-bits", `*key bits must be 128 or 256, got ${String(bits)}`)
   return { publicKey, mode: streamMode === true ? "stream" : "package", strength }
 }
+
+/**
+ * The raw bytes of the `publicKey` value in a `*key` quest's msgpack payload, when it is a
+ * str or bin; `undefined` when absent or of another type. The C++ client sends the key as
+ * str8 of raw bytes (§12.3), which the payload codec decodes as UTF-8 — lossy for bytes
+ * ≥ 0x80 (they become U+FFFD) — so the server reads this one value from the frame itself.
+ * Walks only the top-level map; nested values are skipped iteratively (no recursion).
+ */
+export const keyQuestPublicKeyBytes = (payload: Uint8Array): Uint8Array | undefined => {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
+  const truncated = (): never => badQuest("*key payload is truncated msgpack")
+  const u8 = (at: number) => (at < payload.length ? payload[at]! : truncated())
+  const u16 = (at: number) => (at + 2 <= payload.length ? view.getUint16(at) : truncated())
+  const u32 = (at: number) => (at + 4 <= payload.length ? view.getUint32(at) : truncated())
+  /** Header of the value at `at`: where its body starts, its byte length, and child values. */
+  const header = (at: number): { body: number; bytes: number; children: number; raw: boolean } => {
+    const t = u8(at)
+    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) return { body: at + 1, bytes: 0, children: 0, raw: false }
+    if (t <= 0x8f) return { body: at + 1, bytes: 0, children: 2 * (t & 0x0f), raw: false }
+    if (t <= 0x9f) return { body: at + 1, bytes: 0, children: t & 0x0f, raw: false }
+    if (t <= 0xbf) return { body: at + 1, bytes: t & 0x1f, children: 0, raw: true }
+    switch (t) {
+      case 0xc4: case 0xd9: return { body: at + 2, bytes: u8(at + 1), children: 0, raw: true }
+      case 0xc5: case 0xda: return { body: at + 3, bytes: u16(at + 1), children: 0, raw: true }
+      case 0xc6: case 0xdb: return { body: at + 5, bytes: u32(at + 1), children: 0, raw: true }
+      case 0xc7: return { body: at + 3, bytes: u8(at + 1), children: 0, raw: false }
+      case 0xc8: return { body: at + 4, bytes: u16(at + 1), children: 0, raw: false }
+      case 0xc9: return { body: at + 6, bytes: u32(at + 1), children: 0, raw: false }
+      case 0xca: case 0xce: case 0xd2: return { body: at + 5, bytes: 0, children: 0, raw: false }
+      case 0xcb: case 0xcf: case 0xd3: return { body: at + 9, bytes: 0, children: 0, raw: false }
+      case 0xcc: case 0xd0: return { body: at + 2, bytes: 0, children: 0, raw: false }
+      case 0xcd: case 0xd1: return { body: at + 3, bytes: 0, children: 0, raw: false }
+      case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+        return { body: at + 2, bytes: 1 << (t - 0xd4), children: 0, raw: false }
+      case 0xdc: return { body: at + 3, bytes: 0, children: u16(at + 1), raw: false }
+      case 0xdd: return { body: at + 5, bytes: 0, children: u32(at + 1), raw: false }
+      case 0xde: return { body: at + 3, bytes: 0, children: 2 * u16(at + 1), raw: false }
+      case 0xdf: return { body: at + 5, bytes: 0, children: 2 * u32(at + 1), raw: false }
+      default: return badQuest(`*key payload has the reserved msgpack byte 0x${t.toString(16)}`)
+    }
+  }
+  /** The end of the value at `at`, children included. */
+  const skip = (at: number): number => {
+    let pos = at
+    for (let remaining = 1; remaining > 0; remaining--) {
+      const h = header(pos)
+      pos = h.body + h.bytes
+      remaining += h.children
+    }
+    return pos > payload.length ? truncated() : pos
+  }
+  const root = header(0)
+  const isMap = (payload[0]! & 0xf0) === 0x80 || payload[0] === 0xde || payload[0] === 0xdf
+  if (!isMap) return undefined
+  let pos = root.body
+  for (let entry = 0; entry < root.children / 2; entry++) {
+    const key = header(pos)
+    const keyEnd = skip(pos)
+    const isName = key.raw && Buffer.from(payload.subarray(key.body, keyEnd)).toString("latin1") === "publicKey"
+    const value = header(keyEnd)
+    const valueEnd = skip(keyEnd)
+    if (isName && value.raw) return payload.slice(value.body, valueEnd)
+    pos = valueEnd
+  }
+  return undefined
+}

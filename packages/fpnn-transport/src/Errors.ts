@@ -40,7 +40,7 @@ export type ConnectionErrorReason =
   | "KeepaliveTimeout"
   /** The peer sent bytes that are not FPNN; the connection was closed. */
   | "ProtocolViolation"
-  /** The encrypted handshake failed (wrong key, peer without encryption). */
+  /** The encrypted handshake failed, or received bytes did not decrypt to FPNN (wrong key, peer without encryption). */
   | "Encryption"
   /** The client was shut down (its Layer's scope closed). */
   | "Shutdown"

@@ -16,6 +16,7 @@ import { FpnnConnection } from "./Connection.js"
 import { FpnnConnectionError, FpnnErrorAnswer } from "./Errors.js"
 import {
   type Curve,
+  keyQuestPublicKeyBytes,
   makeDecryptor,
   makeEncryptor,
   parseKeyQuestPayload,
@@ -98,11 +99,9 @@ export const makeServer = <R>(
           onSome: (s) => `${s.remoteAddress}:${s.remotePort}`
         })
         const runFork = yield* FiberSet.makeRuntime<R>()
-        let framesSeen = 0
         let encrypted = false
 
         const dispatch = (conn: FpnnConnection, quest: Quest, payload: Payload): boolean | void => {
-          framesSeen++
           const { method, twoway } = quest
           if (method === "*ping") return void conn.answer(quest, { ts: Date.now() })
           if (method === "*key") return keyExchange(conn, quest, payload)
@@ -145,9 +144,13 @@ export const makeServer = <R>(
             return true
           }
           if (privateKey === undefined) return reject("this server has no encryption key")
-          if (framesSeen !== 1 || !quest.twoway) return reject("*key must be the first frame, sent twoway")
+          // framesReceived counts answers too: an unsolicited answer before `*key` also fails it.
+          if (conn.framesReceived !== 1 || !quest.twoway) return reject("*key must be the first frame, sent twoway")
           try {
-            const request = parseKeyQuestPayload(payload)
+            // A str publicKey (C++ client) was UTF-8-decoded by the codec, which corrupts
+            // bytes >= 0x80: read its raw bytes from the frame instead.
+            const rawKey = typeof payload.publicKey === "string" ? keyQuestPublicKeyBytes(quest.payload) : undefined
+            const request = parseKeyQuestPayload(rawKey === undefined ? payload : { ...payload, publicKey: rawKey })
             const { key, iv } = serverKeyExchange(privateKey, request.publicKey, request.strength)
             conn.setCipher({
               encrypt: makeEncryptor(request.mode, key, iv),

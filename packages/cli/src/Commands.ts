@@ -1,0 +1,115 @@
+/**
+ * The operation commands, derived from the voice-room operation table: this file only
+ * names each command; its arguments, flags, help and validation come from the
+ * operation's parameters (Operations.ts in @rtm-voice/voice-room).
+ *
+ * Derivation, by parameter kind: `roomId`, `uid`, `status` (on|off) and `command` are
+ * positionals in parameter order; `uids` is a variadic positional, last; `fromUid` is
+ * the `--from` flag. Options come right after the command name, positionals after them:
+ * `rtm-voice invite --from 7 --json 42 10 11`.
+ */
+import {
+  adminCommandNames,
+  type AnyOperation,
+  type OperationName,
+  Operations,
+  type Param,
+  VoiceRoomValidationError
+} from "@rtm-voice/voice-room"
+
+/** CLI command name → operation, in the order `--help` lists them. */
+export const commandNames: ReadonlyArray<readonly [string, OperationName]> = [
+  ["rooms", "getVoiceRoomList"],
+  ["members", "getVoiceRoomMembers"],
+  ["count", "getVoiceRoomMemberCount"],
+  ["pull", "pullUserIntoVoiceRoom"],
+  ["invite", "inviteUserIntoVoiceRoom"],
+  ["kick", "kickoutFromVoiceRoom"],
+  ["close", "closeVoiceRoom"],
+  ["mic", "setVoiceRoomMicStatus"],
+  ["admin", "adminCommand"]
+]
+
+export interface CommandSpec {
+  readonly name: string
+  readonly operation: AnyOperation
+  /** Positional parameters, in command-line order (a `uids` list last). */
+  readonly positionals: ReadonlyArray<Param>
+  /** The parameter given as `--from`, if any. */
+  readonly fromFlag: Param | undefined
+  /** e.g. `invite --from <fromUid> <roomId> <uids...>` */
+  readonly usage: string
+}
+
+const metavar = (p: Param): string =>
+  p.kind === "uids" ? `<${p.name}...>` : p.kind === "status" ? "on|off" : p.kind === "command" ? "<command>" : `<${p.name}>`
+
+export const commandSpecs: ReadonlyArray<CommandSpec> = commandNames.map(([name, op]) => {
+  const operation = Operations[op] as AnyOperation
+  const params = operation.params as ReadonlyArray<Param>
+  const fromFlag = params.find((p) => p.kind === "fromUid")
+  const positionals = [...params.filter((p) => p.kind !== "fromUid" && p.kind !== "uids"), ...params.filter((p) => p.kind === "uids")]
+  const usage = [name, ...(fromFlag ? [`--from <${fromFlag.name}>`] : []), ...positionals.map(metavar)].join(" ")
+  return { name, operation, positionals, fromFlag, usage }
+})
+
+const usageError = (spec: CommandSpec, parameter: string, message: string) =>
+  new VoiceRoomValidationError({ operation: spec.operation.name, parameter, message: `${spec.name}: ${message}` })
+
+/** A decimal integer as bigint; the range is checked by the SDK's own validation. */
+const parseInteger = (spec: CommandSpec, parameter: string, text: string): bigint | VoiceRoomValidationError =>
+  /^[+-]?\d+$/.test(text.trim())
+    ? BigInt(text.trim())
+    : usageError(spec, parameter, `${parameter} must be an integer id, got ${JSON.stringify(text)}`)
+
+const parseParam = (spec: CommandSpec, p: Param, raw: string | ReadonlyArray<string>): unknown => {
+  switch (p.kind) {
+    case "uids": {
+      const out: Array<bigint> = []
+      const items = raw as ReadonlyArray<string>
+      for (let i = 0; i < items.length; i++) {
+        const id = parseInteger(spec, `${p.name}[${i}]`, items[i]!)
+        if (typeof id !== "bigint") return id
+        out.push(id)
+      }
+      return out // an empty list is rejected by the SDK's validation, before connecting
+    }
+    case "status": {
+      const s = String(raw).toLowerCase()
+      if (s === "on" || s === "true") return true
+      if (s === "off" || s === "false") return false
+      return usageError(spec, p.name, `${p.name} must be on or off, got ${JSON.stringify(raw)}`)
+    }
+    case "command":
+      return (adminCommandNames as ReadonlyArray<string>).includes(String(raw))
+        ? raw
+        : usageError(spec, p.name, `${p.name} must be one of ${adminCommandNames.join(", ")}; got ${JSON.stringify(raw)}`)
+    default:
+      return parseInteger(spec, p.name, String(raw))
+  }
+}
+
+/**
+ * The operation's arguments, in the SDK's parameter order, from the command line's
+ * positionals and `--from`; or the first usage error.
+ */
+export const toArguments = (
+  spec: CommandSpec,
+  positionals: ReadonlyArray<string | ReadonlyArray<string>>,
+  from: string | undefined
+): ReadonlyArray<unknown> | VoiceRoomValidationError => {
+  const byName = new Map<string, unknown>()
+  for (let i = 0; i < spec.positionals.length; i++) {
+    const p = spec.positionals[i]!
+    const value = parseParam(spec, p, positionals[i] ?? (p.kind === "uids" ? [] : ""))
+    if (value instanceof VoiceRoomValidationError) return value
+    byName.set(p.name, value)
+  }
+  if (spec.fromFlag !== undefined) {
+    if (from === undefined) return usageError(spec, spec.fromFlag.name, `--from <${spec.fromFlag.name}> is required`)
+    const value = parseParam(spec, spec.fromFlag, from)
+    if (value instanceof VoiceRoomValidationError) return value
+    byName.set(spec.fromFlag.name, value)
+  }
+  return (spec.operation.params as ReadonlyArray<Param>).map((p) => byName.get(p.name))
+}

@@ -1,0 +1,7 @@
+// Rewrites the generated sections of README.md from the code (run after `pnpm build`).
+import { readFileSync, writeFileSync } from "node:fs"
+import { withOperationsTable } from "../packages/cli/dist/index.js"
+
+const path = new URL("../README.md", import.meta.url)
+writeFileSync(path, withOperationsTable(readFileSync(path, "utf8")))
+console.log("README.md: operations table regenerated")

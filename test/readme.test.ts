@@ -1,0 +1,51 @@
+// The README is part of the product: its quick start, its SDK example and its table of
+// operations are checked against the code here.
+import { renderOperationsTable } from "@rtm-voice/cli"
+import { describe, expect, it } from "@effect/vitest"
+import { execFileSync } from "node:child_process"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const readme = readFileSync(`${root}/README.md`, "utf8")
+
+const codeBlocks = (lang: string): Array<string> =>
+  [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!)
+
+describe("README", () => {
+  it("the quick start's first code block holds exactly the two commands CI runs", () => {
+    const quickStart = readme.slice(readme.indexOf("## Quick start"))
+    const block = /```sh\n([\s\S]*?)```/.exec(quickStart)![1]!.trim().split("\n")
+    expect(block).toHaveLength(2)
+    expect(block[0]).toMatch(/pnpm@\d+\.\d+\.\d+ install && npx --yes pnpm@\d+\.\d+\.\d+ demo$/)
+    expect(block[1]).toMatch(/pnpm@\d+\.\d+\.\d+ install && npx --yes pnpm@\d+\.\d+\.\d+ test$/)
+    // the pinned pnpm is the one package.json declares, and CI runs the second command
+    const pkg = JSON.parse(readFileSync(`${root}/package.json`, "utf8"))
+    for (const line of block) expect(line).toContain(pkg.packageManager)
+    expect(readFileSync(`${root}/.ci/run`, "utf8")).toContain(block[1]!)
+  })
+
+  it("the table of operations is the one the operation table renders", () => {
+    expect(readme).toContain(renderOperationsTable())
+  })
+
+  it("the SDK example compiles", () => {
+    const example = codeBlocks("ts").find((b) => b.includes("README example"))
+    expect(example).toBeDefined()
+    const dir = `${root}/test/.generated`
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(`${dir}/readme-example.ts`, example!)
+    writeFileSync(
+      `${dir}/tsconfig.json`,
+      JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { noEmit: true }, files: ["readme-example.ts"] })
+    )
+    const tsc = `${root}/node_modules/typescript/bin/tsc`
+    let output = ""
+    try {
+      execFileSync(process.execPath, [tsc, "-p", `${dir}/tsconfig.json`], { encoding: "utf8" })
+    } catch (e) {
+      output = String((e as { stdout?: string }).stdout ?? e)
+    }
+    expect(output).toBe("")
+  })
+})

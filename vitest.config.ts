@@ -7,6 +7,9 @@ import { defineConfig } from "vitest/config"
 const json = process.env.VITEST_JSON
 export default defineConfig({
   resolve: { conditions: ["source"] },
+  // Tests run in vite's SSR environment, which reads its own condition list: without
+  // this, workspace packages resolve to dist/ (stale or missing) instead of src/.
+  ssr: { resolve: { conditions: ["source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,

@@ -1,0 +1,91 @@
+/**
+ * Verification of the four authentication fields of every quest (RTM-VOICE.md §2),
+ * in this order:
+ *
+ *   1. presence and msgpack type of pid, sign, salt, ts  → FPNN 10009 / 10010
+ *   2. pid is the configured project, sign matches        → RTM 200002
+ *   3. |ts − now| ≤ window (default 300 s)                → RTM 200008
+ *   4. (salt, sign) not seen within the window            → RTM 200006
+ *
+ * A pair is remembered until its ts leaves the window; after that the same payload
+ * fails step 3 anyway, so the cache stays bounded by the request rate × window.
+ */
+import type { FpnnErrorAnswer, Payload } from "@rtm-voice/fpnn-transport"
+import { sign } from "@rtm-voice/voice-room"
+import type { Redacted } from "effect"
+import { rtmError } from "./Rooms.js"
+import { checkField, type FieldType } from "./Typing.js"
+
+export interface AuthConfig {
+  readonly pid: number
+  readonly secret: Redacted.Redacted<string>
+  /** Accepted |ts − now| in seconds. */
+  readonly windowSeconds: number
+}
+
+const authFields: ReadonlyArray<readonly [string, FieldType]> = [
+  ["pid", "int"],
+  ["sign", "string"],
+  ["salt", "int"],
+  ["ts", "int"]
+]
+
+/** Remembers (salt, sign) pairs until they expire. */
+export class ReplayCache {
+  private readonly seen = new Map<string, number>()
+
+  /** True if the pair was already seen (and not expired); records it otherwise. */
+  check(key: string, expiresAtMillis: number, nowMillis: number): boolean {
+    const expires = this.seen.get(key)
+    if (expires !== undefined && expires >= nowMillis) return true
+    this.seen.set(key, expiresAtMillis)
+    return false
+  }
+
+  get size(): number {
+    return this.seen.size
+  }
+
+  clear(): void {
+    this.seen.clear()
+  }
+
+  /** Forgets expired pairs. Entries are inserted in roughly expiry order (ts ≈ now), so
+   * this stops at the first live entry; a few out-of-order ones just live a little longer. */
+  prune(nowMillis: number): void {
+    for (const [key, expires] of this.seen) {
+      if (expires >= nowMillis) break
+      this.seen.delete(key)
+    }
+  }
+}
+
+/** `undefined` when the quest is authentic, else the error answer to send. */
+export const verifyAuth = (
+  config: AuthConfig,
+  replay: ReplayCache,
+  method: string,
+  payload: Payload,
+  nowMillis: number
+): FpnnErrorAnswer | undefined => {
+  replay.prune(nowMillis)
+  for (const [key, type] of authFields) {
+    const error = checkField(payload, key, type)
+    if (error !== undefined) return error
+  }
+  const pid = payload["pid"] as number | bigint
+  const signature = payload["sign"] as string
+  const salt = BigInt(payload["salt"] as number | bigint)
+  const ts = Number(payload["ts"] as number | bigint)
+  if (BigInt(pid) !== BigInt(config.pid)) return rtmError(200002, "invalid pid or sign")
+  const expected = sign({ pid: config.pid, secret: config.secret, salt, method, ts })
+  if (signature.toUpperCase() !== expected) return rtmError(200002, "invalid pid or sign")
+  const now = Math.floor(nowMillis / 1000)
+  if (Math.abs(ts - now) > config.windowSeconds) {
+    return rtmError(200008, `ts ${ts} is more than ${config.windowSeconds} s away from the server time ${now}`)
+  }
+  if (replay.check(`${salt}:${expected}`, (ts + config.windowSeconds + 1) * 1000, nowMillis)) {
+    return rtmError(200006, "the same salt and sign were already used")
+  }
+  return undefined
+}

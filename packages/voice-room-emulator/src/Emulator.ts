@@ -1,0 +1,115 @@
+/**
+ * `VoiceRoomEmulator`: an in-memory RTM voice gateway on the transport's FPNN server.
+ * Both dialects share one port and one set of rooms. Binds 127.0.0.1 by default.
+ */
+import { makeServer } from "@rtm-voice/fpnn-transport"
+import { Clock, Context, Effect, Layer, type Redacted, type Scope } from "effect"
+import type { SocketServer } from "effect/socket"
+import { ReplayCache } from "./Auth.js"
+import { makeHandlers } from "./Handlers.js"
+import { type RoomSnapshot, Rooms } from "./Rooms.js"
+
+export interface EmulatorOptions {
+  /** Interface to bind. Default 127.0.0.1 (this machine only). */
+  readonly host?: string | undefined
+  /** Port to bind. Default 0: a free port, read back from `port` / `address`. */
+  readonly port?: number | undefined
+  /** The project id quests must carry. */
+  readonly pid: number
+  /** The project secret quests must be signed with. */
+  readonly secret: Redacted.Redacted<string>
+  /** Server time in milliseconds. Default: effect's `Clock` (TestClock in tests). */
+  readonly clock?: (() => number) | undefined
+  /** Accepted |ts − server time| in seconds (error 200008 beyond). Default 300. */
+  readonly tsWindowSeconds?: number | undefined
+}
+
+export interface EmulatorState {
+  /** Open rooms, in creation order. */
+  readonly rooms: ReadonlyArray<RoomSnapshot>
+  /** Default microphone state per room id (also for rooms not created yet). */
+  readonly micStatus: ReadonlyMap<bigint, boolean>
+  /** Quests that reached a handler, per wire method (rejected ones included). */
+  readonly quests: ReadonlyMap<string, number>
+  /** (salt, sign) pairs currently remembered for replay detection. */
+  readonly rememberedSignatures: number
+}
+
+export interface VoiceRoomEmulatorService {
+  readonly host: string
+  readonly port: number
+  /** "host:port", ready for `VoiceRoomClient`'s `endpoint` (and the CLI's banner). */
+  readonly address: string
+  readonly pid: number
+  /** A copy of the current state. */
+  readonly state: Effect.Effect<EmulatorState>
+  /** One room's state, if open. */
+  readonly room: (roomId: bigint) => Effect.Effect<RoomSnapshot | undefined>
+  /** Forgets every room, mic status, counter and remembered signature. */
+  readonly reset: Effect.Effect<void>
+  /** TCP connections open right now. */
+  readonly connectionCount: Effect.Effect<number>
+}
+
+/** Starts an emulator; it stops when the scope closes. */
+export const makeEmulator = (
+  options: EmulatorOptions
+): Effect.Effect<VoiceRoomEmulatorService, SocketServer.SocketServerError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const rooms = new Rooms()
+    const replay = new ReplayCache()
+    const quests = new Map<string, number>()
+    const clock = options.clock
+    const handlers = makeHandlers({
+      auth: { pid: options.pid, secret: options.secret, windowSeconds: options.tsWindowSeconds ?? 300 },
+      replay,
+      rooms,
+      now: clock === undefined ? Clock.currentTimeMillis : Effect.sync(clock),
+      onQuest: (method) => quests.set(method, (quests.get(method) ?? 0) + 1)
+    })
+    const server = yield* makeServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, handlers })
+    const snapshotOf = () => rooms.snapshot()
+    return {
+      host: server.host,
+      port: server.port,
+      address: server.address,
+      pid: options.pid,
+      state: Effect.sync(() => ({
+        rooms: snapshotOf(),
+        micStatus: new Map(rooms.micStatus),
+        quests: new Map(quests),
+        rememberedSignatures: replay.size
+      })),
+      room: (roomId) => Effect.sync(() => snapshotOf().find((r) => r.id === roomId)),
+      reset: Effect.sync(() => {
+        rooms.clear()
+        replay.clear()
+        quests.clear()
+      }),
+      connectionCount: server.connectionCount
+    } satisfies VoiceRoomEmulatorService
+  })
+
+export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceRoomEmulatorService>()(
+  "@rtm-voice/voice-room-emulator/VoiceRoomEmulator"
+) {
+  static readonly layer = (options: EmulatorOptions): Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError> =>
+    Layer.effect(VoiceRoomEmulator, makeEmulator(options))
+}
+
+/**
+ * Runs an emulator until interrupted (the CLI's `emulator` command): `onListening`
+ * receives the started emulator, e.g. to print `listening on ${address}`.
+ */
+export const runEmulator = <E = never, R = never>(
+  options: EmulatorOptions,
+  onListening?: (emulator: VoiceRoomEmulatorService) => Effect.Effect<void, E, R>
+): Effect.Effect<never, SocketServer.SocketServerError | E, R> =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const emulator = yield* makeEmulator(options)
+      if (onListening !== undefined) yield* onListening(emulator)
+      return yield* Effect.never
+    })
+  )
+

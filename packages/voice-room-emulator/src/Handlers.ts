@@ -1,0 +1,91 @@
+/**
+ * The emulator's FPNN handler table, derived from the operation table: for every
+ * operation and dialect, one handler under that dialect's wire method name, so both
+ * dialects are served on the same port over the same rooms. Per quest:
+ *
+ *   authentication (Auth.ts) → each parameter's presence and wire type (Typing.ts)
+ *   → the dialect's extra fields, int32 when present → the operation's semantics
+ *   (Rooms.ts) → the result encoded with the dialect's answer schema
+ *
+ * Every answer is encoded by the same schema the client decodes with, so it carries
+ * every field, empty lists included.
+ */
+import { FpnnErrorAnswer, type Payload, type QuestHandler } from "@rtm-voice/fpnn-transport"
+import {
+  type AnyOperation,
+  type Dialect,
+  dialects,
+  Int32,
+  kinds,
+  type KindSpec,
+  type OperationName,
+  operationNames,
+  Operations,
+  type Param,
+  type ParamKind
+} from "@rtm-voice/voice-room"
+import { Effect, Schema } from "effect"
+import { type AuthConfig, type ReplayCache, verifyAuth } from "./Auth.js"
+import { type Rooms, rtmError, semantics } from "./Rooms.js"
+import { decodeField } from "./Typing.js"
+
+export interface HandlerEnv {
+  readonly auth: AuthConfig
+  readonly replay: ReplayCache
+  readonly rooms: Rooms
+  /** Current time in milliseconds. */
+  readonly now: Effect.Effect<number>
+  /** Called for every quest that reached a handler (stats for tests). */
+  readonly onQuest?: ((method: string) => void) | undefined
+}
+
+const handle = (
+  env: HandlerEnv,
+  operation: AnyOperation,
+  dialect: Dialect,
+  method: string,
+  payload: Payload,
+  nowMillis: number
+): Payload | FpnnErrorAnswer => {
+  const denied = verifyAuth(env.auth, env.replay, method, payload, nowMillis)
+  if (denied !== undefined) return denied
+  const args: Array<unknown> = []
+  for (const param of operation.params as ReadonlyArray<Param>) {
+    const spec = kinds[param.kind] as KindSpec<ParamKind>
+    const decoded = decodeField(payload, param.key, spec.wire, spec.typeName)
+    if (decoded instanceof FpnnErrorAnswer) return decoded
+    const value = spec.fromWire(decoded.value as never)
+    if (value === undefined) return rtmError(200034, `invalid value for ${param.key}: ${String(decoded.value)}`)
+    args.push(value)
+  }
+  for (const extra of operation.extras[dialect] ?? []) {
+    if (!Object.hasOwn(payload, extra.key)) continue
+    const decoded = decodeField(payload, extra.key, Int32, "int32")
+    if (decoded instanceof FpnnErrorAnswer) return decoded
+  }
+  const run = semantics[operation.name as OperationName] as (rooms: Rooms, ...args: Array<unknown>) => unknown
+  const result = run(env.rooms, ...args)
+  if (result instanceof FpnnErrorAnswer) return result
+  // A result that does not fit the answer schema is a bug here: a defect, answered 20001.
+  return Schema.encodeUnknownSync(operation.answer[dialect] as Schema.Codec<unknown, unknown>)(result) as Payload
+}
+
+/** Wire method → handler, for every operation in both dialects. */
+export const makeHandlers = (env: HandlerEnv): Record<string, QuestHandler> => {
+  const handlers: Record<string, QuestHandler> = {}
+  for (const name of operationNames) {
+    const operation = Operations[name] as AnyOperation
+    for (const dialect of dialects) {
+      const method = operation.wire[dialect]
+      // adminCommand has one wire name in both dialects (and the same answer): first wins.
+      if (handlers[method] !== undefined) continue
+      handlers[method] = (payload) =>
+        Effect.flatMap(env.now, (nowMillis) => {
+          env.onQuest?.(method)
+          const out = handle(env, operation, dialect, method, payload, nowMillis)
+          return out instanceof FpnnErrorAnswer ? Effect.fail(out) : Effect.succeed(out)
+        })
+    }
+  }
+  return handlers
+}

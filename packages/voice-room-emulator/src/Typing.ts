@@ -1,0 +1,45 @@
+/**
+ * Field presence and typing, as an FPNN C++ server enforces them before a handler
+ * runs (FPNN.md §4, §13): a missing key → 10009, a value of the wrong msgpack type →
+ * 10010 (a float or a string where an int is due, an int where a bool is due, a float
+ * element in an id list).
+ *
+ * One blind spot: msgpackr decodes an integral float (42.0, `cb 4045000000000000`) to
+ * the JS number 42, indistinguishable from the int 42, so that one case is accepted.
+ */
+import { FpnnErrorAnswer, type Payload } from "@rtm-voice/fpnn-transport"
+import { Schema } from "effect"
+
+export const missingField = (key: string): FpnnErrorAnswer =>
+  new FpnnErrorAnswer({ code: 10009, ex: `KEY: ${key} NOT FOUND` })
+
+export const wrongFieldType = (key: string, type: string): FpnnErrorAnswer =>
+  new FpnnErrorAnswer({ code: 10010, ex: `Can not convert key: ${key} to Type: ${type}` })
+
+export type FieldType = "int" | "string"
+
+const INT64_MIN = -(1n << 63n)
+const INT64_MAX = (1n << 63n) - 1n
+
+const isInt = (v: unknown): boolean =>
+  (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX)
+
+/** Checks one plain field; `undefined` when present and well-typed. */
+export const checkField = (payload: Payload, key: string, type: FieldType): FpnnErrorAnswer | undefined => {
+  if (!Object.hasOwn(payload, key)) return missingField(key)
+  const v = payload[key]
+  const ok = type === "int" ? isInt(v) : typeof v === "string"
+  return ok ? undefined : wrongFieldType(key, type)
+}
+
+/** Decodes one field with its wire schema, or the 10009/10010 answer. */
+export const decodeField = <A>(
+  payload: Payload,
+  key: string,
+  schema: Schema.Codec<A, unknown>,
+  typeName: string
+): { readonly value: A } | FpnnErrorAnswer => {
+  if (!Object.hasOwn(payload, key)) return missingField(key)
+  const result = Schema.decodeUnknownExit(schema)(payload[key])
+  return result._tag === "Success" ? { value: result.value } : wrongFieldType(key, typeName)
+}

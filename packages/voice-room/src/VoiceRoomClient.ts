@@ -1,0 +1,280 @@
+/**
+ * `VoiceRoomClient`: the voice-room operations over one FPNN connection to the RTM
+ * server gateway. Every method is derived from the operation table (Operations.ts):
+ *
+ *   args → validate (VoiceRoomValidationError, nothing sent)
+ *        → fields in wire order + pid/sign/salt/ts, freshly signed per attempt
+ *        → FpnnClient.call(wire method of the dialect, timeout)
+ *        → error answer → RtmError;  OK answer → answer schema → result
+ *
+ * Each call runs in a span `VoiceRoom.<operation>` and updates the metrics of
+ * Metrics.ts. Writes are never retried; reads are retried only when the options name a
+ * `readRetry` schedule, and only for retryable failures (`isRetryable`).
+ */
+import { type CallOptions as FpnnCallOptions, FpnnClient, type FpnnClientOptions } from "@rtm-voice/fpnn-transport"
+import { Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, Schema, SchemaIssue } from "effect"
+import {
+  isRetryable,
+  rtmErrorFromRemote,
+  type VoiceRoomError,
+  VoiceRoomDecodeError,
+  VoiceRoomValidationError
+} from "./Errors.js"
+import * as Metrics from "./Metrics.js"
+import {
+  type AnyOperation,
+  type ArgsOf,
+  buildRequest,
+  type Dialect,
+  type Operation,
+  type OperationName,
+  operationNames,
+  Operations,
+  type Param
+} from "./Operations.js"
+import { authFields, nextSalt, toUnixSeconds } from "./Signing.js"
+
+/** Options of one call. */
+export interface CallOptions {
+  /** This call's timeout; else the client's `timeout`; else the transport's quest timeout. */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/** A client method derived from an operation: its arguments, then optional call options. */
+export type OperationMethod<O> = O extends Operation<string, infer P extends ReadonlyArray<Param>, infer A>
+  ? (...args: [...ArgsOf<P>, options?: CallOptions]) => Effect.Effect<A, VoiceRoomError>
+  : never
+
+/** The nine operations, one method each. */
+export type VoiceRoomOperations = { readonly [K in OperationName]: OperationMethod<Operations[K]> }
+
+export interface VoiceRoomClientService extends VoiceRoomOperations {
+  /** "host:port" of the gateway. */
+  readonly endpoint: string
+  readonly pid: number
+  readonly dialect: Dialect
+  /**
+   * Any operation by name with untyped arguments (a CLI, a script): validated exactly as
+   * the typed methods validate them.
+   */
+  readonly invoke: (
+    name: OperationName,
+    args: ReadonlyArray<unknown>,
+    options?: CallOptions
+  ) => Effect.Effect<unknown, VoiceRoomError>
+}
+
+/** What the client needs besides a transport. */
+export interface VoiceRoomClientOptions {
+  /** Project id (int32). */
+  readonly pid: number
+  /** Project secret key: only ever hashed into `sign`, never sent, logged or traced. */
+  readonly secret: Redacted.Redacted<string>
+  /** Default timeout of a call. Default: the transport's quest timeout (5 s). */
+  readonly timeout?: Duration.Input | undefined
+  /** `voice` (default): VoiceRoom-era method names; `rtc`: RTC-era names. */
+  readonly dialect?: Dialect | undefined
+  /**
+   * Retry policy for reads (list, members, count) on retryable failures (rate limit,
+   * busy server, timeout, lost connection). Each attempt is signed anew. Writes are
+   * never retried. Default: no retry.
+   */
+  readonly readRetry?: Schedule.Schedule<unknown, VoiceRoomError> | undefined
+}
+
+/** Options of `VoiceRoomClient.layer`: the client's, the endpoint and the transport's. */
+export interface VoiceRoomClientLayerOptions extends VoiceRoomClientOptions {
+  /** "host:port" of the RTM server gateway. */
+  readonly endpoint: string
+  /** TCP connect (plus key exchange) timeout. Default: the transport's (5 s). */
+  readonly connectTimeout?: Duration.Input | undefined
+  /** Further transport options (keep-alive, reconnect, encryption, frame size...). */
+  readonly transport?: Omit<FpnnClientOptions, "endpoint" | "connectTimeout"> | undefined
+}
+
+const issuePath = (issue: SchemaIssue.Issue): { field: string; detail: string } => {
+  const first = SchemaIssue.makeFormatterStandardSchemaV1()(issue).issues[0]
+  const path = (first?.path ?? []).map((k) => (typeof k === "object" && k !== null && "key" in k ? k.key : k))
+  const field = path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("")
+  return { field, detail: first?.message ?? "invalid" }
+}
+
+const validateOptions = (options: VoiceRoomClientOptions): VoiceRoomValidationError | undefined => {
+  const fail = (parameter: string, message: string) =>
+    new VoiceRoomValidationError({ operation: "VoiceRoomClient", parameter, message: `VoiceRoomClient: ${message}` })
+  if (typeof options.pid !== "number" || !Number.isInteger(options.pid) || options.pid <= 0 || options.pid > 0x7fffffff) {
+    return fail("pid", "pid must be a positive int32 project id")
+  }
+  const secret = options.secret as unknown
+  if (!(Redacted.isRedacted(secret) || typeof secret === "string")) return fail("secret", "secret must be a Redacted string")
+  if ((Redacted.isRedacted(secret) ? Redacted.value(secret as Redacted.Redacted<string>) : secret) === "") {
+    return fail("secret", "secret must not be empty")
+  }
+  if (options.dialect !== undefined && options.dialect !== "voice" && options.dialect !== "rtc") {
+    return fail("dialect", `dialect must be "voice" or "rtc"`)
+  }
+  return undefined
+}
+
+/** Builds the client on an existing FPNN client. */
+export const makeVoiceRoomClient = (
+  transport: FpnnClient["Service"],
+  options: VoiceRoomClientOptions
+): Effect.Effect<VoiceRoomClientService, VoiceRoomValidationError> =>
+  Effect.suspend(() => {
+    const invalid = validateOptions(options)
+    if (invalid !== undefined) return Effect.fail(invalid)
+    const pid = options.pid
+    // Untyped callers may hand over a plain string: wrap it so it cannot leak by printing.
+    const secret = typeof options.secret === "string" ? Redacted.make<string>(options.secret) : options.secret
+    const dialect: Dialect = options.dialect ?? "voice"
+    const defaultTimeout = options.timeout
+    const readRetry = options.readRetry
+
+    const invoke = (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => {
+      const method = operation.wire[dialect]
+      const attributes = { operation: operation.name, method, dialect }
+      const span = `VoiceRoom.${operation.name}`
+      const program = Effect.suspend(() => {
+        const fields = buildRequest(operation, dialect, args)
+        if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
+        if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
+          return Effect.fail(
+            new VoiceRoomValidationError({
+              operation: operation.name,
+              parameter: "options",
+              message: `${operation.name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`
+            })
+          )
+        }
+        if (fields["rid"] !== undefined) {
+          return Effect.as(Effect.annotateCurrentSpan("rtm.room_id", String(fields["rid"])), fields)
+        }
+        return Effect.succeed(fields)
+      }).pipe(
+        Effect.flatMap((fields) => {
+          const timeout: FpnnCallOptions = { timeout: (callOptions as CallOptions | undefined)?.timeout ?? defaultTimeout }
+          const decode = Schema.decodeUnknownEffect(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
+          // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
+          const attempt = Effect.gen(function*() {
+            const ts = toUnixSeconds(yield* Clock.currentTimeMillis)
+            const payload = { ...authFields(pid, secret, method, nextSalt(), ts), ...fields }
+            const answer = yield* transport.call(method, payload, timeout).pipe(
+              Effect.catchTag("FpnnRemoteError", (e) => Effect.fail(rtmErrorFromRemote(operation.name, e)))
+            )
+            return yield* decode(answer).pipe(
+              Effect.mapError((e) => {
+                const { detail, field } = issuePath(e.issue)
+                return new VoiceRoomDecodeError({
+                  operation: operation.name,
+                  method,
+                  field,
+                  message: `${operation.name} (${method}): the answer does not match the expected shape at ` +
+                    `${field === "" ? "the root" : JSON.stringify(field)}: ${detail}`
+                })
+              })
+            )
+          })
+          return operation.write || readRetry === undefined
+            ? attempt
+            : Effect.retry(attempt, { schedule: readRetry, while: isRetryable })
+        })
+      )
+      return Metric.update(Metric.withAttributes(Metrics.calls, attributes), 1).pipe(
+        Effect.andThen(program),
+        Effect.tapError((e: VoiceRoomError) =>
+          Metric.update(
+            Metric.withAttributes(Metrics.failures, {
+              ...attributes,
+              error: e._tag,
+              reason: "reason" in e ? e.reason : e._tag
+            }),
+            1
+          )
+        ),
+        Effect.trackDuration(Metric.withAttributes(Metrics.latency, attributes)),
+        Effect.withSpan(span, {
+          kind: "client",
+          attributes: { "rtm.operation": operation.name, "rtm.method": method, "rtm.dialect": dialect, "rtm.pid": pid }
+        })
+      )
+    }
+
+    const methods: Record<string, (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>> = {}
+    for (const name of operationNames) {
+      const operation = Operations[name] as AnyOperation
+      const arity = operation.params.length
+      methods[name] = (...args) => invoke(operation, args.slice(0, arity), args[arity])
+    }
+
+    return Effect.succeed({
+      ...(methods as unknown as VoiceRoomOperations),
+      endpoint: transport.endpoint,
+      pid,
+      dialect,
+      invoke: (name, args, callOptions) => {
+        const operation = Operations[name] as AnyOperation | undefined
+        if (operation === undefined) {
+          return Effect.fail(
+            new VoiceRoomValidationError({
+              operation: String(name),
+              parameter: "operation",
+              message: `unknown operation ${JSON.stringify(name)}; known: ${operationNames.join(", ")}`
+            })
+          )
+        }
+        return invoke(operation, args, callOptions)
+      }
+    } satisfies VoiceRoomClientService)
+  })
+
+/** The environment variables `VoiceRoomClient.layerConfig` reads. */
+export const VoiceRoomClientConfig: Config.Config<VoiceRoomClientLayerOptions> = Config.all({
+  endpoint: Config.String("RTM_ENDPOINT"),
+  pid: Config.Int("RTM_PID"),
+  secret: Config.Redacted("RTM_SECRET"),
+  timeout: Config.Int("RTM_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  dialect: Config.Literals(["voice", "rtc"], "RTM_DIALECT").pipe(Config.withDefault("voice" as const))
+})
+
+export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomClientService>()(
+  "@rtm-voice/voice-room/VoiceRoomClient"
+) {
+  /** On the `FpnnClient` in context (share one connection, or bring your own options). */
+  static readonly layerFromTransport = (
+    options: VoiceRoomClientOptions
+  ): Layer.Layer<VoiceRoomClient, VoiceRoomValidationError, FpnnClient> =>
+    Layer.effect(
+      VoiceRoomClient,
+      Effect.gen(function*() {
+        return yield* makeVoiceRoomClient(yield* FpnnClient, options)
+      })
+    )
+
+  /** With its own FPNN client to `options.endpoint`, closed with the layer. */
+  static readonly layer = (options: VoiceRoomClientLayerOptions): Layer.Layer<VoiceRoomClient, VoiceRoomValidationError> =>
+    VoiceRoomClient.layerFromTransport(options).pipe(
+      Layer.provide(
+        FpnnClient.layer({
+          ...options.transport,
+          endpoint: options.endpoint,
+          ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout })
+        })
+      )
+    )
+
+  /**
+   * From configuration: `RTM_ENDPOINT`, `RTM_PID`, `RTM_SECRET` (redacted), optional
+   * `RTM_TIMEOUT` (ms) and `RTM_DIALECT` (`voice` | `rtc`, default `voice`). `extra`
+   * adds what configuration cannot express (a retry schedule, transport options).
+   */
+  static readonly layerConfig = (
+    extra?: Pick<VoiceRoomClientLayerOptions, "readRetry" | "transport" | "connectTimeout">
+  ): Layer.Layer<VoiceRoomClient, Config.ConfigError | VoiceRoomValidationError> =>
+    Layer.unwrap(
+      Effect.gen(function*() {
+        const config = yield* VoiceRoomClientConfig
+        return VoiceRoomClient.layer({ ...config, ...extra })
+      })
+    )
+}

@@ -1,0 +1,45 @@
+// Shared fixtures of the cross-package scenarios: an emulator on a free port of
+// 127.0.0.1 and clients (SDK or raw FPNN) connected to it.
+import { FpnnClient, makeClient, type Payload } from "@rtm-voice/fpnn-transport"
+import { authFields, makeVoiceRoomClient, nextSalt, type VoiceRoomClientOptions } from "@rtm-voice/voice-room"
+import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
+import { Effect, Layer, Redacted } from "effect"
+
+export const PID = 11000001
+/** Distinctive so that a leak anywhere is found by a plain substring search. */
+export const SECRET_TEXT = "sEcReT-7f3a9c-never-print-me"
+export const SECRET = Redacted.make(SECRET_TEXT)
+
+export const EmulatorLayer = VoiceRoomEmulator.layer({ pid: PID, secret: SECRET })
+
+/** An SDK client on its own connection to the emulator in context. */
+export const sdk = (options: Partial<VoiceRoomClientOptions> = {}) =>
+  Effect.gen(function*() {
+    const emulator = yield* VoiceRoomEmulator
+    const transport = yield* makeClient({ endpoint: emulator.address })
+    return yield* makeVoiceRoomClient(transport, { pid: PID, secret: SECRET, ...options })
+  })
+
+/** A raw FPNN client to the emulator, as a layer. */
+export const RawLayer = Layer.unwrap(
+  Effect.gen(function*() {
+    const emulator = yield* VoiceRoomEmulator
+    return FpnnClient.layer({ endpoint: emulator.address })
+  })
+)
+
+/** Signs fields as the SDK would (optionally with another pid/secret/ts). */
+export const signed = (
+  method: string,
+  fields: Payload,
+  options: { readonly pid?: number; readonly secret?: string; readonly ts?: number } = {}
+): Payload => ({
+  ...authFields(
+    options.pid ?? PID,
+    options.secret ?? SECRET_TEXT,
+    method,
+    nextSalt(),
+    options.ts ?? Math.floor(Date.now() / 1000)
+  ),
+  ...fields
+})

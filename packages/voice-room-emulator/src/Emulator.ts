@@ -2,7 +2,7 @@
  * `VoiceRoomEmulator`: an in-memory RTM voice gateway on the transport's FPNN server.
  * Both dialects share one port and one set of rooms. Binds 127.0.0.1 by default.
  */
-import { makeServer } from "@rtm-voice/fpnn-transport"
+import { makeServer, type ServerEncryptionOptions } from "@rtm-voice/fpnn-transport"
 import { Clock, Context, Effect, Layer, type Redacted, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
 import { ReplayCache } from "./Auth.js"
@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   readonly clock?: (() => number) | undefined
   /** Accepted |ts − server time| in seconds (error 200008 beyond). Default 300. */
   readonly tsWindowSeconds?: number | undefined
+  /** Also accept encrypted connections, with this private key (plain ones still work). */
+  readonly encryption?: ServerEncryptionOptions | undefined
 }
 
 export interface EmulatorState {
@@ -67,7 +69,12 @@ export const makeEmulator = (
       now: clock === undefined ? Clock.currentTimeMillis : Effect.sync(clock),
       onQuest: (method) => quests.set(method, (quests.get(method) ?? 0) + 1)
     })
-    const server = yield* makeServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, handlers })
+    const server = yield* makeServer({
+      host: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      handlers,
+      encryption: options.encryption
+    })
     const snapshotOf = () => rooms.snapshot()
     return {
       host: server.host,

@@ -12,6 +12,7 @@
  * `readRetry` schedule, and only for retryable failures (`isRetryable`).
  */
 import { type CallOptions as FpnnCallOptions, FpnnClient, type FpnnClientOptions } from "@rtm-voice/fpnn-transport"
+import { readFileSync } from "node:fs"
 import { Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, Schema, SchemaIssue } from "effect"
 import {
   isRetryable,
@@ -237,6 +238,34 @@ export const VoiceRoomClientConfig: Config.Config<VoiceRoomClientLayerOptions> =
   dialect: Config.Literals(["voice", "rtc"], "RTM_DIALECT").pipe(Config.withDefault("voice" as const))
 })
 
+/**
+ * Encryption from the environment: `RTM_SERVER_KEY` (path of the server's public key:
+ * PEM, DER or a raw point), `RTM_ENCRYPTION_MODE` (`package` default | `stream`),
+ * `RTM_ENCRYPTION_STRENGTH` (`128` default | `256`). Absent key = plain connection.
+ */
+export const EncryptionConfig = Config.all({
+  serverKeyPath: Config.String("RTM_SERVER_KEY").pipe(Config.option),
+  mode: Config.Literals(["package", "stream"], "RTM_ENCRYPTION_MODE").pipe(Config.withDefault("package" as const)),
+  strength: Config.Literals(["128", "256"], "RTM_ENCRYPTION_STRENGTH").pipe(Config.withDefault("128" as const))
+})
+
+/** Reads the server key file named by `EncryptionConfig`, if any. */
+const encryptionFromConfig = Effect.gen(function*() {
+  const { mode, serverKeyPath, strength } = yield* EncryptionConfig
+  if (Option.isNone(serverKeyPath)) return undefined
+  const path = serverKeyPath.value
+  const serverKey = yield* Effect.try({
+    try: () => readFileSync(path),
+    catch: (e) =>
+      new VoiceRoomValidationError({
+        operation: "VoiceRoomClient",
+        parameter: "RTM_SERVER_KEY",
+        message: `VoiceRoomClient: cannot read the server key file ${path} (RTM_SERVER_KEY): ${(e as Error).message}`
+      })
+  })
+  return { serverKey, mode, strength: strength === "256" ? 256 as const : 128 as const }
+})
+
 export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomClientService>()(
   "@rtm-voice/voice-room/VoiceRoomClient"
 ) {
@@ -265,7 +294,9 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
 
   /**
    * From configuration: `RTM_ENDPOINT`, `RTM_PID`, `RTM_SECRET` (redacted), optional
-   * `RTM_TIMEOUT` (ms) and `RTM_DIALECT` (`voice` | `rtc`, default `voice`). `extra`
+   * `RTM_TIMEOUT` (ms) and `RTM_DIALECT` (`voice` | `rtc`, default `voice`), and for an
+   * encrypted connection `RTM_SERVER_KEY` (a path) with `RTM_ENCRYPTION_MODE` and
+   * `RTM_ENCRYPTION_STRENGTH` (see `EncryptionConfig`). `extra`
    * adds what configuration cannot express (a retry schedule, transport options).
    */
   static readonly layerConfig = (
@@ -274,7 +305,9 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
     Layer.unwrap(
       Effect.gen(function*() {
         const config = yield* VoiceRoomClientConfig
-        return VoiceRoomClient.layer({ ...config, ...extra })
+        const encryption = yield* encryptionFromConfig
+        const transport = encryption === undefined ? extra?.transport : { ...extra?.transport, encryption }
+        return VoiceRoomClient.layer({ ...config, ...extra, ...(transport === undefined ? {} : { transport }) })
       })
     )
 }

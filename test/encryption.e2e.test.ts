@@ -1,0 +1,72 @@
+// Encrypted connections through the whole stack: the SDK configured from the
+// environment (RTM_SERVER_KEY & co.) against the emulator holding the private key.
+import { Encryption } from "@rtm-voice/fpnn-transport"
+import { VoiceRoomClient } from "@rtm-voice/voice-room"
+import { makeEmulator } from "@rtm-voice/voice-room-emulator"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { PID, SECRET, SECRET_TEXT } from "./support.js"
+
+const keys = Encryption.generateKeyPair("secp256k1")
+const other = Encryption.generateKeyPair("secp256k1")
+const dir = mkdtempSync(join(tmpdir(), "rtm-keys-"))
+writeFileSync(join(dir, "server-public.pem"), keys.publicKeyPem)
+writeFileSync(join(dir, "other-public.der"), other.publicKeyDer)
+
+const fromEnv = (endpoint: string, env: Record<string, string>) =>
+  VoiceRoomClient.layerConfig().pipe(
+    Layer.provide(
+      ConfigProvider.layer(
+        ConfigProvider.fromUnknown({ RTM_ENDPOINT: endpoint, RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT, ...env })
+      )
+    )
+  )
+
+describe("encrypted connections from configuration", () => {
+  for (const [mode, strength] of [["package", "128"], ["stream", "256"]] as const) {
+    it.live(`RTM_SERVER_KEY with ${mode} mode, AES-${strength}: every operation works`, () =>
+      Effect.gen(function*() {
+        const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, encryption: { privateKey: keys.privateKeyPem } })
+        const env = { RTM_SERVER_KEY: join(dir, "server-public.pem"), RTM_ENCRYPTION_MODE: mode, RTM_ENCRYPTION_STRENGTH: strength }
+        const members = yield* Effect.gen(function*() {
+          const client = yield* VoiceRoomClient
+          yield* client.pullUserIntoVoiceRoom(2n ** 53n + 1n, [2n ** 63n - 1n])
+          return yield* client.getVoiceRoomMembers(2n ** 53n + 1n)
+        }).pipe(Effect.provide(fromEnv(emulator.address, env)))
+        expect(members.uids).toEqual([2n ** 63n - 1n])
+      }))
+  }
+
+  it.live("the wrong server key fails fast with a tagged Encryption error", () =>
+    Effect.gen(function*() {
+      const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, encryption: { privateKey: keys.privateKeyRaw } })
+      const start = Date.now()
+      const error = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(
+        Effect.provide(fromEnv(emulator.address, { RTM_SERVER_KEY: join(dir, "other-public.der"), RTM_TIMEOUT: "3000" })),
+        Effect.flip
+      )
+      assert(error._tag === "FpnnConnectionError")
+      expect(error.reason).toBe("Encryption")
+      expect(Date.now() - start).toBeLessThan(2000)
+    }))
+
+  it.live("an unreadable RTM_SERVER_KEY is a validation error naming the variable", () =>
+    Effect.gen(function*() {
+      const error = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(
+        Effect.provide(fromEnv("127.0.0.1:1", { RTM_SERVER_KEY: join(dir, "missing.pem") })),
+        Effect.flip
+      )
+      assert(error._tag === "VoiceRoomValidationError")
+      expect(error.parameter).toBe("RTM_SERVER_KEY")
+    }))
+
+  it.live("the emulator with a key still serves plain clients", () =>
+    Effect.gen(function*() {
+      const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, encryption: { privateKey: keys.privateKeyPem } })
+      const rooms = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(Effect.provide(fromEnv(emulator.address, {})))
+      expect(rooms).toEqual([])
+    }))
+})

@@ -5,16 +5,15 @@
  * connection drops fails with `FpnnConnectionError` and the caller decides.
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import { Config, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, PubSub, Scope, Stream } from "effect"
+import { Clock, Config, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, PubSub, Scope, Stream } from "effect"
 import { Socket } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { encodePayload } from "./Codec.js"
-import { FpnnConnection, socketError } from "./Connection.js"
+import { FpnnConnection, socketError, timeoutError } from "./Connection.js"
 import {
   type FpnnCallError,
   FpnnConnectionError,
-  type FpnnProtocolError,
-  FpnnTimeoutError
+  type FpnnProtocolError
 } from "./Errors.js"
 import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, parseServerPublicKey, type Strength } from "./Encryption.js"
 import { DEFAULT_MAX_FRAME_BYTES, encodeQuest } from "./Frame.js"
@@ -45,7 +44,7 @@ export interface FpnnClientOptions {
   readonly connectTimeout?: Duration.Input | undefined
   /** A call's timeout when it names none: the transport's default. Default 5 s. */
   readonly questTimeout?: Duration.Input | undefined
-  /** Largest frame accepted from the server. Default 8 MiB. */
+  /** Largest frame accepted from the server, and sent to it (a larger quest fails unsent with FpnnProtocolError "Oversized"). Default 8 MiB. */
   readonly maxFrameBytes?: number | undefined
   readonly reconnect?: RegressiveStrategy | undefined
   /** Opt-in `*ping` keep-alive that detects a silent peer. Off by default. */
@@ -108,6 +107,8 @@ export class FpnnClient extends Context.Service<FpnnClient, FpnnClientService>()
 }
 
 const DEFAULT_TIMEOUT = 5000
+/** The default (live) Clock: a fiber whose Clock differs (TestClock) gets Effect timeouts. */
+const liveClock = Context.get(Context.empty(), Clock.Clock)
 
 const toMillis = (input: Duration.Input | undefined, fallback: number): number =>
   input === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(input))
@@ -166,6 +167,18 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
       if (delay > 0) emit({ _tag: "ReconnectScheduled", endpoint, delayMillis: delay, failedCount: backoff.failedCount })
     }
 
+    // Reliability (RELIABILITY.md, reconnect storm): a lost connection is counted once, by
+    // whichever sees it first — its session fiber, or the next `acquire`. The callers of
+    // the calls it failed resume before the session fiber does; when only the session
+    // recorded the loss, their next call redialled before the backoff knew of the failure,
+    // so a peer that accepts and then breaks every connection was redialled on every call.
+    const lossRecorded = new WeakSet<FpnnConnection>()
+    const recordLoss = (conn: FpnnConnection, error: FpnnConnectionError) => {
+      if (lossRecorded.has(conn)) return
+      lossRecorded.add(conn)
+      lost(error, false)
+    }
+
     // Dial, key exchange, then serve the connection until it ends. Runs in the client's
     // scope, so closing the client interrupts it and closes the socket.
     const session = (ready: Deferred.Deferred<FpnnConnection, FpnnConnectionError>) =>
@@ -177,6 +190,12 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         const opened = yield* Effect.gen(function*() {
           const { pull } = yield* socket.reader
           const writer = yield* socket.writer
+          // Reliability (RELIABILITY.md, half-open peer): when the session ends, destroy the
+          // socket. NodeSocket's own release only half-closes it (end / destroySoon), which
+          // never completes while unflushed bytes wait for a peer that stopped reading: the
+          // socket and its buffered writes then leaked for good. Every pending call has
+          // already failed by now, so nothing is lost. (Runs before the writer's release.)
+          yield* Effect.addFinalizer(() => Effect.ignore(writer.write(new Socket.CloseEvent(1000))))
           const running = yield* Effect.forkScoped(conn.run(pull, writer))
           if (serverKey !== undefined) yield* keyExchange(conn)
           return running
@@ -208,7 +227,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         const error = Exit.isSuccess(exit) ? exit.value : shutdownError
         if (current === conn) current = undefined
         emit({ _tag: "Closed", endpoint, connectionId, error })
-        lost(error, false)
+        recordLoss(conn, error)
       }).pipe(
         Effect.scoped,
         Effect.catch((error: FpnnConnectionError) =>
@@ -282,6 +301,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     const acquire: Effect.Effect<FpnnConnection, FpnnConnectionError> = Effect.suspend(() => {
       if (current !== undefined && current.closed === undefined) return Effect.succeed(current)
       if (closed) return Effect.fail(shutdownError)
+      if (current !== undefined) recordLoss(current, current.closed!) // see recordLoss
       if (connecting !== undefined) return Deferred.await(connecting)
       if (lastFailure !== undefined && Date.now() < retryAt) {
         // Backing off: fail at once rather than hold the call until the retry time.
@@ -303,26 +323,26 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     const withTimeout = (method: string, timeout: number) => <A, E>(effect: Effect.Effect<A, E>) =>
       Effect.timeoutOrElse(effect, {
         duration: timeout,
-        orElse: () =>
-          Effect.fail(
-            new FpnnTimeoutError({
-              method,
-              timeoutMillis: timeout,
-              message: `${method} got no answer from ${endpoint} within ${timeout} ms; ` +
-                "it may still take effect on the server. The connection stays usable"
-            })
-          )
+        orElse: () => Effect.fail(timeoutError(method, endpoint, timeout))
       })
 
     const call = (method: string, payload: Payload, callOptions?: CallOptions): Effect.Effect<Payload, FpnnCallError> => {
       const timeout = callOptions?.timeout === undefined ? questTimeout : toMillis(callOptions.timeout, questTimeout)
-      const request = Effect.suspend(() => {
+      return Effect.withFiber((fiber): Effect.Effect<Payload, FpnnCallError> => {
         const conn = current
-        return conn !== undefined && conn.closed === undefined
-          ? conn.request(method, payload)
-          : Effect.flatMap(acquire, (c) => c.request(method, payload))
+        // Perf fast path (BENCHMARKS.md): connected, on the live clock — the connection
+        // enforces the timeout with its shared deadline timer, no per-call fibers/timers.
+        // Otherwise (connecting, or a TestClock that must drive the timeout) the whole
+        // call, connect included, runs under Effect.timeoutOrElse.
+        if (conn !== undefined && conn.closed === undefined && fiber.getRef(Clock.Clock) === liveClock) {
+          return conn.request(method, payload, timeout)
+        }
+        return withTimeout(method, timeout)(
+          conn !== undefined && conn.closed === undefined
+            ? conn.request(method, payload)
+            : Effect.flatMap(acquire, (c) => c.request(method, payload))
+        )
       })
-      return withTimeout(method, timeout)(request)
     }
 
     const send = (method: string, payload: Payload) => Effect.flatMap(acquire, (c) => c.send(method, payload))

@@ -7,8 +7,9 @@
  * - int64 survives: `cf`/`d3` values beyond ±2^53 decode as bigint, smaller ones as number;
  * - maps use the smallest header (fixmap), keys in insertion order.
  */
-import { addExtension, Packr, Unpackr } from "msgpackr"
+import { addExtension, Packr, RESERVE_START_SPACE, Unpackr } from "msgpackr"
 import { type FpnnProtocolError, protocolError } from "./Errors.js"
+import { encodeQuest, FLAG_MSGPACK, HEADER_BYTES, methodBytes, writeQuestHead } from "./Frame.js"
 
 /** A decoded FPNN payload: the root is always a map with string keys. */
 export type Payload = { readonly [key: string]: unknown }
@@ -47,9 +48,12 @@ const U32_MAX = 0xffffffff
 const I32_MIN = -0x80000000
 const U64_LIMIT = 1n << 64n
 const I64_MIN = -(1n << 63n)
+// Perf: hoisted, so that normalizing a bigint does not build two bigints each time.
+const I32_MIN_N = BigInt(I32_MIN)
+const U32_MAX_N = BigInt(U32_MAX)
 
 const normalizeBigInt = (v: bigint): unknown => {
-  if (v >= BigInt(I32_MIN) && v <= BigInt(U32_MAX)) return Number(v)
+  if (v >= I32_MIN_N && v <= U32_MAX_N) return Number(v)
   if (v > 0n) {
     if (v >= U64_LIMIT) throw protocolError("Encode", `integer ${v} does not fit in 64 bits`)
     return new Uint64(v)
@@ -123,6 +127,27 @@ export const encodePayload = (payload: Payload): Uint8Array => {
   }
 }
 
+/**
+ * A whole msgpack quest frame: `encodeQuest(method, seq, encodePayload(payload))` in one
+ * buffer. Perf: msgpackr encodes the payload behind a reserved head (RESERVE_START_SPACE)
+ * and the head is written in front of it, so there is no second buffer and no copy.
+ * msgpackr never reuses the bytes of a returned result (only RESET_BUFFER_MODE would).
+ */
+export const encodeQuestFrame = (method: string, seq: number | undefined, payload: Payload): Uint8Array => {
+  const name = methodBytes(method)
+  const head = HEADER_BYTES + (seq === undefined ? 0 : 4) + name.length
+  if (head > 0xff) return encodeQuest(method, seq, encodePayload(payload)) // the reserve is one byte wide
+  let frame: Uint8Array
+  try {
+    frame = packr.pack(normalize(payload), RESERVE_START_SPACE | head)
+  } catch (cause) {
+    if (cause !== null && typeof cause === "object" && "_tag" in cause) throw cause
+    throw protocolError("Encode", `payload cannot be encoded as msgpack: ${String(cause)}`)
+  }
+  writeQuestHead(frame, name, seq, frame.length - head, FLAG_MSGPACK)
+  return frame
+}
+
 /** Like `encodePayload`, returning the error instead of throwing. */
 export const encodePayloadResult = (payload: Payload): Uint8Array | FpnnProtocolError => {
   try {
@@ -142,6 +167,30 @@ export const decodePayload = (bytes: Uint8Array): Payload => {
   }
   // msgpackr yields plain objects for maps; anything else (array, bytes, its marker
   // object for the reserved byte 0xc1) is not a map.
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) {
+    throw protocolError("BadPayload", "payload root is not a map")
+  }
+  return value as Payload
+}
+
+// Reused range argument of `unpack` (read synchronously; never re-entered here).
+const range = { start: 0, end: 0 }
+
+/**
+ * `decodePayload(bytes.subarray(start, end))` without the view. Perf: msgpackr caches a
+ * DataView on the buffer it reads, so a fresh view per answer cost a view plus a DataView;
+ * decoding in place reuses the received chunk's.
+ */
+export const decodePayloadAt = (bytes: Uint8Array, start: number, end: number): Payload => {
+  if (start >= end) return decodePayload(bytes.subarray(start, end)) // empty: the usual error
+  let value: unknown
+  range.start = start
+  range.end = end
+  try {
+    value = unpackr.unpack(bytes, range)
+  } catch (cause) {
+    throw protocolError("BadPayload", `payload is not valid msgpack: ${String(cause)}`)
+  }
   if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) {
     throw protocolError("BadPayload", "payload root is not a map")
   }

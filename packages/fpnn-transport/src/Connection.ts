@@ -12,14 +12,33 @@
  */
 import { Effect, Scope } from "effect"
 import type { Socket } from "effect/socket"
-import { decodeJsonPayload, decodePayload, encodeJsonPayload, encodePayload, type Payload } from "./Codec.js"
+import {
+  decodeJsonPayload,
+  decodePayload,
+  decodePayloadAt,
+  encodeJsonPayload,
+  encodePayload,
+  encodeQuestFrame,
+  type Payload
+} from "./Codec.js"
 import {
   type FpnnCallError,
   FpnnConnectionError,
   type FpnnProtocolError,
+  FpnnTimeoutError,
+  protocolError,
   remoteError
 } from "./Errors.js"
-import { type Answer, encodeAnswer, encodeQuest, FLAG_JSON, FLAG_MSGPACK, FrameReader, type Quest } from "./Frame.js"
+import {
+  type Answer,
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeAnswer,
+  encodeQuest,
+  FLAG_JSON,
+  FLAG_MSGPACK,
+  FrameReader,
+  type Quest
+} from "./Frame.js"
 
 /** Turns plaintext frames into bytes on the wire and back (see Encryption.ts). */
 export interface Cipher {
@@ -30,7 +49,19 @@ export interface Cipher {
 interface Pending {
   readonly method: string
   readonly resume: (effect: Effect.Effect<Payload, FpnnCallError>) => void
+  /** Date.now() after which the call fails with FpnnTimeoutError; Infinity = none. */
+  readonly deadline: number
+  readonly timeoutMillis: number
 }
+
+/** The error of a call that got no answer in time (the client's and the connection's). */
+export const timeoutError = (method: string, endpoint: string, timeoutMillis: number): FpnnTimeoutError =>
+  new FpnnTimeoutError({
+    method,
+    timeoutMillis,
+    message: `${method} got no answer from ${endpoint} within ${timeoutMillis} ms; ` +
+      "it may still take effect on the server. The connection stays usable"
+  })
 
 export interface ConnectionOptions {
   readonly endpoint: string
@@ -53,6 +84,7 @@ export class FpnnConnection {
 
   private readonly pending = new Map<number, Pending>()
   private readonly reader: FrameReader
+  private readonly maxFrameBytes: number
   private readonly onQuest: ConnectionOptions["onQuest"]
   private seq = 0
   private outbox: Array<Uint8Array> = []
@@ -60,10 +92,15 @@ export class FpnnConnection {
   private wakeFlusher: ((effect: Effect.Effect<void>) => void) | undefined
   private cipher: Cipher | undefined
   private shutdown: (() => void) | undefined
+  // One timer for every pending call's deadline (see `request`), armed at or before the
+  // earliest deadline.
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private timerAt = Infinity
 
   constructor(options: ConnectionOptions) {
     this.endpoint = options.endpoint
     this.reader = new FrameReader({ maxFrameBytes: options.maxFrameBytes })
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
     this.onQuest = options.onQuest
   }
 
@@ -71,19 +108,29 @@ export class FpnnConnection {
     return this.pending.size
   }
 
-  /** A twoway quest. No timeout here: callers wrap the whole call (connect included). */
-  request(method: string, payload: Payload): Effect.Effect<Payload, FpnnCallError> {
+  /**
+   * A twoway quest. With `timeoutMillis`, it fails with `FpnnTimeoutError` when no answer
+   * came in time. Perf: the deadline lives in the pending entry and one connection-wide
+   * timer expires it, instead of `Effect.timeoutOrElse` per call — that races two forked
+   * fibers and arms a setTimeout for every call, and was the largest cost of a call
+   * (BENCHMARKS.md). Without it the caller wraps the call itself (connect included).
+   */
+  request(method: string, payload: Payload, timeoutMillis?: number): Effect.Effect<Payload, FpnnCallError> {
     return Effect.callback<Payload, FpnnCallError>((resume) => {
       if (this.closed !== undefined) return resume(Effect.fail(this.closed))
-      let bytes: Uint8Array
+      const seq = this.nextSeq()
+      let frame: Uint8Array
       try {
-        bytes = encodePayload(payload)
+        frame = encodeQuestFrame(method, seq, payload) // perf: payload encoded in place, see Codec.ts
       } catch (e) {
         return resume(Effect.fail(e as FpnnProtocolError))
       }
-      const seq = this.nextSeq()
-      this.pending.set(seq, { method, resume })
-      this.enqueue(encodeQuest(method, seq, bytes))
+      const oversized = this.oversized(frame)
+      if (oversized !== undefined) return resume(Effect.fail(oversized))
+      const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
+      this.pending.set(seq, { method, resume, deadline, timeoutMillis: timeoutMillis ?? 0 })
+      if (deadline < this.timerAt) this.armTimer(deadline)
+      this.enqueue(frame)
       return Effect.sync(() => {
         this.pending.delete(seq)
       })
@@ -95,12 +142,28 @@ export class FpnnConnection {
     return Effect.suspend((): Effect.Effect<void, FpnnConnectionError | FpnnProtocolError> => {
       if (this.closed !== undefined) return Effect.fail(this.closed)
       try {
-        this.enqueue(encodeQuest(method, undefined, encodePayload(payload)))
+        const frame = encodeQuest(method, undefined, encodePayload(payload))
+        const oversized = this.oversized(frame)
+        if (oversized !== undefined) return Effect.fail(oversized)
+        this.enqueue(frame)
         return Effect.void
       } catch (e) {
         return Effect.fail(e as FpnnProtocolError)
       }
     })
+  }
+
+  // Reliability (RELIABILITY.md, bad input): a quest over the frame limit (the same
+  // 8 MiB default as FPNN servers) is refused here, before any byte is sent. Sent, it made
+  // the peer close the connection, failing every other call in flight on it as well.
+  private oversized(frame: Uint8Array): FpnnProtocolError | undefined {
+    if (frame.length <= this.maxFrameBytes) return undefined
+    return protocolError(
+      "Oversized",
+      `the quest is ${frame.length} bytes, over the frame limit of ${this.maxFrameBytes} bytes ` +
+        "(FPNN servers close the connection on such a frame); nothing was sent. Split the request, " +
+        "or raise maxFrameBytes if the server accepts larger frames"
+    )
   }
 
   /** Answers a twoway quest of the peer, in the quest's encoding (msgpack or JSON). */
@@ -127,7 +190,7 @@ export class FpnnConnection {
     return Effect.callback<Payload, FpnnCallError>((resume) => {
       if (this.closed !== undefined) return resume(Effect.fail(this.closed))
       this.seq = Math.max(this.seq, seq)
-      this.pending.set(seq, { method: "*key", resume })
+      this.pending.set(seq, { method: "*key", resume, deadline: Infinity, timeoutMillis: 0 })
       this.outbox.push(keyQuest)
       this.cipher = cipher
       this.scheduleFlush()
@@ -162,7 +225,7 @@ export class FpnnConnection {
   }
 
   private feed(chunk: Uint8Array): void {
-    const error = this.reader.push(chunk, this.onFrame)
+    const error = this.reader.push(chunk, this.onFrame, this.onAnswer)
     // Once a cipher is set, bytes that do not decrypt to a valid frame header almost
     // always mean the two ends derived different keys (a wrong server key): say so.
     if (error !== undefined) return this.violation(error.message, this.cipher === undefined ? "ProtocolViolation" : "Encryption")
@@ -183,20 +246,39 @@ export class FpnnConnection {
       this.violation((e as FpnnProtocolError).message, "ProtocolViolation")
       return true
     }
-    if (frame._tag === "Answer") {
-      const entry = this.pending.get(frame.seq)
-      if (entry === undefined) return // late (timed out, interrupted) or unknown: dropped
-      this.pending.delete(frame.seq)
-      if (frame.status === 0) entry.resume(Effect.succeed(payload))
-      else {
-        const code = typeof payload.code === "number" || typeof payload.code === "bigint" ? Number(payload.code) : 20001
-        const ex = typeof payload.ex === "string" ? payload.ex : "(the peer sent no error text)"
-        const raiser = typeof payload.raiser === "string" ? payload.raiser : undefined
-        entry.resume(Effect.fail(remoteError(entry.method, code, ex, raiser)))
-      }
-      return
-    }
+    if (frame._tag === "Answer") return this.settle(frame.seq, frame.status, payload)
     return this.onQuest(this, frame, payload)
+  }
+
+  // Perf: answers are decoded in place in the received bytes (FrameReader's `onAnswer`):
+  // no Answer object and no payload view per answer. Same checks as `onFrame`.
+  private readonly onAnswer = (b: Uint8Array, at: number, total: number): boolean | void => {
+    if (this.closed !== undefined) return true
+    this.framesReceived++
+    let payload: Payload
+    try {
+      payload = b[at + 5]! & FLAG_JSON
+        ? decodeJsonPayload(b.subarray(at + 16, at + total))
+        : decodePayloadAt(b, at + 16, at + total)
+    } catch (e) {
+      this.violation((e as FpnnProtocolError).message, "ProtocolViolation")
+      return true
+    }
+    const seq = (b[at + 12]! | (b[at + 13]! << 8) | (b[at + 14]! << 16) | (b[at + 15]! << 24)) >>> 0
+    this.settle(seq, b[at + 7]!, payload)
+  }
+
+  private settle(seq: number, status: number, payload: Payload): void {
+    const entry = this.pending.get(seq)
+    if (entry === undefined) return // late (timed out, interrupted) or unknown: dropped
+    this.pending.delete(seq)
+    if (status === 0) entry.resume(Effect.succeed(payload))
+    else {
+      const code = typeof payload.code === "number" || typeof payload.code === "bigint" ? Number(payload.code) : 20001
+      const ex = typeof payload.ex === "string" ? payload.ex : "(the peer sent no error text)"
+      const raiser = typeof payload.raiser === "string" ? payload.raiser : undefined
+      entry.resume(Effect.fail(remoteError(entry.method, code, ex, raiser)))
+    }
   }
 
   private violation(detail: string, reason: "ProtocolViolation" | "Encryption"): void {
@@ -218,11 +300,37 @@ export class FpnnConnection {
   close(error: FpnnConnectionError): void {
     if (this.closed !== undefined) return
     this.closed = error
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
     const pending = [...this.pending.values()]
     this.pending.clear()
     this.outbox = []
     for (const p of pending) p.resume(Effect.fail(error))
     this.shutdown?.()
+  }
+
+  private armTimer(at: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(this.expire, Math.max(0, at - Date.now()))
+  }
+
+  // Fails the calls whose deadline has passed, then re-arms for the earliest remaining
+  // one. Under steady load this runs about once per timeout period: answered calls have
+  // left `pending`, so the timer usually finds nothing to do and moves on.
+  private readonly expire = (): void => {
+    this.timer = undefined
+    this.timerAt = Infinity
+    if (this.closed !== undefined) return
+    const now = Date.now()
+    let next = Infinity
+    for (const [seq, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(seq)
+        p.resume(Effect.fail(timeoutError(p.method, this.endpoint, p.timeoutMillis)))
+      } else if (p.deadline < next) next = p.deadline
+    }
+    if (next !== Infinity) this.armTimer(next)
   }
 
   private nextSeq(): number {

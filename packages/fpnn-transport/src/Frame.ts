@@ -43,7 +43,8 @@ export interface Answer {
 export type Frame = Quest | Answer
 
 const methodCache = new Map<string, Buffer>()
-const methodBytes = (method: string): Buffer => {
+/** A method name's bytes (cached), or a protocol error thrown for an empty or >255-byte name. */
+export const methodBytes = (method: string): Buffer => {
   let bytes = methodCache.get(method)
   if (bytes === undefined) {
     bytes = Buffer.from(method, "utf8")
@@ -75,6 +76,41 @@ export const encodeQuest = (
   name.copy(frame, HEADER_BYTES + seqBytes)
   frame.set(payload, HEADER_BYTES + seqBytes + name.length)
   return frame
+}
+
+/**
+ * Writes a quest's header, seq and method name at offset 0 of `frame`, whose payload of
+ * `payloadLength` bytes follows them. Perf: lets the codec encode the payload in place
+ * behind a reserved head (`encodeQuestFrame` in Codec.ts) — one buffer, no copy.
+ */
+export const writeQuestHead = (
+  frame: Uint8Array,
+  name: Uint8Array,
+  seq: number | undefined,
+  payloadLength: number,
+  flag: number = FLAG_MSGPACK
+): void => {
+  frame[0] = 0x46 // "FPNN"
+  frame[1] = 0x50
+  frame[2] = 0x4e
+  frame[3] = 0x4e
+  frame[4] = VERSION
+  frame[5] = flag
+  frame[6] = seq === undefined ? MTYPE_ONEWAY : MTYPE_TWOWAY
+  frame[7] = name.length
+  frame[8] = payloadLength & 0xff
+  frame[9] = (payloadLength >>> 8) & 0xff
+  frame[10] = (payloadLength >>> 16) & 0xff
+  frame[11] = payloadLength >>> 24
+  let at = HEADER_BYTES
+  if (seq !== undefined) {
+    frame[12] = seq & 0xff
+    frame[13] = (seq >>> 8) & 0xff
+    frame[14] = (seq >>> 16) & 0xff
+    frame[15] = seq >>> 24
+    at = 16
+  }
+  frame.set(name, at)
 }
 
 /** An answer frame. Non-zero statuses are written as 1, like every reference peer. */
@@ -187,7 +223,16 @@ export class FrameReader {
     return this.partial === undefined ? 0 : this.filled
   }
 
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => boolean | void): FpnnProtocolError | undefined {
+  /**
+   * With `onAnswer`, answers skip `decodeFrame`: the callback gets the whole frame in
+   * place as (bytes, offset, length) — perf: no Answer object and no payload view per
+   * answer (a fresh view also costs msgpackr a DataView). Quests still go to `onFrame`.
+   */
+  push(
+    chunk: Uint8Array,
+    onFrame: (frame: Frame) => boolean | void,
+    onAnswer?: (bytes: Uint8Array, at: number, total: number) => boolean | void
+  ): FpnnProtocolError | undefined {
     if (this.failed !== undefined) return this.failed
     this.rest = undefined
     let off = 0
@@ -211,7 +256,10 @@ export class FrameReader {
         }
       }
       this.partial = undefined
-      if (onFrame(decodeFrame(partial, 0, this.need)) === true) return this.stop(chunk, off)
+      const stop = onAnswer !== undefined && partial[6] === MTYPE_ANSWER
+        ? onAnswer(partial, 0, this.need)
+        : onFrame(decodeFrame(partial, 0, this.need))
+      if (stop === true) return this.stop(chunk, off)
     }
     while (off < len) {
       const remaining = len - off
@@ -232,7 +280,10 @@ export class FrameReader {
         return undefined
       }
       off += total
-      if (onFrame(decodeFrame(chunk, off - total, total)) === true) return this.stop(chunk, off)
+      const stop = onAnswer !== undefined && chunk[off - total + 6] === MTYPE_ANSWER
+        ? onAnswer(chunk, off - total, total)
+        : onFrame(decodeFrame(chunk, off - total, total))
+      if (stop === true) return this.stop(chunk, off)
     }
     return undefined
   }

@@ -1,0 +1,103 @@
+// SDK-side load generator: `window` fibers, each calling getVoiceRoomMemberCount in a
+// loop over ONE client (one connection), until `count` calls or `maxSeconds`.
+//   node client-sdk.mjs window <port> <window> <count> <maxSeconds> <warmup> [mode strength publicKeyFile]
+//   node --expose-gc client-sdk.mjs memory <port> <window> <total> <samples> <warmupFraction>
+import { readFileSync } from "node:fs"
+import { performance } from "node:perf_hooks"
+import { ROOM_ID, send, stats } from "./lib.mjs"
+import { Effect, level, makeCallerLayer } from "./sdk.mjs"
+
+const [what, port, window, count, a, b, mode, strength, keyFile] = process.argv.slice(2)
+const W = Number(window)
+const N = Number(count)
+
+const encryption = mode === undefined || mode === "plain"
+  ? undefined
+  : { serverKey: readFileSync(keyFile, "utf8"), mode, strength: Number(strength) }
+const { layer, caller } = makeCallerLayer({ endpoint: `127.0.0.1:${port}`, encryption })
+
+/** Runs `n` calls with W in flight (closed loop); `onCall(i)` after each completes. */
+const phase = (call, n, deadline, lat, onCall) =>
+  Effect.suspend(() => {
+    let issued = 0
+    let done = 0
+    let stopAt = n
+    const slot = Effect.gen(function*() {
+      while (issued < stopAt) {
+        issued++
+        const t0 = performance.now()
+        const answer = yield* call(ROOM_ID)
+        const t1 = performance.now()
+        if (lat !== undefined) lat[done] = (t1 - t0) * 1000
+        done++
+        if (typeof answer !== "number") throw new Error(`unexpected answer ${answer}`)
+        if (onCall !== undefined) onCall(done)
+        if (stopAt === n && t1 > deadline) stopAt = issued
+      }
+    })
+    return Effect.all(Array.from({ length: Math.min(W, n) }, () => slot), { concurrency: "unbounded", discard: true })
+      .pipe(Effect.map(() => ({ done })))
+  })
+
+const windowRun = Effect.gen(function*() {
+  const maxSeconds = Number(a)
+  const warmup = Number(b)
+  const call = yield* caller
+  if (warmup > 0) yield* phase(call, warmup, performance.now() + maxSeconds * 1000)
+  const lat = new Float64Array(N)
+  const t0 = performance.now()
+  const { done } = yield* phase(call, N, t0 + maxSeconds * 1000, lat)
+  const seconds = (performance.now() - t0) / 1000
+  return { level, calls: done, seconds, perSec: done / seconds, ...stats(lat, done) }
+})
+
+// Heap and RSS across N calls, sampled `samples` times (after a full GC, so heapUsed is
+// what survives); growth is measured from the sample at `warmupFraction` of the run.
+const memoryRun = Effect.gen(function*() {
+  const samples = Number(a)
+  const warmupFraction = Number(b)
+  const call = yield* caller
+  const every = Math.floor(N / samples)
+  const points = []
+  const sample = (calls) => {
+    globalThis.gc?.()
+    const m = process.memoryUsage()
+    points.push({ calls, rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20 })
+  }
+  sample(0)
+  const t0 = performance.now()
+  let nextAt = every
+  const { done } = yield* phase(call, N, Infinity, undefined, (d) => {
+    if (d >= nextAt) {
+      nextAt += every
+      sample(d)
+    }
+  })
+  const seconds = (performance.now() - t0) / 1000
+  if (points[points.length - 1].calls !== done) sample(done)
+  const warm = points.find((p) => p.calls >= warmupFraction * done)
+  const last = points[points.length - 1]
+  const per100k = (last.calls - warm.calls) / 100_000
+  return {
+    level,
+    calls: done,
+    seconds,
+    perSec: done / seconds,
+    warmupCalls: warm.calls,
+    rssGrowthMBPer100k: (last.rssMB - warm.rssMB) / per100k,
+    heapGrowthMBPer100k: (last.heapUsedMB - warm.heapUsedMB) / per100k,
+    points
+  }
+})
+
+const program = (what === "memory" ? memoryRun : windowRun).pipe(Effect.provide(layer))
+Effect.runPromise(program).then(
+  (result) => {
+    send(result)
+    process.exit(0)
+  },
+  (e) => {
+    send({ error: String(e?.stack ?? e) })
+    process.exit(1)
+  }
+)

@@ -1,0 +1,176 @@
+// `pnpm bench [--quick]`: builds the packages (tsc → dist; benchmarks run production JS,
+// not a transformer), starts the servers in child processes, runs every client in its
+// own fresh process, prints a table and, as the LAST stdout line, one JSON object.
+// Servers and clients never share an event loop. All traffic is on 127.0.0.1.
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { performance } from "node:perf_hooks"
+import { child, ROOT, runChild } from "./lib.mjs"
+
+const quick = process.argv.includes("--quick")
+const started = performance.now()
+const log = (...a) => console.log(...a)
+
+// ---- 1. build (a few seconds with TypeScript 7)
+const tsc = Path.join(ROOT, "node_modules", "typescript", "bin", "tsc")
+const built = {}
+for (const pkg of ["fpnn-transport", "voice-room", "voice-room-emulator"]) {
+  const config = Path.join(ROOT, "packages", pkg, "tsconfig.build.json")
+  if (!existsSync(Path.join(ROOT, "packages", pkg, "src", "index.ts"))) {
+    built[pkg] = "absent"
+    continue
+  }
+  const r = spawnSync(process.execPath, [tsc, "-p", config], { cwd: ROOT, encoding: "utf8" })
+  // tsc still emits on type errors; say so rather than silently bench stale code.
+  built[pkg] = r.status === 0 ? "ok" : existsSync(Path.join(ROOT, "packages", pkg, "dist", "index.js")) ? "type errors (emitted)" : "failed"
+  if (r.status !== 0) console.error(`[bench] build of ${pkg}: ${built[pkg]}\n${(r.stdout + r.stderr).slice(0, 2000)}`)
+}
+if (built["fpnn-transport"] === "failed") throw new Error("fpnn-transport does not build; nothing to benchmark")
+
+// ---- 2. servers
+const responder = child("responder.mjs")
+const emulator = child("server.mjs", ["emulator"])
+const encrypted = child("server.mjs", ["encrypted"])
+const [resp, emu, enc] = await Promise.all([responder.next(), emulator.next(), encrypted.next()])
+const keyFile = Path.join(mkdtempSync(Path.join(Os.tmpdir(), "rtm-bench-")), "server-public.pem")
+writeFileSync(keyFile, enc.publicKey)
+
+// ---- 3. sizes: every measurement is bounded in count and in time
+const P = quick
+  ? { w1: [3_000, 1], w64: [30_000, 1.2], w1024: [60_000, 1.5], warm: 2_000, rawScale: 10, repeats: 1, memCalls: 100_000, codec: [5, 200], cold: 1, enc: [20_000, 1.2], encWindows: [64] }
+  : { w1: [20_000, 4], w64: [300_000, 6], w1024: [400_000, 8], warm: 30_000, rawScale: 10, repeats: 3, memCalls: 1_000_000, codec: [9, 800], cold: 5, enc: [200_000, 6], encWindows: [64, 1024] }
+const sizes = { 1: P.w1, 64: P.w64, 1024: P.w1024 }
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+const sdkRun = (port, w, env, extra = []) => {
+  const [count, secs] = extra.length > 0 ? P.enc : sizes[w]
+  return runChildEnv(env, "client-sdk.mjs", ["window", port, w, count, secs, P.warm, ...extra])
+}
+const rawRun = (port, w) => {
+  const [count, secs] = sizes[w]
+  return runChild("client-raw.mjs", [port, w, count * P.rawScale, secs, P.warm * P.rawScale])
+}
+const runChildEnv = async (env, script, args, nodeArgs) => {
+  const saved = process.env.BENCH_LEVEL
+  if (env !== undefined) process.env.BENCH_LEVEL = env
+  else delete process.env.BENCH_LEVEL
+  try {
+    return await runChild(script, args, nodeArgs)
+  } finally {
+    if (saved === undefined) delete process.env.BENCH_LEVEL
+    else process.env.BENCH_LEVEL = saved
+  }
+}
+
+// ---- 4. throughput and latency, one connection, windows 1 / 64 / 1024
+const rows = []
+let sdkLevel = "transport"
+for (const w of [1, 64, 1024]) {
+  const reps = w === 1024 ? P.repeats : 1
+  const acc = { raw: [], sdkResp: [], trResp: [], sdkEmu: [] }
+  // Interleaved, so that drift on the shared cores hits every column alike.
+  for (let r = 0; r < reps; r++) {
+    acc.raw.push(await rawRun(resp.port, w))
+    acc.sdkResp.push(await sdkRun(resp.port, w))
+    acc.trResp.push(await sdkRun(resp.port, w, "transport"))
+    acc.sdkEmu.push(await sdkRun(emu.port, w))
+  }
+  const pick = (xs) => xs.find((x) => x.perSec === median(xs.map((y) => y.perSec)))
+  const row = { window: w, raw: pick(acc.raw), sdkResp: pick(acc.sdkResp), trResp: pick(acc.trResp), sdkEmu: pick(acc.sdkEmu) }
+  sdkLevel = row.sdkResp.level
+  rows.push(row)
+}
+
+// ---- 5. codec, memory, cold start, encryption
+const codec = await runChild("codec.mjs", P.codec)
+const memory = await runChild("client-sdk.mjs", ["memory", resp.port, 64, P.memCalls, 20, 0.2], ["--expose-gc"])
+const memoryTransport = await runChildEnv("transport", "client-sdk.mjs", ["memory", resp.port, 64, P.memCalls, 20, 0.2], ["--expose-gc"])
+const colds = []
+for (let i = 0; i < P.cold; i++) colds.push(await runChild("client-cold.mjs", [emu.port]))
+const coldsEnc = []
+for (let i = 0; i < P.cold; i++) coldsEnc.push(await runChild("client-cold.mjs", [enc.port, "package", 128, keyFile]))
+const encRows = []
+for (const w of P.encWindows) {
+  for (const [mode, strength] of [["plain", 0], ["package", 128], ["stream", 128], ["stream", 256]]) {
+    const r = await sdkRun(enc.port, w, undefined, [mode, strength, keyFile].map(String)).catch((e) => ({ error: String(e.message).slice(0, 200) }))
+    encRows.push({ window: w, mode: mode === "plain" ? "plain" : `${mode}-${strength}`, ...r })
+  }
+}
+await Promise.all([responder.stop(), emulator.stop(), encrypted.stop()])
+
+// ---- 6. report
+const f0 = (x) => (x === undefined || Number.isNaN(x) ? "-" : Math.round(x).toLocaleString("en-US"))
+const f2 = (x) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(2))
+const us = (r) => `${f0(r.p50)} / ${f0(r.p99)}`
+const table = (head, body) => {
+  const all = [head, ...body]
+  const widths = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)))
+  const line = (r) => "| " + r.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |"
+  return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n")
+}
+const sdkName = sdkLevel === "voice-room" ? "SDK (VoiceRoomClient)" : "SDK (FpnnClient.call, transport level)"
+log(`\n# rtm-voice benchmarks${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${Os.cpus()[0]?.model ?? "?"}, ${Math.round(Os.totalmem() / 2 ** 30)} GiB`)
+log(`builds: ${Object.entries(built).map(([k, v]) => `${k} ${v}`).join(", ")}; emulator column served by: ${emu.kind}\n`)
+log("## getVoiceRoomMemberCount over one connection: calls/s, latency p50 / p99 in µs")
+log(table(
+  ["in flight", "raw node:net → responder", `${sdkName} → responder`, "transport FpnnClient.call → responder", `${sdkName} → ${emu.kind}`, "SDK ÷ raw", "transport ÷ raw"],
+  rows.map((r) => [
+    r.window,
+    `${f0(r.raw.perSec)} (${us(r.raw)})`,
+    `${f0(r.sdkResp.perSec)} (${us(r.sdkResp)})`,
+    `${f0(r.trResp.perSec)} (${us(r.trResp)})`,
+    `${f0(r.sdkEmu.perSec)} (${us(r.sdkEmu)})`,
+    f2(r.sdkResp.perSec / r.raw.perSec),
+    f2(r.trResp.perSec / r.raw.perSec)
+  ])
+))
+log("\n## codec: the getVoiceRoomMemberCount quest encoded + its answer decoded, per second")
+log(table(["ours (framing + codec)", "msgpackr alone", "ours ÷ msgpackr"], [[f0(codec.oursPerSec), f0(codec.msgpackrPerSec), f2(codec.codecVsMsgpackr)]]))
+log(`\n## memory across ${f0(memory.calls)} calls (64 in flight, heap after full GC), growth after the first ${f0(memory.warmupCalls)}`)
+log(table(
+  ["client", "calls/s", "RSS start → warm → end (MB)", "heap used warm → end (MB)", "RSS growth MB/100k", "heap growth MB/100k"],
+  [[sdkName, memory], ["transport", memoryTransport]].map(([name, m]) => {
+    const warm = m.points.find((p) => p.calls === m.warmupCalls)
+    const last = m.points[m.points.length - 1]
+    return [name, f0(m.perSec), `${f0(m.points[0].rssMB)} → ${f0(warm.rssMB)} → ${f0(last.rssMB)}`, `${f2(warm.heapUsedMB)} → ${f2(last.heapUsedMB)}`, f2(m.rssGrowthMBPer100k), f2(m.heapGrowthMBPer100k)]
+  })
+))
+log(`\n## cold start (fresh process; median of ${P.cold})`)
+log(table(
+  ["", "import (ms)", "Layer build → first answer (ms)", "process start → first answer (ms)"],
+  [["plain, emulator", colds], ["encrypted package-128, FPNN server", coldsEnc]].map(([n, c]) => [
+    n,
+    f0(median(c.map((x) => x.importMs))),
+    f2(median(c.map((x) => x.layerToFirstAnswerMs))),
+    f0(median(c.map((x) => x.processToFirstAnswerMs)))
+  ])
+))
+log(`\n## encryption: ${sdkName} → transport FPNN server (encryption enabled), calls/s (p50 / p99 µs)`)
+log(table(
+  ["in flight", "mode", "calls/s", "latency", "÷ plain"],
+  encRows.map((r) => {
+    const plain = encRows.find((p) => p.window === r.window && p.mode === "plain")
+    return [r.window, r.mode, r.error ? `error: ${r.error}` : f0(r.perSec), r.error ? "" : us(r), r.error ? "" : f2(r.perSec / plain.perSec)]
+  })
+))
+const r1024 = rows.find((r) => r.window === 1024)
+const summary = {
+  quick,
+  node: process.version,
+  cpus: Os.cpus().length,
+  sdkLevel,
+  emulator: emu.kind,
+  sdkVsRaw1024: r1024.sdkResp.perSec / r1024.raw.perSec,
+  transportVsRaw1024: r1024.trResp.perSec / r1024.raw.perSec,
+  codecVsMsgpackr: codec.codecVsMsgpackr,
+  rssGrowthMBPer100k: memory.rssGrowthMBPer100k,
+  transportRssGrowthMBPer100k: memoryTransport.rssGrowthMBPer100k,
+  callsPerSec: Object.fromEntries(rows.map((r) => [r.window, { raw: r.raw.perSec, sdk: r.sdkResp.perSec, transport: r.trResp.perSec, sdkEmulator: r.sdkEmu.perSec }])),
+  coldStartMs: median(colds.map((x) => x.layerToFirstAnswerMs)),
+  seconds: (performance.now() - started) / 1000
+}
+log(`\ntotal ${f0(summary.seconds)} s; targets: sdkVsRaw1024 ≥ 0.6 (${f2(summary.sdkVsRaw1024)}), codecVsMsgpackr ≥ 0.7 (${f2(summary.codecVsMsgpackr)}), rssGrowthMBPer100k ≤ 2 (${f2(summary.rssGrowthMBPer100k)})`)
+console.log(JSON.stringify(summary))
+process.exit(0)

@@ -1,0 +1,62 @@
+// What the "SDK" column calls: VoiceRoomClient.getVoiceRoomMemberCount when the
+// voice-room package is built and exports it, else (until then) the transport-level
+// equivalent: FpnnClient.call("getVoiceRoomMemberCount", payload signed per call).
+import { createHash } from "node:crypto"
+import { existsSync } from "node:fs"
+import { dist, METHOD, PID, SECRET } from "./lib.mjs"
+
+const { Effect, Layer, Redacted } = await import("effect")
+const T = await import(dist("fpnn-transport"))
+const voiceRoomPath = dist("voice-room")
+const V = existsSync(voiceRoomPath) ? await import(voiceRoomPath).catch(() => undefined) : undefined
+
+// BENCH_LEVEL=transport forces the transport-level column (to split SDK from transport cost).
+export const level = process.env.BENCH_LEVEL !== "transport" && V !== undefined && V.VoiceRoomClient !== undefined
+  ? "voice-room"
+  : "transport"
+
+let lastSalt = 0n
+const nextSalt = () => {
+  const c = BigInt(Date.now()) * 1000n
+  lastSalt = c > lastSalt ? c : lastSalt + 1n
+  return lastSalt
+}
+/** The four auth fields + rid, as the SDK builds them (RTM-VOICE.md §2). */
+const signedPayload = (rid) => {
+  const salt = nextSalt()
+  const ts = Math.floor(Date.now() / 1000)
+  const sign = createHash("md5").update(`${PID}:${SECRET}:${salt}:${METHOD}:${ts}`).digest("hex").toUpperCase()
+  return { pid: PID, sign, salt, ts, rid }
+}
+
+/**
+ * A Layer providing `Caller`, and the accessor: `(roomId) => Effect<number>`.
+ * options: { endpoint, encryption? }
+ */
+export const makeCallerLayer = (options) => {
+  if (level === "voice-room") {
+    const layer = V.VoiceRoomClient.layer({
+      endpoint: options.endpoint,
+      pid: PID,
+      secret: Redacted.make(SECRET),
+      transport: { encryption: options.encryption, questTimeout: 30_000 }
+    })
+    return {
+      layer,
+      caller: Effect.gen(function*() {
+        const c = yield* V.VoiceRoomClient
+        return (rid) => c.getVoiceRoomMemberCount(rid)
+      })
+    }
+  }
+  const layer = T.FpnnClient.layer({ endpoint: options.endpoint, encryption: options.encryption, questTimeout: 30_000 })
+  return {
+    layer,
+    caller: Effect.gen(function*() {
+      const c = yield* T.FpnnClient
+      return (rid) => Effect.map(c.call(METHOD, signedPayload(rid)), (answer) => answer.count)
+    })
+  }
+}
+
+export { Effect, Layer, T }

@@ -6,7 +6,7 @@
  *
  * The secret is hashed, never sent, and only unwrapped from its `Redacted` here.
  */
-import { createHash } from "node:crypto"
+import { createHash, randomInt } from "node:crypto"
 import { Redacted } from "effect"
 
 export interface SignInput {
@@ -30,17 +30,35 @@ export const sign = (input: SignInput): string => {
 }
 
 /**
- * Salts that never repeat within a process: the Node SDK's scheme
- * `Date.now() * 1000 + counter`, kept strictly increasing, so a clock stepping back
- * (NTP) or more than 1000 requests in one millisecond only make it run ahead of the
- * clock for a while, never collide. Below 2^53 until the 23rd century, carried as bigint.
+ * Salts that never repeat within a process and are unlikely to collide across
+ * processes (two CLI runs, or several servers of one project, signing the same method in
+ * the same millisecond would otherwise send the same `(salt, sign)` and be refused as a
+ * replay, 200006). Like the Go SDK's mid scheme, with wider fields, as a positive int64:
+ *
+ *   salt = ms << 21 | instance << 10 | counter      (42 + 11 + 10 = 63 bits)
+ *
+ * `instance` is random per generator (1 in 2048 for two processes to share it);
+ * `counter` counts calls within a millisecond. More than 1024 calls in one millisecond,
+ * or a clock stepping back (NTP), move the generator's own millisecond ahead of the
+ * clock instead of repeating: values are strictly increasing.
  */
-export const makeSaltGenerator = (now: () => number = Date.now): () => bigint => {
-  let last = 0n
+export const makeSaltGenerator = (
+  now: () => number = Date.now,
+  instance: number = randomInt(2048)
+): () => bigint => {
+  const instanceBits = BigInt(instance & 0x7ff) << 10n
+  let lastMs = -1
+  let counter = 0
   return () => {
-    const candidate = BigInt(Math.floor(now())) * 1000n
-    last = candidate > last ? candidate : last + 1n
-    return last
+    const ms = Math.floor(now())
+    if (ms > lastMs) {
+      lastMs = ms
+      counter = 0
+    } else if (++counter === 1024) {
+      lastMs++
+      counter = 0
+    }
+    return (BigInt(lastMs) << 21n) | instanceBits | BigInt(counter)
   }
 }
 

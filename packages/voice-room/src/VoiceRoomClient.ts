@@ -11,7 +11,7 @@
  * Metrics.ts. Writes are never retried; reads are retried only when the options name a
  * `readRetry` schedule, and only for retryable failures (`isRetryable`).
  */
-import { type CallOptions as FpnnCallOptions, FpnnClient, type FpnnClientOptions } from "@rtm-voice/fpnn-transport"
+import { type CallOptions as FpnnCallOptions, type FpnnCallError, FpnnClient, type FpnnClientOptions } from "@rtm-voice/fpnn-transport"
 import { readFileSync } from "node:fs"
 import { Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Redacted, Schedule, Schema, SchemaIssue } from "effect"
 import {
@@ -132,11 +132,61 @@ export const makeVoiceRoomClient = (
     const defaultTimeout = options.timeout
     const readRetry = options.readRetry
 
-    const invoke = (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => {
+    // Everything that does not change from call to call is prepared once per operation
+    // (BENCHMARKS.md, "voice-room hot path"): the metric series (a fresh
+    // `Metric.withAttributes` per call re-serialized its key every time), the span
+    // options (no stack trace capture: a span per call must stay cheap) and the answer
+    // decoder (synchronous: the answer schemas have no effects).
+    const prepared = new Map<AnyOperation, ReturnType<typeof prepare>>()
+    const prepare = (operation: AnyOperation) => {
       const method = operation.wire[dialect]
       const attributes = { operation: operation.name, method, dialect }
-      const span = `VoiceRoom.${operation.name}`
-      const program = Effect.suspend(() => {
+      const decode = Schema.decodeUnknownResult(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
+      const decodeError = (issue: SchemaIssue.Issue) => {
+        const { detail, field } = issuePath(issue)
+        return new VoiceRoomDecodeError({
+          operation: operation.name,
+          method,
+          field,
+          message: `${operation.name} (${method}): the answer does not match the expected shape at ` +
+            `${field === "" ? "the root" : JSON.stringify(field)}: ${detail}`
+        })
+      }
+      const toError = (e: FpnnCallError): VoiceRoomError =>
+        e._tag === "FpnnRemoteError" ? rtmErrorFromRemote(operation.name, e) : e
+      return {
+        operation,
+        method,
+        attributes,
+        span: `VoiceRoom.${operation.name}`,
+        spanAttributes: { "rtm.operation": operation.name, "rtm.method": method, "rtm.dialect": dialect, "rtm.pid": pid },
+        calls: Metric.withAttributes(Metrics.calls, attributes),
+        latency: Metric.withAttributes(Metrics.latency, attributes),
+        // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
+        attempt: (fields: Record<string, unknown>, timeout: FpnnCallOptions) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            transport.call(method, { ...authFields(pid, secret, method, nextSalt(), toUnixSeconds(now)), ...fields }, timeout)
+          ).pipe(
+            Effect.mapError(toError),
+            Effect.flatMap((answer): Effect.Effect<unknown, VoiceRoomError> => {
+              const result = decode(answer)
+              return result._tag === "Success" ? Effect.succeed(result.success) : Effect.fail(decodeError(result.failure.issue))
+            })
+          )
+      }
+    }
+
+    const recordFailure = (attributes: Record<string, string>) => (e: VoiceRoomError) =>
+      Metric.update(
+        Metric.withAttributes(Metrics.failures, { ...attributes, error: e._tag, reason: "reason" in e ? e.reason : e._tag }),
+        1
+      )
+
+    const invoke = (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => {
+      let p = prepared.get(operation)
+      if (p === undefined) prepared.set(operation, p = prepare(operation))
+      const { attributes, span } = p
+      const program = Effect.suspend((): Effect.Effect<unknown, VoiceRoomError> => {
         const fields = buildRequest(operation, dialect, args)
         if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
         if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
@@ -148,56 +198,19 @@ export const makeVoiceRoomClient = (
             })
           )
         }
-        if (fields["rid"] !== undefined) {
-          return Effect.as(Effect.annotateCurrentSpan("rtm.room_id", String(fields["rid"])), fields)
-        }
-        return Effect.succeed(fields)
-      }).pipe(
-        Effect.flatMap((fields) => {
-          const timeout: FpnnCallOptions = { timeout: (callOptions as CallOptions | undefined)?.timeout ?? defaultTimeout }
-          const decode = Schema.decodeUnknownEffect(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
-          // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
-          const attempt = Effect.gen(function*() {
-            const ts = toUnixSeconds(yield* Clock.currentTimeMillis)
-            const payload = { ...authFields(pid, secret, method, nextSalt(), ts), ...fields }
-            const answer = yield* transport.call(method, payload, timeout).pipe(
-              Effect.catchTag("FpnnRemoteError", (e) => Effect.fail(rtmErrorFromRemote(operation.name, e)))
-            )
-            return yield* decode(answer).pipe(
-              Effect.mapError((e) => {
-                const { detail, field } = issuePath(e.issue)
-                return new VoiceRoomDecodeError({
-                  operation: operation.name,
-                  method,
-                  field,
-                  message: `${operation.name} (${method}): the answer does not match the expected shape at ` +
-                    `${field === "" ? "the root" : JSON.stringify(field)}: ${detail}`
-                })
-              })
-            )
-          })
-          return operation.write || readRetry === undefined
-            ? attempt
-            : Effect.retry(attempt, { schedule: readRetry, while: isRetryable })
-        })
-      )
-      return Metric.update(Metric.withAttributes(Metrics.calls, attributes), 1).pipe(
+        const timeout: FpnnCallOptions = { timeout: (callOptions as CallOptions | undefined)?.timeout ?? defaultTimeout }
+        const attempt = operation.write || readRetry === undefined
+          ? p.attempt(fields, timeout)
+          : Effect.retry(p.attempt(fields, timeout), { schedule: readRetry, while: isRetryable })
+        return fields["rid"] === undefined
+          ? attempt
+          : Effect.andThen(Effect.annotateCurrentSpan("rtm.room_id", String(fields["rid"])), attempt)
+      })
+      return Metric.update(p.calls, 1).pipe(
         Effect.andThen(program),
-        Effect.tapError((e: VoiceRoomError) =>
-          Metric.update(
-            Metric.withAttributes(Metrics.failures, {
-              ...attributes,
-              error: e._tag,
-              reason: "reason" in e ? e.reason : e._tag
-            }),
-            1
-          )
-        ),
-        Effect.trackDuration(Metric.withAttributes(Metrics.latency, attributes)),
-        Effect.withSpan(span, {
-          kind: "client",
-          attributes: { "rtm.operation": operation.name, "rtm.method": method, "rtm.dialect": dialect, "rtm.pid": pid }
-        })
+        Effect.tapError(recordFailure(attributes)),
+        Effect.trackDuration(p.latency),
+        Effect.withSpan(span, { kind: "client", attributes: p.spanAttributes }, { captureStackTrace: false })
       )
     }
 
@@ -214,13 +227,26 @@ export const makeVoiceRoomClient = (
       pid,
       dialect,
       invoke: (name, args, callOptions) => {
-        const operation = Operations[name] as AnyOperation | undefined
+        // Own keys only (RELIABILITY.md, bad input): `Operations["toString"]`, "constructor"
+        // or "__proto__" are inherited from Object and used to reach `operation.wire` as if
+        // they were operations — a TypeError thrown out of invoke() instead of a typed error.
+        const operation = Object.hasOwn(Operations, name) ? Operations[name] as AnyOperation : undefined
         if (operation === undefined) {
           return Effect.fail(
             new VoiceRoomValidationError({
               operation: String(name),
               parameter: "operation",
               message: `unknown operation ${JSON.stringify(name)}; known: ${operationNames.join(", ")}`
+            })
+          )
+        }
+        // Untyped callers: `args` null/undefined made buildRequest throw (a defect, not a typed error).
+        if (!Array.isArray(args)) {
+          return Effect.fail(
+            new VoiceRoomValidationError({
+              operation: operation.name,
+              parameter: "args",
+              message: `${operation.name}: the arguments must be an array, got ${args === null ? "null" : typeof args}`
             })
           )
         }

@@ -26,16 +26,33 @@ describe("sign", () => {
 describe("salt", () => {
   it("never repeats and stays increasing when the clock steps back or stalls", () => {
     let now = 1_700_000_000_000
-    const next = makeSaltGenerator(() => now)
+    const next = makeSaltGenerator(() => now, 37)
     const a = next()
-    assert.strictEqual(a, 1_700_000_000_000_000n)
+    assert.strictEqual(a, (1_700_000_000_000n << 21n) | (37n << 10n))
     const b = next() // same millisecond
     now -= 60_000 // clock stepped back a minute
     const c = next()
     now += 120_000
     const d = next()
     assert.deepStrictEqual([b - a, c - b], [1n, 1n])
-    assert.strictEqual(d, BigInt(now) * 1000n)
+    assert.strictEqual(d, (BigInt(now) << 21n) | (37n << 10n))
+    assert.isTrue(d < 2n ** 63n) // a positive int64 until the year 2109
+  })
+
+  it("more than 1024 salts in one millisecond run ahead of the clock instead of repeating", () => {
+    const next = makeSaltGenerator(() => 1_700_000_000_000, 5)
+    const salts = Array.from({ length: 3000 }, next)
+    for (let i = 1; i < salts.length; i++) assert.isTrue(salts[i]! > salts[i - 1]!)
+    // the instance bits are never overwritten by the counter
+    for (const s of salts) assert.strictEqual((s >> 10n) & 0x7ffn, 5n)
+  })
+
+  it("two generators (two processes) in the same millisecond do not collide", () => {
+    const now = () => 1_700_000_000_000
+    const a = makeSaltGenerator(now, 1)
+    const b = makeSaltGenerator(now, 2)
+    const fromA = new Set(Array.from({ length: 500 }, a))
+    for (let i = 0; i < 500; i++) assert.isFalse(fromA.has(b()))
   })
 
   it("the process-wide generator yields 10,000 distinct values in a burst", () => {

@@ -65,10 +65,14 @@ export const humanResult = (operation: OperationName, args: ReadonlyArray<unknow
 /** One line naming the error's tag, its code when it has one, and its message. */
 export const describeError = (error: unknown): string => {
   if (error !== null && typeof error === "object" && "_tag" in error) {
-    const e = error as { _tag: string; code?: unknown; reason?: unknown; message?: unknown }
+    const e = error as { _tag: string; code?: unknown; reason?: unknown; message?: unknown; cause?: unknown }
     const code = typeof e.code === "number" ? ` code ${e.code}` : ""
     const reason = typeof e.reason === "string" ? ` (${e.reason})` : ""
-    return `error: ${e._tag}${reason}${code}: ${String(e.message ?? "")}`
+    // effect's platform errors (e.g. SocketServerError when the port is taken) carry a
+    // one-word message; the system error that explains it is the cause.
+    const message = String(e.message ?? "")
+    const cause = !message.includes(" ") && e.cause instanceof Error && e.cause.message !== "" ? `: ${e.cause.message}` : ""
+    return `error: ${e._tag}${reason}${code}: ${message}${cause}`
   }
   return `error: ${error instanceof Error ? error.message : String(error)}`
 }

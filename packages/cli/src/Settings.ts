@@ -33,7 +33,14 @@ export const settingsFlags = {
     Flag.optional,
     Flag.withDescription("encrypt the connection with the server public key in this file: PEM, DER or raw (env RTM_SERVER_KEY)")
   ),
-  json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("print one JSON object (ids as exact integers)"))
+  // withOptionalValue: a bare `--json` never consumes the next token. Without it, effect's
+  // boolean flag swallows a following boolean literal, so `count --json 1` lost its room id
+  // (1/0/on/off/yes/no are all literals). `--json=false` still works.
+  json: Flag.Boolean("json").pipe(
+    Flag.withOptionalValue("true"),
+    Flag.withDefault(false),
+    Flag.withDescription("print one JSON object (ids as exact integers)")
+  )
 }
 
 export interface Settings {

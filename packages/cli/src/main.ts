@@ -19,7 +19,26 @@ export const exitCodeOf = (error: unknown): 1 | 2 => {
   return 1
 }
 
+const subcommandNames = new Set(rtmVoice.subcommands.flatMap((group) => group.commands.map((c) => c.name)))
+
+/**
+ * A connection flag before the command name (`rtm-voice --secret S count 1`) is a usage
+ * error; effect's CLI would report the flag's value as an unknown subcommand, printing
+ * the secret. Caught here, before the CLI parses anything.
+ */
+const flagBeforeCommand = (argv: ReadonlyArray<string>): string | undefined => {
+  const first = argv.findIndex((a) => subcommandNames.has(a))
+  const head = first === -1 ? argv : argv.slice(0, first)
+  return head.find((a) => a === "--secret" || a.startsWith("--secret="))
+}
+
 export const main = (argv: ReadonlyArray<string>) =>
+  flagBeforeCommand(argv) !== undefined
+    ? Console.error("error: --secret goes after the command name: rtm-voice <command> --secret … [arguments] (or set RTM_SECRET)")
+      .pipe(Effect.as(2))
+    : runCli(argv)
+
+const runCli = (argv: ReadonlyArray<string>) =>
   Command.runWith(rtmVoice, { version: VERSION })(argv).pipe(
     Effect.as(0),
     Effect.catch((error) =>

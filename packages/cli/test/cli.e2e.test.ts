@@ -1,0 +1,271 @@
+/**
+ * The `rtm-voice` executable end to end: real processes (`node packages/cli/dist/main.js`)
+ * against an `rtm-voice emulator` process on a real TCP port. Covers every command, the
+ * exit codes (0 / 1 / 2, and 2 before connecting), exact int64 ids in `--json`, the rtc
+ * dialect, encryption with `keygen` keys, the demo, SIGINT/SIGTERM shutdown, and that
+ * the secret never shows up in any output.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import {
+  canConnect,
+  captured,
+  closedPort,
+  ensureBuilt,
+  type EmulatorProcess,
+  recordingListener,
+  type RunResult,
+  runCli,
+  startEmulator
+} from "./helpers.js"
+
+const PID = "41000017"
+// Distinctive, so that a grep over every captured output can only match a leak.
+const SECRET = "Zq7-cli-e2e-s3cr3t-9f81bd0c"
+const BIG_ROOM = "9007199254740993" // 2^53 + 1: a double would round it to ...992
+const MAX_UID = "9223372036854775807" // 2^63 - 1
+
+const COMMANDS = ["rooms", "members", "count", "pull", "invite", "kick", "close", "mic", "admin"] as const
+const USAGES: Record<(typeof COMMANDS)[number], string> = {
+  rooms: "rooms",
+  members: "members <roomId>",
+  count: "count <roomId>",
+  pull: "pull <roomId> <uids...>",
+  invite: "invite --from <fromUid> <roomId> <uids...>",
+  kick: "kick --from <fromUid> <roomId> <uid>",
+  close: "close <roomId>",
+  mic: "mic <roomId> on|off",
+  admin: "admin <roomId> <command> <uids...>"
+}
+
+let emulator: EmulatorProcess
+let env: Record<string, string>
+let tmp: string
+
+const ok = (r: RunResult) => {
+  expect(r.stderr, `${r.args.join(" ")}: stderr`).toBe("")
+  expect(r.code, `${r.args.join(" ")}: exit code`).toBe(0)
+  return r.stdout
+}
+
+beforeAll(async () => {
+  await ensureBuilt()
+  tmp = mkdtempSync(join(tmpdir(), "rtm-voice-cli-e2e-"))
+  emulator = await startEmulator(["--host", "127.0.0.1", "--port", "0", "--pid", PID, "--secret", SECRET])
+  env = { RTM_ENDPOINT: emulator.address, RTM_PID: PID, RTM_SECRET: SECRET }
+}, 120_000)
+
+afterAll(async () => {
+  await emulator?.stop()
+  if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true })
+})
+
+describe("rtm-voice (processes)", () => {
+  it("--help works on the root and on commands, exit 0", async () => {
+    // (Every command's help text is checked in-process by commands.test.ts.)
+    const runs = await Promise.all([
+      runCli(["--help"], { env }),
+      runCli(["invite", "--help"], { env }),
+      runCli(["count", "--secret", SECRET, "--help"]),
+      ...["emulator", "demo", "keygen"].map((name) => runCli([name, "--help"], { env }))
+    ])
+    for (const r of runs) expect(ok(r), r.args.join(" ")).toMatch(/USAGE/)
+    const [root, invite, count, emulatorHelp] = runs
+    for (const name of [...COMMANDS, "emulator", "demo", "keygen"]) expect(root!.stdout).toMatch(new RegExp(`^  ${name} `, "m"))
+    expect(invite!.stdout).toContain(`Usage: rtm-voice ${USAGES.invite}.`)
+    expect(count!.stdout).toContain(`Usage: rtm-voice ${USAGES.count}.`)
+    for (const flag of ["--endpoint", "--pid", "--secret", "--timeout", "--dialect", "--server-key", "--json"]) {
+      expect(invite!.stdout).toContain(flag)
+    }
+    for (const flag of ["--host", "--port", "--pid", "--secret", "--key"]) expect(emulatorHelp!.stdout).toContain(flag)
+  }, 60_000)
+
+  // Processes that run concurrently here call different wire methods (the rtc dialect
+  // renames them): two processes signing the same method in the same millisecond get
+  // the same salt (Date.now() * 1000) and the same sign, which the gateway rejects as a
+  // replay (RTM 200006).
+  it("runs every operation; --json prints one object with exact int64 ids; settings from env or flags", async () => {
+    const run = (...args: Array<string>) => runCli(args, { env })
+    const flags = ["--endpoint", emulator.address, "--pid", PID, "--secret", SECRET]
+    expect(ok(await run("rooms", "--json"))).toBe(`{"rids":[]}\n`)
+    expect(ok(await run("pull", "--json", BIG_ROOM, MAX_UID, "1001"))).toBe(`{"ok":true}\n`)
+    // Raw text: JSON.parse would round these, so the digits are checked as printed.
+    const [rooms, members, count, human] = await Promise.all([
+      run("rooms", "--json"),
+      run("members", "--json", BIG_ROOM),
+      run("count", "--json", BIG_ROOM),
+      run("count", "--dialect", "rtc", BIG_ROOM)
+    ])
+    expect(ok(rooms)).toBe(`{"rids":[${BIG_ROOM}]}\n`)
+    expect(ok(members)).toBe(`{"uids":[${MAX_UID},1001],"managers":[]}\n`)
+    expect(ok(count)).toBe(`{"count":2}\n`)
+    expect(ok(human)).toBe(`room ${BIG_ROOM}: 2 members\n`)
+    const writes = await Promise.all([
+      run("invite", "--from", "1001", "--json", BIG_ROOM, "2001", "2002"),
+      run("admin", "--json", BIG_ROOM, "grantAdministrator", "1001"),
+      run("mic", "--json", BIG_ROOM, "off"),
+      // settings from flags only (no env)
+      runCli(["pull", ...flags, "--json", "77", "5"])
+    ])
+    for (const w of writes) expect(ok(w)).toBe(`{"ok":true}\n`)
+    // rtc dialect: members also reports the owner (exact too).
+    const [voice, rtcFlag] = await Promise.all([
+      run("members", "--json", BIG_ROOM),
+      run("members", "--dialect", "rtc", "--json", BIG_ROOM)
+    ])
+    expect(ok(voice)).toBe(`{"uids":[${MAX_UID},1001],"managers":[1001]}\n`)
+    expect(ok(rtcFlag)).toBe(`{"uids":[${MAX_UID},1001],"managers":[1001],"owner":${MAX_UID}}\n`)
+    expect(ok(await run("kick", "--from", "1001", "--json", BIG_ROOM, MAX_UID))).toBe(`{"ok":true}\n`)
+    const after = await Promise.all([
+      run("count", "--json", BIG_ROOM),
+      run("members", BIG_ROOM),
+      run("mic", BIG_ROOM, "on"),
+      // the dialect from the env
+      runCli(["members", "--json", BIG_ROOM], { env: { ...env, RTM_DIALECT: "rtc" } })
+    ])
+    expect(after.map(ok)).toEqual([
+      `{"count":1}\n`,
+      `room ${BIG_ROOM}: 1 member: 1001\nmanagers: 1001\n`,
+      `room ${BIG_ROOM}: microphones default to on\n`,
+      expect.stringMatching(/^\{"uids":\[1001\],"managers":\[1001\],"owner":\d+\}\n$/)
+    ])
+    const more = await Promise.all([
+      // a flag beats the env (a wrong pid in the env, the right one on the command line)
+      runCli(["count", "--pid", PID, "--json", "77"], { env: { ...env, RTM_PID: "999" } }),
+      // boolean literals right after --json are ids, not the flag's value (rooms 1 and 0)
+      run("count", "--dialect", "rtc", "--json", "1")
+    ])
+    expect(more.map(ok)).toEqual([`{"count":1}\n`, `{"count":0}\n`])
+    expect(ok(await run("count", "--json", "0"))).toBe(`{"count":0}\n`)
+    const closed = await Promise.all([run("close", "--json", BIG_ROOM), runCli(["close", ...flags, "--dialect", "rtc", "77"])])
+    expect(closed.map(ok)).toEqual([`{"ok":true}\n`, `closed room 77\n`])
+    const [json, text] = await Promise.all([run("rooms", "--json"), run("rooms", "--dialect", "rtc")])
+    expect(ok(json)).toBe(`{"rids":[]}\n`)
+    expect(ok(text)).toBe(`0 open rooms: (none)\n`)
+  }, 60_000)
+
+  it("exit 1 when the service or the connection fails; stderr names the tag, the code and the message", async () => {
+    const refused = `127.0.0.1:${await closedPort()}`
+    const [notInRoom, badSecret, badPid, noServer] = await Promise.all([
+      runCli(["invite", "--from", "5000", "--json", "42", "1"], { env }),
+      runCli(["count", "42"], { env: { ...env, RTM_SECRET: "not-the-secret" } }),
+      runCli(["rooms"], { env: { ...env, RTM_PID: "12345" } }),
+      runCli(["rooms", "--json"], { env: { ...env, RTM_ENDPOINT: refused } })
+    ])
+    // the port is taken (by the shared emulator): the system error is named
+    const taken = await runCli(["emulator", "--port", String(emulator.port), "--pid", PID, "--secret", SECRET])
+    expect(taken.code).toBe(1)
+    expect(taken.stderr).toMatch(/^error: SocketServerError: .*EADDRINUSE/m)
+    for (const r of [notInRoom, badSecret, badPid, noServer]) {
+      expect(r.code, r.args.join(" ")).toBe(1)
+      expect(r.stdout, r.args.join(" ")).toBe("")
+    }
+    expect(notInRoom.stderr).toMatch(/^error: RtmError \(NotInRoom\) code 200040: .+/m)
+    expect(badSecret.stderr).toMatch(/^error: RtmError \(InvalidSignature\) code 200002: .+/m)
+    expect(badPid.stderr).toMatch(/^error: RtmError \(InvalidSignature\) code 200002: .+/m)
+    expect(noServer.stderr).toMatch(new RegExp(`^error: FpnnConnectionError \\(Refused\\): .*${refused}`, "m"))
+  }, 30_000)
+
+  it("exit 2 for bad usage or invalid input, before connecting", async () => {
+    const listener = await recordingListener()
+    try {
+      const e = { RTM_ENDPOINT: listener.address, RTM_PID: PID, RTM_SECRET: SECRET }
+      // (More parse errors are checked in-process by commands.test.ts.)
+      const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
+        [["count", "abc"], /VoiceRoomValidationError: .*roomId must be an integer/],
+        [["members", "--json", "9223372036854775808"], /VoiceRoomValidationError: .*roomId must fit in a signed 64-bit/],
+        [["count", "--", "-9223372036854775809"], /VoiceRoomValidationError: .*roomId must fit in a signed 64-bit/],
+        [["pull", "42", "1", "x"], /VoiceRoomValidationError: .*uids\[1\] must be an integer/],
+        [["pull", "42"], /VoiceRoomValidationError: .*uids must contain at least one id/],
+        [["invite", "42", "10"], /VoiceRoomValidationError: .*--from <fromUid> is required/],
+        [["kick", "--from", "1", "42"], /Missing required argument: uid/],
+        [["mic", "42", "maybe"], /VoiceRoomValidationError: .*status must be on or off/],
+        [["admin", "42", "promote", "1"], /VoiceRoomValidationError: .*command must be one of grantAdministrator/],
+        [["count", "--pid", "abc", "1"], /--pid/],
+        [["count", "--timeout", "0", "1"], /VoiceRoomValidationError: .*--timeout must be a positive/],
+        [["count", "--endpoint", "nowhere", "1"], /VoiceRoomValidationError: .*--endpoint must be host:port/],
+        [["frobnicate"], /Unknown subcommand "frobnicate"/],
+        [["count", "--bogus", "1"], /Unrecognized flag: --bogus/],
+        // the secret before the command name would be echoed back as an unknown command
+        [["--secret", SECRET, "count", "1"], /--secret goes after the command name/]
+      ]
+      const results = await Promise.all(cases.map(([args]) => runCli(args, { env: e })))
+      results.forEach((r, i) => {
+        expect(r.code, `${r.args.join(" ")}: ${r.stderr}`).toBe(2)
+        expect(r.stderr, r.args.join(" ")).toMatch(cases[i]![1])
+      })
+      // Missing settings are usage errors too (no env at all).
+      const noSettings = await runCli(["rooms"])
+      expect(noSettings.code).toBe(2)
+      expect(noSettings.stderr).toMatch(/Missing required flag: --(endpoint|pid|secret)/)
+      expect(listener.connections()).toBe(0)
+      // Control: a valid command does reach the listener (which never answers: exit 1).
+      const control = await runCli(["count", "--timeout", "300", "1"], { env: e })
+      expect(control.code).toBe(1)
+      expect(control.stderr).toMatch(/^error: \w+/m)
+      expect(listener.connections()).toBeGreaterThan(0)
+    } finally {
+      await listener.close()
+    }
+  }, 60_000)
+
+  it("keygen keys: an encrypted emulator serves clients with the public key; a wrong key is exit 1", async () => {
+    const [good, other] = await Promise.all([
+      runCli(["keygen", "--out", join(tmp, "keys")]),
+      runCli(["keygen", "--out", join(tmp, "other")])
+    ])
+    expect(ok(good)).toContain("server-private.pem")
+    ok(other)
+    const secure = await startEmulator(["--port", "0", "--pid", PID, "--secret", SECRET, "--key", join(tmp, "keys/server-private.pem")])
+    try {
+      const e = { RTM_ENDPOINT: secure.address, RTM_PID: PID, RTM_SECRET: SECRET }
+      const [byFlag, byEnv, wrong] = await Promise.all([
+        runCli(["pull", "--server-key", join(tmp, "keys/server-public.pem"), "--json", BIG_ROOM, MAX_UID], { env: e }),
+        runCli(["rooms", "--json"], { env: { ...e, RTM_SERVER_KEY: join(tmp, "keys/server-public.pem") }, timeoutMs: 15_000 }),
+        runCli(["rooms", "--json", "--server-key", join(tmp, "other/server-public.pem")], { env: e })
+      ])
+      expect(ok(byFlag)).toBe(`{"ok":true}\n`)
+      expect([`{"rids":[]}\n`, `{"rids":[${BIG_ROOM}]}\n`]).toContain(ok(byEnv))
+      expect(ok(await runCli(["members", "--server-key", join(tmp, "keys/server-public.pem"), "--json", BIG_ROOM], { env: e })))
+        .toBe(`{"uids":[${MAX_UID}],"managers":[]}\n`)
+      expect(wrong.code).toBe(1)
+      expect(wrong.stdout).toBe("")
+      expect(wrong.stderr).toMatch(/^error: FpnnConnectionError \(\w+\): .+/m)
+    } finally {
+      expect(await secure.stop()).toBe(0)
+    }
+  }, 60_000)
+
+  it("demo runs every operation against an embedded emulator, narrated, and exits 0", async () => {
+    const r = await runCli(["demo"], { timeoutMs: 20_000 })
+    expect(ok(r)).toMatch(/listening on 127\.0\.0\.1:\d+/)
+    for (const op of ["getVoiceRoomList", "getVoiceRoomMembers", "getVoiceRoomMemberCount", "pullUserIntoVoiceRoom",
+      "inviteUserIntoVoiceRoom", "kickoutFromVoiceRoom", "closeVoiceRoom", "setVoiceRoomMicStatus", "adminCommand"]) {
+      expect(r.stdout).toContain(`${op}(`)
+    }
+    expect(r.stdout).toContain("getRTCRoomMembers") // an rtc-dialect step
+    expect(r.stdout).toContain(BIG_ROOM)
+    expect(r.stdout).toMatch(/All 9 operations ran/)
+  }, 30_000)
+
+  it("the emulator stops cleanly on SIGINT and on SIGTERM: exit 0, port closed", async () => {
+    await Promise.all((["SIGINT", "SIGTERM"] as const).map(async (signal) => {
+      const emu = await startEmulator(["--host", "127.0.0.1", "--port", "0", "--pid", PID, "--secret", SECRET])
+      expect(emu.stdout()).toBe(`listening on ${emu.address}\n`)
+      expect(await canConnect(emu.port)).toBe(true)
+      expect(ok(await runCli(["count", "--endpoint", emu.address, "--json", "5"], { env }))).toBe(`{"count":0}\n`)
+      emu.child.kill(signal)
+      expect(await emu.exited, signal).toBe(0)
+      expect(emu.stderr(), signal).toBe("")
+      expect(await canConnect(emu.port), signal).toBe(false)
+    }))
+  }, 30_000)
+
+  it("the secret never appears in any output (stdout and stderr of every process above)", () => {
+    expect(captured.length).toBeGreaterThan(50)
+    const leaks = captured.filter((c) => c.text().includes(SECRET)).map((c) => c.what.replaceAll(SECRET, "<secret>"))
+    expect(leaks).toEqual([])
+  })
+})

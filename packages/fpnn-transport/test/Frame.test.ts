@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
+import * as Codec from "../src/Codec.js"
 import { decodeJsonPayload, decodePayload, encodePayload } from "../src/Codec.js"
 import { encodeAnswer, encodeQuest, type Frame, FrameReader } from "../src/Frame.js"
 import { hex, toHex, vectors } from "./vectors.js"
@@ -235,5 +236,47 @@ describe("frame reader rejections", () => {
     const reader = new FrameReader()
     expect(reader.push(Buffer.from("HTT"), () => {})).toBeUndefined()
     expect(reader.push(Buffer.from("P/1.1 404 Not Found\r\n"), () => {})?.reason).toBe("BadMagic")
+  })
+})
+
+describe("quest frames on the hot path", () => {
+  const encodeQuestFrame = Codec.encodeQuestFrame
+  const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n })
+  const scalar = fc.oneof(
+    int64,
+    fc.integer(),
+    fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+    fc.constantFrom(0, -0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1),
+    fc.double(),
+    fc.string({ maxLength: 300 }),
+    fc.string({ unit: "grapheme", maxLength: 40 }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constant(undefined)
+  )
+  const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 18 }), fc.uint8Array({ maxLength: 4 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }))
+  const key = fc.string({ maxLength: 40 }).filter((k) => k !== "__proto__")
+
+  it("is byte for byte encodeQuest(method, seq, encodePayload(payload)), flat or not", () => {
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { maxKeys: 18 }), fc.option(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { nil: undefined }), (payload, seq) => {
+        let expected: string
+        try {
+          expected = toHex(encodeQuest("getVoiceRoomMemberCount", seq, encodePayload(payload)))
+        } catch (e) {
+          expect(() => encodeQuestFrame("getVoiceRoomMemberCount", seq, payload)).toThrow((e as Error).message)
+          return
+        }
+        expect(toHex(encodeQuestFrame("getVoiceRoomMemberCount", seq, payload))).toBe(expected)
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("frames written back to back into the shared slab stay intact", () => {
+    const frames = Array.from({ length: 5000 }, (_, i) => [i, encodeQuestFrame("m", i + 1, { i, s: "x".repeat(i % 300), salt: BigInt(i) << 40n })] as const)
+    for (const [i, frame] of frames) {
+      expect(toHex(frame)).toBe(toHex(encodeQuest("m", i + 1, encodePayload({ i, s: "x".repeat(i % 300), salt: BigInt(i) << 40n }))))
+    }
   })
 })

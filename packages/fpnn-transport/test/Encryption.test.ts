@@ -1,5 +1,5 @@
 import { createECDH, createHash, createPrivateKey, generateKeyPairSync } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import {
@@ -112,8 +112,9 @@ const expectEncryptionError = (f: () => unknown, reason: string): void => {
 // ---------------------------------------------------------------------------------------
 
 describe("vectors file", () => {
-  it("resolves to /work/shared/spec/vectors.json", () => {
-    expect(vectorsPath).toBe("/work/shared/spec/vectors.json")
+  it("resolves to shared/spec/vectors.json beside the project", () => {
+    expect(vectorsPath.endsWith("/shared/spec/vectors.json")).toBe(true)
+    expect(existsSync(vectorsPath)).toBe(true)
     expect(encFields["curve"]).toBe("secp256k1")
   })
 })

@@ -1,0 +1,196 @@
+// Peer faults against the CLI: real `rtm-voice` processes (packages/cli/dist/main.js,
+// built here first, as `pnpm build` does) against the faulty peers of support.ts. Each
+// must exit 1 with one tagged error on stderr, well inside its --timeout (plus process
+// start-up), never hang, and never print the secret. Also: invalid input exits 2 before
+// connecting, and an emulator restarted on the same port is usable again at once.
+import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Scope, Semaphore } from "effect"
+import { makeEmulator } from "@rtm-voice/voice-room-emulator"
+import { spawn } from "node:child_process"
+import { cleanEnv, cliMain as main, ensureBuilt } from "../../packages/cli/test/helpers.js"
+import { type Fault, faultPeer, freePort, guardProcess, PID, rawPeer, SECRET, SECRET_TEXT, voiceClient } from "./support.js"
+
+guardProcess()
+
+/**
+ * Node start-up plus loading the CLI: ~0.6 s here, several seconds on a loaded 2-core
+ * CI machine. Timing is therefore asserted from the moment the process connected to
+ * the peer (start-up excluded) to its exit; the total only gets this loose bound.
+ */
+const STARTUP = 5000
+
+// The suite runs from sources and CI does not build first: build if stale, under the
+// lock the CLI's own e2e tests use, so parallel test files never write dist/ at once.
+beforeAll(ensureBuilt, 180_000)
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly millis: number
+  /** Date.now() at exit. */
+  readonly exitedAt: number
+}
+
+/** At most 2 CLI processes at a time on this 2-core machine (the tests run concurrently). */
+const slots = Semaphore.makeUnsafe(2)
+
+/** Runs the CLI (async: the peers live in this process and must keep serving). */
+const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  slots.withPermit(spawnCli(args, env))
+
+const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Effect.callback<Run>((resume) => {
+    const start = Date.now()
+    const child = spawn(process.execPath, [main, ...args], {
+      env: cleanEnv({ RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT, ...env }),
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000) // a hung CLI fails the test, not the run
+    child.on("close", (code) => {
+      clearTimeout(killer)
+      const exitedAt = Date.now()
+      resume(Effect.succeed({ code, stdout, stderr, millis: exitedAt - start, exitedAt }))
+    })
+  })
+
+const expectNoSecret = (run: Run) => {
+  expect(run.stdout + run.stderr).not.toContain(SECRET_TEXT)
+  expect((run.stdout + run.stderr).toLowerCase()).not.toContain(SECRET_TEXT.toLowerCase())
+}
+
+/** One `error: <Tag> (<reason>)…` line on stderr, nothing on stdout. */
+const expectTaggedFailure = (run: Run, tag: string, reason?: string) => {
+  expect(run.code, run.stderr).toBe(1)
+  expect(run.stdout).toBe("")
+  const lines = run.stderr.trim().split("\n")
+  expect(lines, run.stderr).toHaveLength(1)
+  expect(lines[0]).toMatch(new RegExp(`^error: ${tag}${reason === undefined ? "" : ` \\(${reason}\\)`}`))
+  expectNoSecret(run)
+}
+
+const FAST_TIMEOUT = 4000 // a fault the transport sees must end the process far earlier
+const SLOW_TIMEOUT = 800 // a silent fault ends it at the timeout
+/** From connected to exited, for a fault the transport sees (FAST_TIMEOUT is 10x that). */
+const FAST = 400
+
+const cases: ReadonlyArray<readonly [Fault, string, string | undefined]> = [
+  ["silent", "FpnnTimeoutError", undefined],
+  ["garbage", "FpnnConnectionError", "ProtocolViolation"],
+  ["closeAtOnce", "FpnnConnectionError", "Closed"],
+  ["hugeHeader", "FpnnConnectionError", "ProtocolViolation"],
+  ["wrongSeq", "FpnnTimeoutError", undefined],
+  ["closeMidCall", "FpnnConnectionError", "Closed"],
+  ["halfOpen", "FpnnTimeoutError", undefined],
+  ["slowLoris", "FpnnTimeoutError", undefined]
+]
+
+describe("peer faults against the rtm-voice CLI", { concurrent: true }, () => {
+  for (const [fault, tag, reason] of cases) {
+    const slow = tag === "FpnnTimeoutError"
+    const timeout = slow ? SLOW_TIMEOUT : FAST_TIMEOUT
+    it.live(`${fault}: exit 1, ${tag}${reason ? ` (${reason})` : ""} on stderr, ${slow ? "at" : "well inside"} --timeout ${timeout}`, () =>
+      Effect.gen(function*() {
+        const peer = yield* faultPeer(fault)
+        const run = yield* cli(["count", "--endpoint", peer.endpoint, "--timeout", String(timeout), "7"])
+        expectTaggedFailure(run, tag, reason)
+        expect(peer.connections()).toBe(1)
+        const afterConnect = run.exitedAt - peer.acceptedAt[0]!
+        if (slow) {
+          expect(afterConnect).toBeGreaterThanOrEqual(timeout - 50)
+          expect(afterConnect).toBeLessThan(timeout + 400)
+          expect(run.stderr).toContain(`within ${timeout} ms`)
+        } else {
+          expect(afterConnect).toBeLessThan(FAST)
+        }
+        expect(run.millis).toBeLessThan(timeout + STARTUP)
+      }))
+  }
+
+  it.live("connection refused: exit 1, FpnnConnectionError (Refused), at once", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const run = yield* cli(["count", "--endpoint", `127.0.0.1:${port}`, "--timeout", String(FAST_TIMEOUT), "7"])
+      expectTaggedFailure(run, "FpnnConnectionError", "Refused")
+      expect(run.millis).toBeLessThan(FAST_TIMEOUT) // start-up included
+    }))
+
+  it.live("a name that does not resolve: exit 1, FpnnConnectionError (Unresolved), inside the timeout", () =>
+    Effect.gen(function*() {
+      const run = yield* cli(["count", "--endpoint", "no-such-host.invalid:13315", "--timeout", String(FAST_TIMEOUT), "7"])
+      expectTaggedFailure(run, "FpnnConnectionError", "Unresolved")
+      expect(run.millis).toBeLessThan(FAST_TIMEOUT)
+    }))
+
+  it.live("invalid input exits 2 before connecting: no connection reaches the peer", () =>
+    Effect.gen(function*() {
+      const peer = yield* rawPeer(() => {})
+      const base = ["--endpoint", peer.endpoint, "--timeout", "2000"]
+      // (every invalid class per operation is covered against the SDK in validation.test.ts)
+      const runs = yield* Effect.all([
+        cli(["count", ...base, "1.5"]),
+        cli(["count", ...base, "9223372036854775808"]), // 2^63: beyond int64
+        cli(["pull", ...base, "1"]) // empty uid list
+      ], { concurrency: "unbounded" })
+      for (const run of runs) {
+        expect(run.code, run.stderr).toBe(2)
+        expect(run.stdout).toBe("")
+        expectNoSecret(run)
+      }
+      expect(runs.map((r) => r.stderr.split("\n")[0])).toEqual(
+        runs.map(() => expect.stringMatching(/^error: VoiceRoomValidationError/))
+      )
+      expect(peer.connections()).toBe(0)
+    }))
+})
+
+describe("the secret in CLI output", () => {
+  it.live("given as a flag: never printed — not on success, a wrong secret, a usage error, or a misplaced flag", () =>
+    Effect.gen(function*() {
+      const emulator = yield* makeEmulator({ pid: PID, secret: SECRET })
+      const flag = ["--secret", SECRET_TEXT, "--endpoint", emulator.address, "--timeout", "3000"]
+      const [ok, wrong, badPid, extra, misplaced] = yield* Effect.all([
+        cli(["rooms", ...flag, "--json"], { RTM_SECRET: "" }),
+        cli(["rooms", "--secret", `${SECRET_TEXT}-wrong`, "--endpoint", emulator.address]),
+        cli(["count", ...flag, "--pid", "abc", "1"]),
+        cli(["count", ...flag, "1", "2", "3"]),
+        cli(["--secret", SECRET_TEXT, "count", "--endpoint", emulator.address, "1"])
+      ], { concurrency: "unbounded" })
+      expect([ok!.code, ok!.stdout.trim()], ok!.stderr).toEqual([0, `{"rids":[]}`])
+      expectTaggedFailure(wrong!, "RtmError", "InvalidSignature")
+      for (const run of [badPid!, extra!, misplaced!]) expect(run.code, run.stderr).toBe(2)
+      for (const run of [ok!, wrong!, badPid!, extra!, misplaced!]) expectNoSecret(run)
+    }))
+})
+
+describe("the emulator restarting between CLI calls", () => {
+  it.live("up: exit 0; stopped: exit 1 Refused at once; restarted on the same port: exit 0 again", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const endpoint = ["--endpoint", `127.0.0.1:${port}`, "--timeout", "3000"]
+      const start = Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, port }).pipe(Scope.provide(scope))
+        yield* Effect.scoped(Effect.flatMap(voiceClient(emulator.address), ({ client }) => client.pullUserIntoVoiceRoom(5, [10, 11])))
+        return scope
+      })
+      let emulator = yield* start
+      const first = yield* cli(["count", ...endpoint, "--json", "5"])
+      expect([first.code, first.stdout.trim()], first.stderr).toEqual([0, `{"count":2}`])
+
+      yield* Scope.close(emulator, Exit.void)
+      const down = yield* cli(["count", ...endpoint, "5"])
+      expectTaggedFailure(down, "FpnnConnectionError", "Refused")
+      expect(down.millis).toBeLessThan(3000) // the timeout, start-up included
+
+      emulator = yield* start
+      const again = yield* cli(["count", ...endpoint, "--json", "5"])
+      expect([again.code, again.stdout.trim()], again.stderr).toEqual([0, `{"count":2}`])
+      yield* Scope.close(emulator, Exit.void)
+      for (const run of [first, again]) expectNoSecret(run)
+    }))
+})

@@ -344,17 +344,30 @@ export const buildRequest = (
   dialect: Dialect,
   args: ReadonlyArray<unknown>
 ): Record<string, unknown> | VoiceRoomValidationError => {
-  const byKey: Record<string, unknown> = {}
   const params = operation.params as ReadonlyArray<Param>
+  const values: Array<unknown> = new Array(params.length)
   for (let i = 0; i < params.length; i++) {
     const param = params[i]!
     const spec = kinds[param.kind] as KindSpec<ParamKind>
     const value = spec.validate(operation.name, param.name, args[i])
     if (value instanceof VoiceRoomValidationError) return value
-    byKey[param.key] = spec.toWire(value as never)
+    values[i] = spec.toWire(value as never)
   }
   const fields: Record<string, unknown> = {}
-  for (const key of operation.wireOrder) fields[key] = byKey[key]
+  const order = wireIndex(operation)
+  for (let i = 0; i < order.length; i++) fields[operation.wireOrder[i]!] = values[order[i]!]
   for (const extra of operation.extras[dialect] ?? []) if (extra.value !== undefined) fields[extra.key] = extra.value
   return fields
+}
+
+// For each key of `wireOrder`, the index of its parameter (computed once per operation).
+const wireIndexes = new Map<AnyOperation, ReadonlyArray<number>>()
+const wireIndex = (operation: AnyOperation): ReadonlyArray<number> => {
+  let order = wireIndexes.get(operation)
+  if (order === undefined) {
+    const params = operation.params as ReadonlyArray<Param>
+    order = operation.wireOrder.map((key) => params.findIndex((p) => p.key === key))
+    wireIndexes.set(operation, order)
+  }
+  return order
 }

@@ -71,10 +71,10 @@ export const toUnixSeconds = (millis: number): number => Math.floor(millis / 100
 /** The four authentication fields, in the order the Go SDK adds them. A type alias (not
  * an interface) so that it is assignable to the transport's `Payload`. */
 export type AuthFields = {
-  readonly pid: number
-  readonly sign: string
-  readonly salt: bigint
-  readonly ts: number
+  pid: number
+  sign: string
+  salt: bigint
+  ts: number
 }
 
 export const authFields = (

@@ -194,11 +194,16 @@ export const decodeFrame = (b: Uint8Array, at: number, total: number): Frame => 
   }
 }
 
+const INITIAL_PARTIAL_BYTES = 64 * 1024
+const initialCapacity = (total: number, have: number): number => Math.min(total, Math.max(have, INITIAL_PARTIAL_BYTES))
+
 /**
  * Incremental frame reader: feed it the byte stream in any chunking (one byte at a
  * time, many frames per chunk); it calls `onFrame` for each whole frame, in order.
  * Whole frames inside a chunk are decoded in place; a frame split across chunks is
- * copied once into a buffer of its final size. After a protocol error the stream has
+ * gathered in a buffer that grows with the bytes received (64 KiB, then doubling, up to
+ * the announced size), so an announced size costs nothing until it is sent. After a
+ * protocol error the stream has
  * no trustworthy frame boundary left: `push` keeps returning that error.
  */
 export class FrameReader {
@@ -223,6 +228,11 @@ export class FrameReader {
     return this.partial === undefined ? 0 : this.filled
   }
 
+  /** Bytes allocated for the incomplete frame (grows with what arrives, not what is announced). */
+  get reserved(): number {
+    return this.partial?.length ?? 0
+  }
+
   /**
    * With `onAnswer`, answers skip `decodeFrame`: the callback gets the whole frame in
    * place as (bytes, offset, length) — perf: no Answer object and no payload view per
@@ -238,8 +248,8 @@ export class FrameReader {
     let off = 0
     const len = chunk.length
     while (this.partial !== undefined) {
-      const partial = this.partial
       const take = Math.min(this.need - this.filled, len - off)
+      const partial = this.filled + take > this.partial.length ? this.grow(this.filled + take) : this.partial
       partial.set(chunk.subarray(off, off + take), this.filled)
       this.filled += take
       off += take
@@ -248,10 +258,8 @@ export class FrameReader {
         const total = frameLength(partial, 0, this.maxFrameBytes)
         if (typeof total !== "number") return (this.failed = total)
         if (total > HEADER_BYTES) {
-          const full = new Uint8Array(total)
-          full.set(partial)
-          this.partial = full
           this.need = total
+          this.grow(HEADER_BYTES)
           continue
         }
       }
@@ -273,7 +281,7 @@ export class FrameReader {
       const total = frameLength(chunk, off, this.maxFrameBytes)
       if (typeof total !== "number") return (this.failed = total)
       if (remaining < total) {
-        this.partial = new Uint8Array(total)
+        this.partial = new Uint8Array(initialCapacity(total, remaining))
         this.partial.set(chunk.subarray(off))
         this.filled = remaining
         this.need = total
@@ -286,6 +294,19 @@ export class FrameReader {
       if (stop === true) return this.stop(chunk, off)
     }
     return undefined
+  }
+
+  /**
+   * Grows the partial-frame buffer to hold at least `bytes` (doubling, never beyond the
+   * announced frame size): a peer that announces 8 MiB and sends a trickle makes us hold
+   * what it sent, not what it promised.
+   */
+  private grow(bytes: number): Uint8Array {
+    const old = this.partial!
+    const next = new Uint8Array(Math.min(this.need, Math.max(bytes, old.length * 2, initialCapacity(this.need, bytes))))
+    next.set(old.subarray(0, this.filled))
+    this.partial = next
+    return next
   }
 
   private stop(chunk: Uint8Array, off: number): undefined {

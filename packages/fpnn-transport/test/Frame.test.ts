@@ -280,3 +280,45 @@ describe("quest frames on the hot path", () => {
     }
   })
 })
+
+describe("frame reader memory", () => {
+  it("holds what a peer sent, not what its header announced", () => {
+    const big = encodeQuest("m", 1, encodePayload({ blob: new Uint8Array(3 * 1024 * 1024) }))
+    const reader = new FrameReader()
+    const frames: Array<Frame> = []
+    reader.push(big.subarray(0, 100), (f) => void frames.push(f))
+    expect(reader.buffered).toBe(100)
+    expect(reader.reserved).toBeLessThanOrEqual(64 * 1024) // not the announced 3 MiB
+    // the rest, in uneven pieces: the buffer grows and the frame comes out whole
+    for (let at = 100; at < big.length; at += 777_777) reader.push(big.subarray(at, Math.min(big.length, at + 777_777)), (f) => void frames.push(f))
+    expect(frames).toHaveLength(1)
+    expect(toHex(frames[0]!.payload)).toBe(toHex(encodePayload({ blob: new Uint8Array(3 * 1024 * 1024) })))
+    expect(reader.reserved).toBe(0)
+  })
+})
+
+describe("frame reader with large frames", () => {
+  it("any chunking of frames larger than the initial buffer yields the same frames", () => {
+    const frames = [
+      encodeQuest("a", 1, encodePayload({ b: new Uint8Array(150_000).fill(7) })),
+      encodeAnswer(2, 0, encodePayload({ s: "x".repeat(70_000) })),
+      encodeQuest("c", undefined, encodePayload({ n: 1 }))
+    ]
+    const all = Buffer.concat(frames)
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 30 }), (sizes) => {
+        const out: Array<string> = []
+        const reader = new FrameReader()
+        let off = 0
+        let i = 0
+        while (off < all.length) {
+          const size = sizes[i++ % sizes.length]!
+          expect(reader.push(all.subarray(off, off + size), (f) => void out.push(toHex(f.payload)))).toBeUndefined()
+          off += size
+        }
+        expect(out).toEqual(frames.map((f, k) => toHex(f.subarray(k === 0 ? 17 : k === 1 ? 16 : 13))))
+      }),
+      { numRuns: 100 }
+    )
+  })
+})

@@ -46,6 +46,8 @@ export interface FpnnClientOptions {
   readonly questTimeout?: Duration.Input | undefined
   /** Largest frame accepted from the server, and sent to it (a larger quest fails unsent with FpnnProtocolError "Oversized"). Default 8 MiB. */
   readonly maxFrameBytes?: number | undefined
+  /** Bytes allowed to wait for a server that stopped reading (default 64 MiB); beyond, reason "Stalled". */
+  readonly maxQueuedBytes?: number | undefined
   readonly reconnect?: RegressiveStrategy | undefined
   /** Opt-in `*ping` keep-alive that detects a silent peer. Off by default. */
   readonly keepalive?: boolean | KeepaliveOptions | undefined
@@ -186,7 +188,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         const { host, port } = parseEndpoint(endpoint)
         backoff.attemptStarted(Date.now())
         const socket = yield* NodeSocket.makeNet({ host, port, noDelay: true })
-        const conn = new FpnnConnection({ endpoint, maxFrameBytes, onQuest })
+        const conn = new FpnnConnection({ endpoint, maxFrameBytes, maxQueuedBytes: options.maxQueuedBytes, onQuest })
         const opened = yield* Effect.gen(function*() {
           const { pull } = yield* socket.reader
           const writer = yield* socket.writer

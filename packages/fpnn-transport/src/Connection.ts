@@ -63,9 +63,14 @@ export const timeoutError = (method: string, endpoint: string, timeoutMillis: nu
       "it may still take effect on the server. The connection stays usable"
   })
 
+/** Default cap on bytes waiting to be written to a peer that does not read (64 MiB). */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
+
 export interface ConnectionOptions {
   readonly endpoint: string
   readonly maxFrameBytes?: number | undefined
+  /** Bytes allowed to wait for the socket; beyond, the peer is stalled and the connection closed. */
+  readonly maxQueuedBytes?: number | undefined
   /**
    * Called for every quest the peer sends. Return `true` to stop reading the current
    * chunk after this quest (the rest is kept for `resume`); used by the `*key` handshake.
@@ -88,6 +93,11 @@ export class FpnnConnection {
   private readonly onQuest: ConnectionOptions["onQuest"]
   private seq = 0
   private outbox: Array<Uint8Array> = []
+  // Bytes in `outbox`, not yet handed to the socket. Node holds at most one batch beyond
+  // its high-water mark while the flusher waits for `drain`, so this bounds the memory a
+  // peer that stops reading can make us hold.
+  private queuedBytes = 0
+  private readonly maxQueuedBytes: number
   private flushQueued = false
   private wakeFlusher: ((effect: Effect.Effect<void>) => void) | undefined
   private cipher: Cipher | undefined
@@ -101,6 +111,7 @@ export class FpnnConnection {
     this.endpoint = options.endpoint
     this.reader = new FrameReader({ maxFrameBytes: options.maxFrameBytes })
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
     this.onQuest = options.onQuest
   }
 
@@ -342,7 +353,19 @@ export class FpnnConnection {
   }
 
   private enqueue(frame: Uint8Array): void {
-    this.outbox.push(this.cipher === undefined ? frame : this.cipher.encrypt(frame))
+    const bytes = this.cipher === undefined ? frame : this.cipher.encrypt(frame)
+    this.queuedBytes += bytes.length
+    if (this.queuedBytes > this.maxQueuedBytes) {
+      return this.close(
+        new FpnnConnectionError({
+          reason: "Stalled",
+          endpoint: this.endpoint,
+          message: `${this.endpoint} stopped reading: more than ${this.maxQueuedBytes} bytes waited to be sent, ` +
+            "so the connection was closed (the next call reconnects)"
+        })
+      )
+    }
+    this.outbox.push(bytes)
     this.scheduleFlush()
   }
 
@@ -388,6 +411,7 @@ export class FpnnConnection {
         if (self.outbox.length === 0) continue
         const batch = self.outbox as unknown as readonly [Uint8Array, ...Array<Uint8Array>]
         self.outbox = []
+        self.queuedBytes = 0
         yield* writer.writeAll(batch)
       }
     }).pipe(Effect.catch((e) => Effect.sync(() => self.close(socketError(self.endpoint, e)))))

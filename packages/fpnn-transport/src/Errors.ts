@@ -38,6 +38,8 @@ export type ConnectionErrorReason =
   | "Closed"
   /** Keep-alive pings went unanswered: the peer is silent or the link is dead. */
   | "KeepaliveTimeout"
+  /** The peer stopped reading: more than `maxQueuedBytes` waited to be sent. */
+  | "Stalled"
   /** The peer sent bytes that are not FPNN; the connection was closed. */
   | "ProtocolViolation"
   /** The encrypted handshake failed, or received bytes did not decrypt to FPNN (wrong key, peer without encryption). */

@@ -10,7 +10,7 @@
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import { Cause, Context, Effect, Exit, FiberSet, Layer, Option, Scope } from "effect"
-import type { Socket, SocketServer } from "effect/socket"
+import { Socket, type SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { FpnnConnection } from "./Connection.js"
 import { FpnnConnectionError, FpnnErrorAnswer } from "./Errors.js"
@@ -55,6 +55,8 @@ export interface FpnnServerOptions<R = never> {
   readonly handlers: Readonly<Record<string, QuestHandler<R>>>
   /** Largest accepted frame. Default 8 MiB. */
   readonly maxFrameBytes?: number | undefined
+  /** Answers allowed to wait for a client that stopped reading (default 64 MiB); beyond, it is disconnected. */
+  readonly maxQueuedBytes?: number | undefined
   /** Accept encrypted connections (plain ones are still accepted, as the reference server does). */
   readonly encryption?: ServerEncryptionOptions | undefined
 }
@@ -93,6 +95,9 @@ export const makeServer = <R>(
       Effect.gen(function*() {
         const { pull } = yield* socket.reader
         const writer = yield* socket.writer
+        // When the connection ends, destroy the socket: a half-close would wait forever for
+        // a client that stopped reading to take our unsent answers (see Client.ts).
+        yield* Effect.addFinalizer(() => Effect.ignore(writer.write(new Socket.CloseEvent(1000))))
         const raw = yield* Effect.serviceOption(NodeSocket.NetSocket)
         const remoteAddress = Option.match(raw, {
           onNone: () => "unknown",
@@ -167,6 +172,7 @@ export const makeServer = <R>(
         const conn = new FpnnConnection({
           endpoint: remoteAddress,
           maxFrameBytes: options.maxFrameBytes,
+          maxQueuedBytes: options.maxQueuedBytes,
           onQuest: dispatch
         })
         connections++

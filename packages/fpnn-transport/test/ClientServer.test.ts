@@ -358,4 +358,37 @@ describe("client ↔ server over 127.0.0.1", () => {
       assert(e._tag === "FpnnTimeoutError")
       expect(e.timeoutMillis).toBe(150)
     }))
+
+  it.live("a client whose server stops reading is disconnected once maxQueuedBytes wait (reason Stalled)", () =>
+    Effect.gen(function*() {
+      const peer = yield* rawPeer((socket) => socket.pause()) // accepts, never reads
+      const c = yield* client(peer.endpoint, { maxQueuedBytes: 4 * 1024 * 1024, questTimeout: "10 seconds" })
+      const blob = new Uint8Array(256 * 1024)
+      const start = Date.now()
+      const errors = yield* Effect.forEach(
+        Array.from({ length: 200 }, (_, i) => i), // 50 MiB: more than the socket buffers and the cap
+        (i) => c.call("put", { i, blob }).pipe(Effect.flip),
+        { concurrency: "unbounded" }
+      )
+      expect(Date.now() - start).toBeLessThan(5000) // long before the 10 s timeout
+      expect(errors.every((e) => e._tag === "FpnnConnectionError" && e.reason === "Stalled")).toBe(true)
+      expect(yield* c.pendingCount).toBe(0)
+    }))
+
+  it.live("the server disconnects a client that stops reading its answers, and keeps serving others", () =>
+    Effect.gen(function*() {
+      const server = yield* makeServer({ maxQueuedBytes: 1024 * 1024, handlers: { echo: (p) => Effect.succeed(p) } })
+      const closed = yield* Effect.callback<boolean>((resume) => {
+        const greedy = Net.connect(server.port, "127.0.0.1", () => {
+          greedy.pause() // never reads: answers pile up on the server
+          const blob = new Uint8Array(64 * 1024)
+          for (let i = 1; i <= 800; i++) greedy.write(encodeQuest("echo", i, encodePayload({ blob }))) // 50 MiB of answers
+        })
+        greedy.on("close", () => resume(Effect.succeed(true)))
+        greedy.on("error", () => {})
+      }).pipe(Effect.timeout("10 seconds"))
+      expect(closed).toBe(true)
+      const good = yield* client(server.address)
+      expect((yield* good.call("echo", { n: 1 })).n).toBe(1)
+    }))
 })

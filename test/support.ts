@@ -3,7 +3,7 @@
 import { FpnnClient, makeClient, type Payload } from "@rtm-voice/fpnn-transport"
 import { authFields, makeVoiceRoomClient, nextSalt, type VoiceRoomClientOptions } from "@rtm-voice/voice-room"
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Tracer } from "effect"
 
 export const PID = 11000001
 /** Distinctive so that a leak anywhere is found by a plain substring search. */
@@ -43,3 +43,16 @@ export const signed = (
   ),
   ...fields
 })
+
+/** A tracer that keeps every span it creates, to read names and attributes back. */
+export const recordingTracer = () => {
+  const spans: Array<Tracer.NativeSpan> = []
+  const tracer = Tracer.make({
+    span(options) {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    }
+  })
+  return { spans, tracer }
+}

@@ -14,7 +14,7 @@ import {
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Layer, Logger, Metric, Redacted, References, Tracer } from "effect"
 import { inspect } from "node:util"
-import { EmulatorLayer, PID, RawLayer, SECRET, SECRET_TEXT, sdk, signed } from "./support.js"
+import { EmulatorLayer, PID, RawLayer, recordingTracer, SECRET, SECRET_TEXT, sdk, signed } from "./support.js"
 
 const rtmReason = <A>(effect: Effect.Effect<A, VoiceRoomError>) =>
   Effect.map(Effect.flip(effect), (e) => {
@@ -201,14 +201,7 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
 
     it.effect("spans: one per call, named after the operation, with room id and wire method; no secret anywhere", () =>
       Effect.gen(function*() {
-        const spans: Array<Tracer.NativeSpan> = []
-        const tracer = Tracer.make({
-          span(options) {
-            const span = new Tracer.NativeSpan(options)
-            spans.push(span)
-            return span
-          }
-        })
+        const { spans, tracer } = recordingTracer()
         const logs: Array<string> = []
         const capture = Logger.make((options) => {
           logs.push(inspect(options.message, { depth: 10 }))

@@ -12,6 +12,7 @@ import { Cause, Effect, Exit, Logger, Metric, Redacted, References, Tracer } fro
 import * as Net from "node:net"
 import { networkInterfaces } from "node:os"
 import { inspect } from "node:util"
+import { recordingTracer } from "../support.js"
 import { faultPeer, freePort, guardProcess, PID, rawPeer, SECRET, SECRET_TEXT, voiceClient } from "./support.js"
 
 guardProcess()
@@ -44,14 +45,7 @@ const expectClean = (text: string, what: string) => {
 describe("the secret never leaks", () => {
   it.live("logs, spans, errors with their causes, metrics and wire bytes, across successes and every kind of failure", () =>
     Effect.gen(function*() {
-      const spans: Array<Tracer.NativeSpan> = []
-      const tracer = Tracer.make({
-        span(options) {
-          const span = new Tracer.NativeSpan(options)
-          spans.push(span)
-          return span
-        }
-      })
+      const { spans, tracer } = recordingTracer()
       const logs: Array<string> = []
       const logger = Logger.make((options) => void logs.push(inspect(options, { depth: 12, showHidden: true })))
       const failures: Array<VoiceRoomError> = []

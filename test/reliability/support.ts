@@ -13,72 +13,10 @@ export const PID = 11000002
 export const SECRET_TEXT = "rel-SECRET-9b1e4d-must-never-leak"
 export const SECRET = Redacted.make(SECRET_TEXT)
 
-// ---- raw peers
+// ---- raw peers (the transport's test peers)
 
-export interface Peer {
-  readonly port: number
-  readonly endpoint: string
-  /** Sockets accepted and still open, on the peer's side. */
-  readonly sockets: Set<Net.Socket>
-  /** Connections accepted so far. */
-  readonly connections: () => number
-  /** Date.now() of each accepted connection. */
-  readonly acceptedAt: ReadonlyArray<number>
-  /** Bytes received so far, all connections concatenated (when recording). */
-  readonly received: () => Buffer
-}
-
-export interface PeerOptions {
-  /** Record received bytes (attaches a `data` listener, i.e. keeps reading). Default true. */
-  readonly record?: boolean | undefined
-}
-
-/** A raw node:net server on 127.0.0.1 whose per-connection behaviour is `onConnection`. */
-export const rawPeer = (onConnection: (socket: Net.Socket, peer: Peer) => void, options: PeerOptions = {}) =>
-  Effect.acquireRelease(
-    Effect.callback<{ server: Net.Server; peer: Peer }>((resume) => {
-      const sockets = new Set<Net.Socket>()
-      const chunks: Array<Buffer> = []
-      const acceptedAt: Array<number> = []
-      let count = 0
-      let peer: Peer
-      const server = Net.createServer((socket) => {
-        count++
-        acceptedAt.push(Date.now())
-        sockets.add(socket)
-        if (options.record !== false) socket.on("data", (d) => chunks.push(d))
-        socket.on("error", () => {})
-        socket.on("close", () => sockets.delete(socket))
-        onConnection(socket, peer)
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const port = (server.address() as Net.AddressInfo).port
-        peer = {
-          port,
-          endpoint: `127.0.0.1:${port}`,
-          sockets,
-          connections: () => count,
-          acceptedAt,
-          received: () => Buffer.concat(chunks)
-        }
-        resume(Effect.succeed({ server, peer }))
-      })
-    }),
-    ({ peer, server }) =>
-      Effect.callback<void>((resume) => {
-        for (const s of peer.sockets) s.destroy()
-        server.close(() => resume(Effect.void))
-      })
-  ).pipe(Effect.map(({ peer }) => peer))
-
-/** A port on 127.0.0.1 on which nothing listens (bound, then released). */
-export const freePort = Effect.callback<number>((resume) => {
-  const s = Net.createServer()
-  s.listen(0, "127.0.0.1", () => {
-    const port = (s.address() as Net.AddressInfo).port
-    s.close(() => resume(Effect.succeed(port)))
-  })
-})
+import { freePort, type PeerOptions, rawPeer, type RawPeer as Peer } from "../../packages/fpnn-transport/test/peers.js"
+export { freePort, type Peer, type PeerOptions, rawPeer }
 
 /** Calls `onQuest(seq, socket)` for every twoway quest a raw peer receives. */
 export const onQuests = (socket: Net.Socket, onQuest: (seq: number) => void): void => {

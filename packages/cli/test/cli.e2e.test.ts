@@ -11,6 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
   canConnect,
+  COMMANDS,
   captured,
   closedPort,
   ensureBuilt,
@@ -18,7 +19,8 @@ import {
   recordingListener,
   type RunResult,
   runCli,
-  startEmulator
+  startEmulator,
+  USAGES
 } from "./helpers.js"
 
 const PID = "41000017"
@@ -27,18 +29,6 @@ const SECRET = "Zq7-cli-e2e-s3cr3t-9f81bd0c"
 const BIG_ROOM = "9007199254740993" // 2^53 + 1: a double would round it to ...992
 const MAX_UID = "9223372036854775807" // 2^63 - 1
 
-const COMMANDS = ["rooms", "members", "count", "pull", "invite", "kick", "close", "mic", "admin"] as const
-const USAGES: Record<(typeof COMMANDS)[number], string> = {
-  rooms: "rooms",
-  members: "members <roomId>",
-  count: "count <roomId>",
-  pull: "pull <roomId> <uids...>",
-  invite: "invite --from <fromUid> <roomId> <uids...>",
-  kick: "kick --from <fromUid> <roomId> <uid>",
-  close: "close <roomId>",
-  mic: "mic <roomId> on|off",
-  admin: "admin <roomId> <command> <uids...>"
-}
 
 let emulator: EmulatorProcess
 let env: Record<string, string>

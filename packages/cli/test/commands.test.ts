@@ -20,6 +20,7 @@ import { TestConsole } from "effect/testing"
 import { rtmVoice } from "../src/Cli.js"
 import { commandNames, type CommandSpec, commandSpecs, toArguments } from "../src/Commands.js"
 import { exactJson } from "../src/Output.js"
+import { USAGES } from "./helpers.js"
 
 const spec = (name: string): CommandSpec => {
   const found = commandSpecs.find((s) => s.name === name)
@@ -59,17 +60,7 @@ describe("commandSpecs", () => {
   })
 
   it("derives the usage strings: options first, positionals after, a uid list last", () => {
-    assert.deepStrictEqual(Object.fromEntries(commandSpecs.map((s) => [s.name, s.usage])), {
-      rooms: "rooms",
-      members: "members <roomId>",
-      count: "count <roomId>",
-      pull: "pull <roomId> <uids...>",
-      invite: "invite --from <fromUid> <roomId> <uids...>",
-      kick: "kick --from <fromUid> <roomId> <uid>",
-      close: "close <roomId>",
-      mic: "mic <roomId> on|off",
-      admin: "admin <roomId> <command> <uids...>"
-    })
+    assert.deepStrictEqual(Object.fromEntries(commandSpecs.map((s) => [s.name, s.usage])), USAGES)
   })
 
   it("takes every parameter from the table: fromUid as --from, the rest as positionals", () => {

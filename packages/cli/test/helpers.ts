@@ -10,6 +10,20 @@ import { tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
+/** The operation commands the issue names, and the usage each must show. */
+export const COMMANDS = ["rooms", "members", "count", "pull", "invite", "kick", "close", "mic", "admin"] as const
+export const USAGES: Record<(typeof COMMANDS)[number], string> = {
+  rooms: "rooms",
+  members: "members <roomId>",
+  count: "count <roomId>",
+  pull: "pull <roomId> <uids...>",
+  invite: "invite --from <fromUid> <roomId> <uids...>",
+  kick: "kick --from <fromUid> <roomId> <uid>",
+  close: "close <roomId>",
+  mic: "mic <roomId> on|off",
+  admin: "admin <roomId> <command> <uids...>"
+}
+
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 export const cliMain = join(repoRoot, "packages/cli/dist/main.js")
 export const packageDirs = ["fpnn-transport", "voice-room", "voice-room-emulator", "cli"].map((p) => join(repoRoot, "packages", p))

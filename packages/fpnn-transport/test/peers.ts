@@ -1,52 +1,65 @@
-// Real TCP peers on 127.0.0.1 for tests: raw node:net servers that misbehave on purpose.
+// Real TCP peers on 127.0.0.1 for tests: raw node:net servers that misbehave on purpose
+// (shared with the reliability suite in test/reliability).
 import { Effect } from "effect"
 import * as Net from "node:net"
 
 export interface RawPeer {
   readonly port: number
   readonly endpoint: string
+  /** Sockets accepted and still open, on the peer's side. */
   readonly sockets: Set<Net.Socket>
-  /** Bytes received from clients, all connections concatenated. */
-  readonly received: () => Buffer
+  /** Connections accepted so far. */
   readonly connections: () => number
+  /** Date.now() of each accepted connection. */
+  readonly acceptedAt: ReadonlyArray<number>
+  /** Bytes received so far, all connections concatenated (when recording). */
+  readonly received: () => Buffer
 }
 
-/** A raw TCP server whose behaviour per connection is `onConnection`; closed with the scope. */
-export const rawPeer = (onConnection: (socket: Net.Socket, peer: RawPeer) => void) =>
+export interface PeerOptions {
+  /** Record received bytes (attaches a `data` listener, i.e. keeps reading). Default true. */
+  readonly record?: boolean | undefined
+}
+
+/** A raw node:net server on 127.0.0.1 whose per-connection behaviour is `onConnection`. */
+export const rawPeer = (onConnection: (socket: Net.Socket, peer: RawPeer) => void, options: PeerOptions = {}) =>
   Effect.acquireRelease(
     Effect.callback<{ server: Net.Server; peer: RawPeer }>((resume) => {
       const sockets = new Set<Net.Socket>()
       const chunks: Array<Buffer> = []
+      const acceptedAt: Array<number> = []
       let count = 0
+      let peer: RawPeer
       const server = Net.createServer((socket) => {
         count++
+        acceptedAt.push(Date.now())
         sockets.add(socket)
-        socket.on("data", (d) => chunks.push(d))
+        if (options.record !== false) socket.on("data", (d) => chunks.push(d))
         socket.on("error", () => {})
         socket.on("close", () => sockets.delete(socket))
         onConnection(socket, peer)
       })
-      let peer: RawPeer
       server.listen(0, "127.0.0.1", () => {
         const port = (server.address() as Net.AddressInfo).port
         peer = {
           port,
           endpoint: `127.0.0.1:${port}`,
           sockets,
-          received: () => Buffer.concat(chunks),
-          connections: () => count
+          connections: () => count,
+          acceptedAt,
+          received: () => Buffer.concat(chunks)
         }
         resume(Effect.succeed({ server, peer }))
       })
     }),
-    ({ server, peer }) =>
+    ({ peer, server }) =>
       Effect.callback<void>((resume) => {
         for (const s of peer.sockets) s.destroy()
         server.close(() => resume(Effect.void))
       })
   ).pipe(Effect.map(({ peer }) => peer))
 
-/** A port on which nothing listens (bound, then released). */
+/** A port on 127.0.0.1 on which nothing listens (bound, then released). */
 export const freePort = Effect.callback<number>((resume) => {
   const s = Net.createServer()
   s.listen(0, "127.0.0.1", () => {
@@ -54,3 +67,4 @@ export const freePort = Effect.callback<number>((resume) => {
     s.close(() => resume(Effect.succeed(port)))
   })
 })
+

@@ -179,7 +179,7 @@ describe.skipIf(!enabled)("soak (opt-in: RTM_SOAK=1, RTM_SOAK_SECONDS)", () => {
 
       expect(yield* eventually(() => fibers.live, (n) => n === 0), "fibers left").toBe(0)
       expect(yield* eventually(tcpSockets, (n) => n <= before.sockets)).toBeLessThanOrEqual(before.sockets)
-      expect(tcpServers()).toBeLessThanOrEqual(before.servers)
+      expect(yield* eventually(tcpServers, (n) => n <= before.servers)).toBeLessThanOrEqual(before.servers)
       expect(yield* eventually(timers, (n) => n <= before.timers)).toBeLessThanOrEqual(before.timers)
     }).pipe(fibers.track)
   }, (SECONDS + 60) * 1000)

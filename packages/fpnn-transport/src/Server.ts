@@ -5,11 +5,12 @@
  * Per connection: `*ping` and `*key` are built in; an unknown twoway method gets error
  * 20004; a oneway quest runs its handler with no answer; a handler failing with
  * `FpnnErrorAnswer` sends that error answer, a defect sends 20001. Malformed bytes close
- * only that connection. Closing the scope stops listening and closes every connection.
+ * only that connection. Closing the scope shuts down gracefully: running handlers get
+ * `shutdownGrace` to answer (new quests are answered 20014), then every connection closes.
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import { Cause, Context, Effect, Exit, FiberSet, Layer, Option, Scope } from "effect"
+import { Cause, Context, Duration, Effect, Exit, FiberSet, Layer, Option, Scope } from "effect"
 import { Socket, type SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { FpnnConnection } from "./Connection.js"
@@ -57,6 +58,8 @@ export interface FpnnServerOptions<R = never> {
   readonly maxFrameBytes?: number | undefined
   /** Answers allowed to wait for a client that stopped reading (default 64 MiB); beyond, it is disconnected. */
   readonly maxQueuedBytes?: number | undefined
+  /** On shutdown, how long running handlers may take to answer. Default 2 s. */
+  readonly shutdownGrace?: Duration.Input | undefined
   /** Accept encrypted connections (plain ones are still accepted, as the reference server does). */
   readonly encryption?: ServerEncryptionOptions | undefined
 }
@@ -75,6 +78,12 @@ export class FpnnServer extends Context.Service<FpnnServer, FpnnServerService>()
     Layer.effect(FpnnServer, makeServer(options))
 }
 
+// Shutdown waits on the wall clock, not Effect's Clock: a TestClock must not hold it up.
+const wallClockPause = Effect.callback<void>((resume) => {
+  const timer = setTimeout(() => resume(Effect.void), 5)
+  return Effect.sync(() => clearTimeout(timer))
+})
+
 const unknownMethod = (method: string) => ({ code: 20004, ex: `Unknown method: ${method}` })
 
 export const makeServer = <R>(
@@ -90,6 +99,9 @@ export const makeServer = <R>(
     const port = "port" in server.address ? server.address.port : 0
     const context = yield* Effect.context<R>()
     let connections = 0
+    let inflight = 0
+    let stopping = false
+    const shutdownGrace = options.shutdownGrace === undefined ? 2000 : Duration.toMillis(Duration.fromInputUnsafe(options.shutdownGrace))
 
     const serveConnection = (socket: Socket.Socket) =>
       Effect.gen(function*() {
@@ -115,10 +127,16 @@ export const makeServer = <R>(
             if (twoway) conn.answer(quest, unknownMethod(method), 1)
             return
           }
+          if (stopping) {
+            if (twoway) conn.answer(quest, { code: 20014, ex: "Server is stopping" }, 1)
+            return
+          }
           const ctx: QuestContext = { method, twoway, remoteAddress, encrypted }
+          inflight++
           runFork(
             Effect.suspend(() => handler(payload, ctx)).pipe(
               Effect.exit,
+              Effect.ensuring(Effect.sync(() => inflight--)),
               Effect.map((exit) => {
                 if (!twoway) return
                 if (Exit.isSuccess(exit)) return conn.answer(quest, exit.value ?? {})
@@ -183,6 +201,19 @@ export const makeServer = <R>(
       }).pipe(Effect.scoped, Effect.provideContext(context), Effect.catch(() => Effect.void))
 
     yield* Effect.forkScoped(server.run(serveConnection))
+
+    // Graceful shutdown. This finalizer runs first (finalizers run in reverse order), while
+    // connections are still open: quests arriving now are answered 20014 (server stopping),
+    // handlers already running get up to `shutdownGrace` to finish and their answers are
+    // flushed; then the listener and every connection are closed.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        stopping = true
+        const deadline = Date.now() + shutdownGrace
+        while (inflight > 0 && Date.now() < deadline) yield* wallClockPause
+        yield* wallClockPause // one more turn: the flusher writes the last answers
+      })
+    )
 
     return {
       host,

@@ -1,5 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Fiber, Stream } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Scope, Stream } from "effect"
 import * as Net from "node:net"
 import {
   decodePayload,
@@ -390,5 +390,29 @@ describe("client ↔ server over 127.0.0.1", () => {
       expect(closed).toBe(true)
       const good = yield* client(server.address)
       expect((yield* good.call("echo", { n: 1 })).n).toBe(1)
+    }))
+
+  it.live("graceful shutdown: a running handler still answers, a quest arriving meanwhile gets 20014", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const serverScope = yield* Scope.make()
+      const server = yield* makeServer({
+        handlers: {
+          slow: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep(300)), Effect.as({ done: true })),
+          echo: (p) => Effect.succeed(p)
+        }
+      }).pipe(Scope.provide(serverScope))
+      const c = yield* client(server.address)
+      const slow = yield* c.call("slow", {}).pipe(Effect.forkChild)
+      yield* Deferred.await(started)
+      const closing = yield* Scope.close(serverScope, Exit.void).pipe(Effect.forkChild)
+      yield* Effect.sleep(50)
+      const late = yield* c.call("echo", { n: 1 }).pipe(Effect.flip)
+      assert(late._tag === "FpnnRemoteError")
+      expect(late.code).toBe(20014)
+      expect(yield* Fiber.join(slow)).toEqual({ done: true }) // answered, not cut off
+      yield* Fiber.join(closing)
+      const after = yield* c.call("echo", {}).pipe(Effect.flip)
+      expect(after._tag).toBe("FpnnConnectionError") // and then the server is gone
     }))
 })

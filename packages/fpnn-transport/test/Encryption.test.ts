@@ -1,4 +1,4 @@
-import { createECDH, createHash, createPrivateKey, generateKeyPairSync } from "node:crypto"
+import { createCipheriv, createECDH, createHash, createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -477,4 +477,31 @@ describe("parseKeyQuestPayload", () => {
     expectEncryptionError(() => parseKeyQuestPayload(null), "invalid-key-quest")
     expectEncryptionError(() => parseKeyQuestPayload([xy]), "invalid-key-quest")
   })
+})
+
+describe("package mode over a long-lived block cipher", () => {
+  // The reference construction (§12.6): a fresh AES-CFB cipher from the IV per frame.
+  const reference = (key: Uint8Array, iv: Uint8Array, frame: Uint8Array): string => {
+    const prefix = Buffer.alloc(4)
+    prefix.writeUInt32LE(frame.length, 0)
+    const c = createCipheriv(key.length === 16 ? "aes-128-cfb" : "aes-256-cfb", key, iv)
+    return Buffer.concat([prefix, c.update(frame), c.final()]).toString("hex")
+  }
+
+  for (const bits of [128, 256]) {
+    it(`AES-${bits}: every frame size from 1 to 600 bytes matches a fresh CFB cipher, and decrypts back`, () => {
+      const key = randomBytes(bits / 8)
+      const iv = randomBytes(16)
+      const enc = makeEncryptor("package", key, iv)
+      const dec = makeDecryptor("package", key, iv)
+      for (let size = 1; size <= 600; size++) {
+        const frame = randomBytes(size)
+        const wire = enc(frame)
+        expect(Buffer.from(wire).toString("hex")).toBe(reference(key, iv, frame))
+        const out = dec.push(wire)
+        expect(out).toHaveLength(1)
+        expect(Buffer.from(out[0]!).equals(frame)).toBe(true)
+      }
+    })
+  }
 })

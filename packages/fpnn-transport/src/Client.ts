@@ -9,7 +9,7 @@ import { Clock, Config, Context, Deferred, Duration, Effect, Exit, Fiber, Layer,
 import { Socket } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { encodePayload } from "./Codec.js"
-import { FpnnConnection, socketError, timeoutError } from "./Connection.js"
+import { destroyOnRelease, FpnnConnection, socketError, timeoutError } from "./Connection.js"
 import {
   type FpnnCallError,
   FpnnConnectionError,
@@ -192,12 +192,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         const opened = yield* Effect.gen(function*() {
           const { pull } = yield* socket.reader
           const writer = yield* socket.writer
-          // Reliability (RELIABILITY.md, half-open peer): when the session ends, destroy the
-          // socket. NodeSocket's own release only half-closes it (end / destroySoon), which
-          // never completes while unflushed bytes wait for a peer that stopped reading: the
-          // socket and its buffered writes then leaked for good. Every pending call has
-          // already failed by now, so nothing is lost. (Runs before the writer's release.)
-          yield* Effect.addFinalizer(() => Effect.ignore(writer.write(new Socket.CloseEvent(1000))))
+          yield* destroyOnRelease(writer)
           const running = yield* Effect.forkScoped(conn.run(pull, writer))
           if (serverKey !== undefined) yield* keyExchange(conn)
           return running

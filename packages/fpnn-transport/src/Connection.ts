@@ -11,10 +11,9 @@
  * with the error that ended it.
  */
 import { Effect, Scope } from "effect"
-import type { Socket } from "effect/socket"
+import { Socket } from "effect/socket"
 import {
   decodeJsonPayload,
-  decodePayload,
   decodePayloadAt,
   encodeJsonPayload,
   encodePayload,
@@ -33,11 +32,11 @@ import {
   type Answer,
   DEFAULT_MAX_FRAME_BYTES,
   encodeAnswer,
-  encodeQuest,
   FLAG_JSON,
   FLAG_MSGPACK,
   FrameReader,
-  type Quest
+  type Quest,
+  readU32LE
 } from "./Frame.js"
 
 /** Turns plaintext frames into bytes on the wire and back (see Encryption.ts). */
@@ -153,7 +152,7 @@ export class FpnnConnection {
     return Effect.suspend((): Effect.Effect<void, FpnnConnectionError | FpnnProtocolError> => {
       if (this.closed !== undefined) return Effect.fail(this.closed)
       try {
-        const frame = encodeQuest(method, undefined, encodePayload(payload))
+        const frame = encodeQuestFrame(method, undefined, payload)
         const oversized = this.oversized(frame)
         if (oversized !== undefined) return Effect.fail(oversized)
         this.enqueue(frame)
@@ -250,13 +249,8 @@ export class FpnnConnection {
   private readonly onFrame = (frame: Answer | Quest): boolean | void => {
     if (this.closed !== undefined) return true
     this.framesReceived++
-    let payload: Payload
-    try {
-      payload = frame.flag & FLAG_JSON ? decodeJsonPayload(frame.payload) : decodePayload(frame.payload)
-    } catch (e) {
-      this.violation((e as FpnnProtocolError).message, "ProtocolViolation")
-      return true
-    }
+    const payload = this.decode(frame.flag, frame.payload, 0, frame.payload.length)
+    if (payload === undefined) return true
     if (frame._tag === "Answer") return this.settle(frame.seq, frame.status, payload)
     return this.onQuest(this, frame, payload)
   }
@@ -266,17 +260,19 @@ export class FpnnConnection {
   private readonly onAnswer = (b: Uint8Array, at: number, total: number): boolean | void => {
     if (this.closed !== undefined) return true
     this.framesReceived++
-    let payload: Payload
+    const payload = this.decode(b[at + 5]!, b, at + 16, at + total)
+    if (payload === undefined) return true
+    this.settle(readU32LE(b, at + 12), b[at + 7]!, payload)
+  }
+
+  /** The payload in `b[start, end)` by the frame's flag; undecodable bytes close the connection. */
+  private decode(flag: number, b: Uint8Array, start: number, end: number): Payload | undefined {
     try {
-      payload = b[at + 5]! & FLAG_JSON
-        ? decodeJsonPayload(b.subarray(at + 16, at + total))
-        : decodePayloadAt(b, at + 16, at + total)
+      return flag & FLAG_JSON ? decodeJsonPayload(b.subarray(start, end)) : decodePayloadAt(b, start, end)
     } catch (e) {
       this.violation((e as FpnnProtocolError).message, "ProtocolViolation")
-      return true
+      return undefined
     }
-    const seq = (b[at + 12]! | (b[at + 13]! << 8) | (b[at + 14]! << 16) | (b[at + 15]! << 24)) >>> 0
-    this.settle(seq, b[at + 7]!, payload)
   }
 
   private settle(seq: number, status: number, payload: Payload): void {
@@ -436,6 +432,18 @@ export class FpnnConnection {
     })
   }
 }
+
+/**
+ * Destroys the socket when the caller's scope closes; register it right after acquiring
+ * the writer (it then runs before the writer's release). NodeSocket's own release only
+ * half-closes (end / destroySoon), which never completes while unflushed bytes wait for a
+ * peer that stopped reading: the socket and its buffered writes would leak for good
+ * (RELIABILITY.md, half-open peer). Pending calls have already failed by then.
+ */
+export const destroyOnRelease = (writer: {
+  readonly write: (chunk: Uint8Array | string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>
+}): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.addFinalizer(() => Effect.ignore(writer.write(new Socket.CloseEvent(1000))))
 
 /** Maps a socket failure to the connection error the pending calls see. */
 export const socketError = (endpoint: string, error: Socket.SocketError): FpnnConnectionError => {

@@ -138,7 +138,8 @@ export interface FrameReaderOptions {
   readonly maxFrameBytes?: number | undefined
 }
 
-const u32 = (b: Uint8Array, at: number): number =>
+/** A u32 little-endian at `at` (header psize, seq). */
+export const readU32LE = (b: Uint8Array, at: number): number =>
   (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
 
 /**
@@ -148,7 +149,7 @@ const u32 = (b: Uint8Array, at: number): number =>
  * 0x20/0x10 ignored.
  */
 export const frameLength = (b: Uint8Array, at: number, maxFrameBytes: number): number | FpnnProtocolError => {
-  if (u32(b, at) !== MAGIC) {
+  if (readU32LE(b, at) !== MAGIC) {
     return protocolError("BadMagic", `expected "FPNN", got ${Buffer.from(b.subarray(at, at + 4)).toString("hex")}`)
   }
   const version = b[at + 4]!
@@ -159,7 +160,7 @@ export const frameLength = (b: Uint8Array, at: number, maxFrameBytes: number): n
   }
   const mtype = b[at + 6]!
   const ss = b[at + 7]!
-  const psize = u32(b, at + 8)
+  const psize = readU32LE(b, at + 8)
   let total: number
   if (mtype === MTYPE_ANSWER) total = HEADER_BYTES + 4 + psize
   else if (mtype === MTYPE_TWOWAY || mtype === MTYPE_ONEWAY) {
@@ -179,14 +180,14 @@ export const decodeFrame = (b: Uint8Array, at: number, total: number): Frame => 
   const mtype = b[at + 6]!
   const ss = b[at + 7]!
   if (mtype === MTYPE_ANSWER) {
-    return { _tag: "Answer", seq: u32(b, at + 12), status: ss, flag, version, payload: b.subarray(at + 16, at + total) }
+    return { _tag: "Answer", seq: readU32LE(b, at + 12), status: ss, flag, version, payload: b.subarray(at + 16, at + total) }
   }
   const twoway = mtype === MTYPE_TWOWAY
   const nameAt = at + HEADER_BYTES + (twoway ? 4 : 0)
   return {
     _tag: "Quest",
     twoway,
-    seq: twoway ? u32(b, at + 12) : 0,
+    seq: twoway ? readU32LE(b, at + 12) : 0,
     method: Buffer.from(b.buffer, b.byteOffset + nameAt, ss).toString("latin1"),
     flag,
     version,

@@ -11,9 +11,9 @@
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import { Cause, Context, Duration, Effect, Exit, FiberSet, Layer, Option, Scope } from "effect"
-import { Socket, type SocketServer } from "effect/socket"
+import type { Socket, SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
-import { FpnnConnection } from "./Connection.js"
+import { destroyOnRelease, FpnnConnection } from "./Connection.js"
 import { FpnnConnectionError, FpnnErrorAnswer } from "./Errors.js"
 import {
   type Curve,
@@ -107,9 +107,7 @@ export const makeServer = <R>(
       Effect.gen(function*() {
         const { pull } = yield* socket.reader
         const writer = yield* socket.writer
-        // When the connection ends, destroy the socket: a half-close would wait forever for
-        // a client that stopped reading to take our unsent answers (see Client.ts).
-        yield* Effect.addFinalizer(() => Effect.ignore(writer.write(new Socket.CloseEvent(1000))))
+        yield* destroyOnRelease(writer) // a client that stopped reading must not pin the socket
         const raw = yield* Effect.serviceOption(NodeSocket.NetSocket)
         const remoteAddress = Option.match(raw, {
           onNone: () => "unknown",

@@ -118,9 +118,12 @@ const normalize = (value: unknown): unknown => {
  * Encodes a payload map to msgpack. Fails with an `Encode` protocol error for values
  * FPNN cannot carry (integers beyond 64 bits, functions, symbols).
  */
-export const encodePayload = (payload: Payload): Uint8Array => {
+export const encodePayload = (payload: Payload): Uint8Array => pack(payload)
+
+/** msgpackr on the normalized payload; its own errors become `Encode` protocol errors. */
+const pack = (payload: Payload, reserve?: number): Uint8Array => {
   try {
-    return packr.pack(normalize(payload))
+    return packr.pack(normalize(payload), reserve)
   } catch (cause) {
     if (cause !== null && typeof cause === "object" && "_tag" in cause) throw cause
     throw protocolError("Encode", `payload cannot be encoded as msgpack: ${String(cause)}`)
@@ -315,13 +318,7 @@ export const encodeQuestFrame = (method: string, seq: number | undefined, payloa
   const flat = flatQuestFrame(name, seq, payload)
   if (flat !== undefined) return flat
   if (head > 0xff) return encodeQuest(method, seq, encodePayload(payload)) // the reserve is one byte wide
-  let frame: Uint8Array
-  try {
-    frame = packr.pack(normalize(payload), RESERVE_START_SPACE | head)
-  } catch (cause) {
-    if (cause !== null && typeof cause === "object" && "_tag" in cause) throw cause
-    throw protocolError("Encode", `payload cannot be encoded as msgpack: ${String(cause)}`)
-  }
+  const frame = pack(payload, RESERVE_START_SPACE | head)
   writeQuestHead(frame, name, seq, frame.length - head, FLAG_MSGPACK)
   return frame
 }

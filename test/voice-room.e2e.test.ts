@@ -12,7 +12,7 @@ import {
   VoiceRoomValidationError
 } from "@rtm-voice/voice-room"
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
-import { Effect, Exit, Layer, Logger, Metric, Redacted, References, Tracer } from "effect"
+import { Effect, Exit, Layer, Logger, Metric, Redacted, References } from "effect"
 import { inspect } from "node:util"
 import { EmulatorLayer, PID, RawLayer, recordingTracer, SECRET, SECRET_TEXT, sdk, signed } from "./support.js"
 

@@ -3,6 +3,7 @@
  * (`RTM_ENDPOINT`, `RTM_PID`, `RTM_SECRET`, `RTM_TIMEOUT` in ms, `RTM_DIALECT`,
  * `RTM_SERVER_KEY`). The secret stays `Redacted` from the flag to the signer.
  */
+import { parseEndpoint } from "@rtm-voice/fpnn-transport"
 import { VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
 import { Config, Effect, Layer, Option, type Redacted } from "effect"
 import { Flag } from "effect/cli"
@@ -59,9 +60,10 @@ const invalid = (parameter: string, message: string) =>
 export const clientLayer = (settings: Settings) =>
   Layer.unwrap(
     Effect.gen(function*() {
-      if (!/^\[?[^\]]+\]?:\d+$/.test(settings.endpoint)) {
-        return yield* invalid("endpoint", `--endpoint must be host:port, got ${JSON.stringify(settings.endpoint)}`)
-      }
+      yield* Effect.try({
+        try: () => parseEndpoint(settings.endpoint), // the transport's own rule
+        catch: () => invalid("endpoint", `--endpoint must be host:port, got ${JSON.stringify(settings.endpoint)}`)
+      })
       const timeout = Option.getOrUndefined(settings.timeout)
       if (timeout !== undefined && timeout <= 0) return yield* invalid("timeout", "--timeout must be a positive number of ms")
       let serverKey: Uint8Array | undefined

@@ -2,14 +2,10 @@
  * What the CLI prints: `--json` objects with ids as exact integers (a bigint is written
  * as its digits, never rounded or quoted), or readable lines for a person.
  */
+import { exactJson } from "@rtm-voice/fpnn-transport"
 import type { OperationName, VoiceRoomMembers } from "@rtm-voice/voice-room"
 
-/** JSON text in which bigints are plain integer literals. */
-export const exactJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? `\u0000${v}\u0000` : v)).replace(
-    /"\\u0000(-?\d+)\\u0000"/g,
-    "$1"
-  )
+export { exactJson }
 
 /** The `--json` object of an operation's result. */
 export const jsonResult = (operation: OperationName, result: unknown): Record<string, unknown> => {

@@ -374,15 +374,15 @@ export const decodePayloadAt = (bytes: Uint8Array, start: number, end: number): 
 
 // ---- JSON payloads (flag 0x40). RTM never uses them; the server answers them in kind.
 
-/** JSON text with bigints written as plain integers. */
-export const encodeJsonPayload = (payload: Payload): Uint8Array =>
-  Buffer.from(
-    JSON.stringify(payload, (_k, v: unknown) => (typeof v === "bigint" ? `\u0000${v}\u0000` : v)).replace(
-      /"\\u0000(-?\d+)\\u0000"/g,
-      "$1"
-    ),
-    "utf8"
+/** JSON text in which bigints are plain integer literals (exact, never rounded or quoted). */
+export const exactJson = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `\u0000${v}\u0000` : v)).replace(
+    /"\\u0000(-?\d+)\\u0000"/g,
+    "$1"
   )
+
+/** A JSON payload, bigints exact. */
+export const encodeJsonPayload = (payload: Payload): Uint8Array => Buffer.from(exactJson(payload), "utf8")
 
 /** Parses a JSON payload; integers beyond 2^53 lose precision (JSON.parse). */
 export const decodeJsonPayload = (bytes: Uint8Array): Payload => {

@@ -39,10 +39,6 @@ export const ErrorJson = Schema.Struct({ error: Schema.String, message: Schema.S
 const errorResponse = (status: number, error: string, message: string) =>
   HttpServerResponse.jsonUnsafe({ error, message }, { status })
 
-/** A tagged `reason` (`{ _tag: "NotInRoom" }`) or a plain string one. */
-const reasonOf = (reason: unknown): string =>
-  typeof reason === "string" ? reason : String((reason as { readonly _tag?: unknown })._tag)
-
 /** The HTTP answer to a failure of the SDK or of the path's ids. */
 export const toErrorResponse = (error: VoiceRoomError | Schema.SchemaError): HttpServerResponse.HttpServerResponse => {
   switch (error._tag) {
@@ -50,10 +46,8 @@ export const toErrorResponse = (error: VoiceRoomError | Schema.SchemaError): Htt
       return errorResponse(400, "InvalidId", "room and user ids are decimal int64 strings")
     case "VoiceRoomValidationError":
       return errorResponse(400, "InvalidArgument", error.message)
-    case "RtmError": {
-      const reason = reasonOf(error.reason)
-      return errorResponse(reason === "NotInRoom" ? 404 : 502, reason, error.message)
-    }
+    case "RtmError":
+      return errorResponse(error.reason._tag === "NotInRoom" ? 404 : 502, error.reason._tag, error.message)
     case "FpnnConnectionError":
       return errorResponse(503, "Unavailable", "the voice-room gateway cannot be reached")
     case "FpnnTimeoutError":

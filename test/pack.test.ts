@@ -57,7 +57,8 @@ const effectVersion = rootPkg.devDependencies!["effect"]!
 const npmEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && !k.startsWith("RTM_")) env[k] = v
-  return { ...env, NO_COLOR: "1", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" }
+  const quiet = { npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" }
+  return { ...env, NO_COLOR: "1", ...quiet }
 }
 
 interface Ran {
@@ -85,7 +86,8 @@ const copiesOf = (root: string, name: string): Array<string> => {
     for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name === ".bin") continue
       const dirs = entry.name.startsWith("@")
-        ? readdirSync(join(nodeModules, entry.name)).map((n) => [`${entry.name}/${n}`, join(nodeModules, entry.name, n)])
+        ? readdirSync(join(nodeModules, entry.name))
+          .map((n) => [`${entry.name}/${n}`, join(nodeModules, entry.name, n)])
         : [[entry.name, join(nodeModules, entry.name)]]
       for (const [pkgName, dir] of dirs as Array<[string, string]>) {
         if (pkgName === name) found.push(dir)
@@ -98,7 +100,8 @@ const copiesOf = (root: string, name: string): Array<string> => {
 }
 
 /** Bytes on disk under a directory. */
-const diskUsageKb = async (dir: string): Promise<number> => Number((await run("du", ["-sk", dir], dir)).stdout.split("\t")[0])
+const diskUsageKb = async (dir: string): Promise<number> =>
+  Number((await run("du", ["-sk", dir], dir)).stdout.split("\t")[0])
 
 const allConditions = (exports: PackageJson["exports"]): Array<string> =>
   Object.values(exports ?? {}).flatMap((v) => (typeof v === "string" ? [] : Object.keys(v)))
@@ -113,7 +116,8 @@ const readmeExample = (): string => {
 }
 
 describe("package metadata", () => {
-  it.each(manifests.map((m) => [relative(repoRoot, m.dir), m] as const))("%s has what publishing needs", (_, { dir, pkg }) => {
+  const cases = manifests.map((m) => [relative(repoRoot, m.dir), m] as const)
+  it.each(cases)("%s has what publishing needs", (_, { dir, pkg }) => {
     expect(pkg.name).toMatch(/^@rtm-voice\/[a-z-]+$/)
     expect(pkg.version).toMatch(/^\d+\.\d+\.\d+/)
     expect(pkg.description?.length ?? 0).toBeGreaterThan(20)
@@ -149,7 +153,9 @@ describe("package metadata", () => {
     for (const [name, range] of Object.entries(pkg.dependencies ?? {})) {
       if (name.startsWith("@rtm-voice/")) expect(range, name).toBe("workspace:*")
     }
-    for (const file of ["README.md", "LICENSE", "CHANGELOG.md"]) expect(existsSync(join(dir, file)), `${dir}/${file}`).toBe(true)
+    for (const file of ["README.md", "LICENSE", "CHANGELOG.md"]) {
+      expect(existsSync(join(dir, file)), `${dir}/${file}`).toBe(true)
+    }
     expect(readFileSync(join(dir, "README.md"), "utf8")).toMatch(new RegExp(`^# ${pkg.name.replace("/", "\\/")}`))
     expect(readFileSync(join(dir, "LICENSE"), "utf8")).toMatch(/^MIT License/)
     expect(readFileSync(join(dir, "CHANGELOG.md"), "utf8")).toMatch(new RegExp(`^# ${pkg.name.replace("/", "\\/")}\\n`))
@@ -185,7 +191,8 @@ describe("packed tarballs, installed as a user installs", () => {
   const freshApp = async (name: string, effect: string): Promise<string> => {
     const dir = join(work, name)
     mkdirSync(dir)
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, type: "module" }, null, 2))
+    const manifest = { name, version: "1.0.0", private: true, type: "module" }
+    writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2))
     ok(await run("npm", ["install", "--save-exact", `effect@${effect}`], dir, 200_000), `npm install effect@${effect}`)
     return dir
   }
@@ -214,7 +221,9 @@ describe("packed tarballs, installed as a user installs", () => {
       const list = ok(await run("tar", ["tzf", tgz], work), `tar tzf ${tgz}`).split("\n").filter((l) => l !== "")
         .map((l) => l.replace(/^package\//, ""))
       expect(list, pkg.name).toEqual(
-        expect.arrayContaining(["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/index.js", "dist/index.d.ts"])
+        expect.arrayContaining(
+          ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "dist/index.js", "dist/index.d.ts"]
+        )
       )
       expect(list.filter((f) => f.startsWith("src/")), pkg.name).toEqual([])
       expect(list.filter((f) => /(^|\/)test\/|\.test\./.test(f)), pkg.name).toEqual([])
@@ -222,8 +231,9 @@ describe("packed tarballs, installed as a user installs", () => {
       const stale = list.filter((f) => /^dist\/.+\.js$/.test(f))
         .filter((f) => !existsSync(join(dir, f.replace(/^dist\//, "src/").replace(/\.js$/, ".ts"))))
       expect(stale, pkg.name).toEqual([])
-      if (pkg.bin !== undefined) for (const bin of Object.values(pkg.bin)) expect(list).toContain(bin.replace(/^\.\//, ""))
-      const packed = JSON.parse(ok(await run("tar", ["xzOf", tgz, "package/package.json"], work), "tar x")) as PackageJson
+      for (const bin of Object.values(pkg.bin ?? {})) expect(list).toContain(bin.replace(/^\.\//, ""))
+      const packedJson = ok(await run("tar", ["xzOf", tgz, "package/package.json"], work), "tar x")
+      const packed = JSON.parse(packedJson) as PackageJson
       expect(JSON.stringify(packed.dependencies ?? {}), pkg.name).not.toContain("workspace:")
       for (const [name, range] of Object.entries(packed.dependencies ?? {})) {
         if (name.startsWith("@rtm-voice/")) expect(range, `${pkg.name} → ${name}`).toBe(pkg.version)
@@ -231,7 +241,9 @@ describe("packed tarballs, installed as a user installs", () => {
       expect(allConditions(packed.exports), pkg.name).not.toContain("source")
       expect(packed.peerDependencies?.["effect"], pkg.name).toBe(`^${effectVersion}`)
       // every file an export points at is in the tarball
-      for (const target of Object.values(packed.exports ?? {}).flatMap((v) => (typeof v === "string" ? [v] : Object.values(v)))) {
+      const targets = Object.values(packed.exports ?? {})
+        .flatMap((v) => (typeof v === "string" ? [v] : Object.values(v)))
+      for (const target of targets) {
         expect(list, `${pkg.name} exports ${target}`).toContain(target.replace(/^\.\//, ""))
       }
     }
@@ -256,7 +268,8 @@ describe("packed tarballs, installed as a user installs", () => {
     const lock = readFileSync(join(app, "package-lock.json"), "utf8")
     expect(lock).not.toMatch(/registry\.npmjs\.org\/@rtm-voice/)
 
-    const packages = Object.keys(readJson<{ packages: Record<string, unknown> }>(join(app, "package-lock.json")).packages)
+    const lockfile = readJson<{ packages: Record<string, unknown> }>(join(app, "package-lock.json"))
+    const packages = Object.keys(lockfile.packages)
       .filter((p) => p !== "")
     const sizeKb = await diskUsageKb(join(app, "node_modules"))
     console.log(`install: ${packages.length} packages, ${(sizeKb / 1024).toFixed(1)} MB in node_modules`)
@@ -386,7 +399,11 @@ Effect.runPromise(program).then(
     expect(smoke).toBe("count 2\nmembers 1,9223372036854775807\npromise 2\n")
 
     const help = ok(await run("npx", ["--no-install", "rtm-voice", "--help"], app, 30_000), "npx rtm-voice --help")
-    for (const name of ["rooms", "members", "count", "pull", "invite", "kick", "close", "mic", "admin", "emulator", "demo", "keygen"]) {
+    const commands = [
+      ...["rooms", "members", "count", "pull", "invite", "kick", "close", "mic", "admin"],
+      ...["emulator", "demo", "keygen"]
+    ]
+    for (const name of commands) {
       expect(help).toMatch(new RegExp(`^  ${name} `, "m"))
     }
     const demo = ok(await run("npx", ["--no-install", "rtm-voice", "demo"], app, 30_000), "npx rtm-voice demo")

@@ -80,7 +80,8 @@ describe("createVoiceRoomClient (Promise facade)", () => {
   })
 
   it("fromLayer wraps a Layer of your own", async () => {
-    await using rooms = await fromLayer(VoiceRoomClient.layer({ endpoint, pid: PID, secret: Redacted.make(SECRET_TEXT) }))
+    const layer = VoiceRoomClient.layer({ endpoint, pid: PID, secret: Redacted.make(SECRET_TEXT) })
+    await using rooms = await fromLayer(layer)
     expect(await rooms.getVoiceRoomMemberCount(123456n)).toBe(0)
   })
 })

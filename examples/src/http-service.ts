@@ -15,7 +15,14 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { JsonAnswers, RoomId, Uid, VoiceRoomClient, type VoiceRoomError, VoiceRoomMembersJson } from "@rtm-voice/voice-room"
+import {
+  JsonAnswers,
+  RoomId,
+  Uid,
+  VoiceRoomClient,
+  type VoiceRoomError,
+  VoiceRoomMembersJson
+} from "@rtm-voice/voice-room"
 import { Effect, Layer, Schema } from "effect"
 import { type HttpBodyError } from "effect/http/HttpBody"
 import { HttpRouter, HttpServerResponse } from "effect/http"

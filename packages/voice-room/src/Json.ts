@@ -21,9 +21,15 @@ export const Int64FromString = Schema.BigIntFromString.check(
 )
 
 /** A room id as it appears in a URL or in JSON: a decimal string, decoded to a `bigint`. */
-export const RoomId = Int64FromString.annotate({ identifier: "RoomId", description: "room id: int64 as a decimal string" })
+export const RoomId = Int64FromString.annotate({
+  identifier: "RoomId",
+  description: "room id: int64 as a decimal string"
+})
 /** A user id as it appears in a URL or in JSON: a decimal string, decoded to a `bigint`. */
-export const Uid = Int64FromString.annotate({ identifier: "Uid", description: "user id: int64 as a decimal string" })
+export const Uid = Int64FromString.annotate({
+  identifier: "Uid",
+  description: "user id: int64 as a decimal string"
+})
 
 /** A codec between an operation's result and its JSON form. */
 export type JsonAnswer<A> = Schema.Codec<A, Schema.Json>

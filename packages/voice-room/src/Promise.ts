@@ -8,7 +8,7 @@
  * `catch`; defects and interruptions reject with the underlying error too.
  */
 import { Cause, type Effect, Exit, type Layer, ManagedRuntime, Redacted, Schema } from "effect"
-import type { OperationName, Operations, ParamsOf, ResultOf, ArgsOf } from "./Operations.js"
+import type { ArgsOf, Dialect, OperationName, Operations, ParamsOf, ResultOf } from "./Operations.js"
 import { operationNames } from "./Operations.js"
 import { type CallOptions, VoiceRoomClient, type VoiceRoomClientLayerOptions } from "./VoiceRoomClient.js"
 
@@ -20,6 +20,7 @@ export type VoiceRoomPromiseOperations = { readonly [K in OperationName]: Promis
 export interface VoiceRoomPromiseClient extends VoiceRoomPromiseOperations, AsyncDisposable {
   readonly endpoint: string
   readonly pid: number
+  readonly dialect: Dialect
   /** Closes the connection; calls made afterwards reject. Idempotent. */
   readonly close: () => Promise<void>
 }
@@ -48,7 +49,10 @@ const rejection = (cause: Cause.Cause<unknown>): unknown => {
   return error._tag === "Some" ? error.value : Cause.squash(cause)
 }
 
-const run = <A, E, ER>(runtime: ManagedRuntime.ManagedRuntime<VoiceRoomClient, ER>, effect: Effect.Effect<A, E, VoiceRoomClient>) =>
+const run = <A, E, ER>(
+  runtime: ManagedRuntime.ManagedRuntime<VoiceRoomClient, ER>,
+  effect: Effect.Effect<A, E, VoiceRoomClient>
+): Promise<A> =>
   runtime.runPromiseExit(effect).then((exit) =>
     Exit.isSuccess(exit) ? exit.value : Promise.reject(rejection(exit.cause))
   )
@@ -59,7 +63,11 @@ const run = <A, E, ER>(runtime: ManagedRuntime.ManagedRuntime<VoiceRoomClient, E
  */
 export const fromLayer = async <E>(layer: Layer.Layer<VoiceRoomClient, E>): Promise<VoiceRoomPromiseClient> => {
   const runtime = ManagedRuntime.make(layer)
-  const client = await run(runtime, VoiceRoomClient)
+  const client = await run(runtime, VoiceRoomClient).catch(async (error: unknown) => {
+    // whatever the Layer acquired before failing is released before the rejection
+    await runtime.dispose()
+    throw error
+  })
   let closed: Promise<void> | undefined
   const close = () => (closed ??= runtime.dispose())
   const methods = Object.fromEntries(
@@ -75,6 +83,7 @@ export const fromLayer = async <E>(layer: Layer.Layer<VoiceRoomClient, E>): Prom
     ...methods,
     endpoint: client.endpoint,
     pid: client.pid,
+    dialect: client.dialect,
     close,
     [Symbol.asyncDispose]: close
   }

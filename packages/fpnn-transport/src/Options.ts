@@ -107,12 +107,22 @@ export interface DurationRule {
  * object. Negative, NaN and unparseable values are rejected; Infinity is accepted when
  * the rule says so (it means "no timeout").
  */
+const durationUnits = new Set(["weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds", "nanoseconds"])
+
 export const durationMillis = (value: unknown, option: string, rule: DurationRule = {}): number => {
   const kind = typeof value
   if (kind === "symbol" || kind === "function" || kind === "boolean" || value === null) {
     return reject(option, "WrongType", `expected a duration (ms, "5 seconds", a Duration), got ${show(value)}`)
   }
   if (kind === "number" && Number.isNaN(value)) return reject(option, "OutOfRange", "NaN is not a duration")
+  if (kind === "object" && !Duration.isDuration(value) && !Array.isArray(value)) {
+    // A `{ seconds: 5 }` object: only the units Duration knows, at least one of them
+    // (`{ banana: 1 }` would otherwise read as 0).
+    const keys = Object.keys(value as object)
+    if (keys.length === 0 || !keys.every((k) => durationUnits.has(k))) {
+      return reject(option, "WrongType", `expected a duration (ms, "5 seconds", a Duration), got ${show(value)}`)
+    }
+  }
   let millis: number
   try {
     millis = Duration.toMillis(Duration.fromInputUnsafe(value as Duration.Input))

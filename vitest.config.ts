@@ -11,7 +11,7 @@ export default defineConfig({
   // this, workspace packages resolve to dist/ (stale or missing) instead of src/.
   ssr: { resolve: { conditions: ["source"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"]

@@ -29,15 +29,19 @@ describe("README", () => {
     expect(readme).toContain(renderOperationsTable())
   })
 
-  it("the SDK example compiles", () => {
-    const example = codeBlocks("ts").find((b) => b.includes("README example"))
-    expect(example).toBeDefined()
+  it("the SDK example and the Promise example compile", () => {
+    const marked = codeBlocks("ts").filter((b) => /^\/\/ README [\w ]*example: compiled by the test suite/.test(b))
+    expect(marked.find((b) => b.startsWith("// README example:"))).toBeDefined()
+    expect(marked.find((b) => b.startsWith("// README Promise example:"))).toBeDefined()
     const dir = `${root}/test/.generated`
     mkdirSync(dir, { recursive: true })
-    writeFileSync(`${dir}/readme-example.ts`, example!)
+    const files = marked.map((block, i) => {
+      writeFileSync(`${dir}/readme-example-${i}.ts`, block)
+      return `readme-example-${i}.ts`
+    })
     writeFileSync(
       `${dir}/tsconfig.json`,
-      JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { noEmit: true }, files: ["readme-example.ts"] })
+      JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { noEmit: true }, files })
     )
     const tsc = `${root}/node_modules/typescript/bin/tsc`
     let output = ""

@@ -21,10 +21,10 @@ import {
 } from "../src/Encryption.js"
 
 // ---------------------------------------------------------------------------------------
-// Vectors (read at test time from the shared spec)
+// Vectors (the fixtures beside this file)
 
-const vectorsPath = fileURLToPath(new URL("../../../../shared/spec/vectors.json", import.meta.url))
-const specPath = fileURLToPath(new URL("../../../../shared/spec/FPNN.md", import.meta.url))
+const vectorsPath = fileURLToPath(new URL("./fixtures/vectors.json", import.meta.url))
+const pemPath = fileURLToPath(new URL("./fixtures/server-public.pem", import.meta.url))
 
 interface Vector {
   readonly name: string
@@ -60,14 +60,8 @@ const key128 = unhex(c("aes128_key"))
 const key256 = unhex(c("aes256_key"))
 const iv = unhex(c("iv_md5_of_secret"))
 
-/** The PEM printed in FPNN.md §15(f). */
-const specPem = (): string => {
-  const md = readFileSync(specPath, "utf8")
-  const section = md.slice(md.indexOf("Server public key PEM:"))
-  const m = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/.exec(section)
-  if (m === null) throw new Error("PEM not found in FPNN.md §15(f)")
-  return m[0]
-}
+/** The reference server public key as a PEM file, as a user would hand it to the client. */
+const specPem = (): string => readFileSync(pemPath, "utf8")
 
 // Deterministic PRNG so failing chunkings are reproducible.
 const prng = (seed: number) => () => {
@@ -112,15 +106,15 @@ const expectEncryptionError = (f: () => unknown, reason: string): void => {
 // ---------------------------------------------------------------------------------------
 
 describe("vectors file", () => {
-  it("resolves to shared/spec/vectors.json beside the project", () => {
-    expect(vectorsPath.endsWith("/shared/spec/vectors.json")).toBe(true)
+  it("is the repository's own fixture", () => {
     expect(existsSync(vectorsPath)).toBe(true)
+    expect(existsSync(pemPath)).toBe(true)
     expect(encFields["curve"]).toBe("secp256k1")
   })
 })
 
 describe("parseServerPublicKey", () => {
-  it("reads the PEM of FPNN.md §15(f) (string and bytes)", () => {
+  it("reads the reference PEM file (string and bytes)", () => {
     const pem = specPem()
     expect(pem.trim()).toBe(c("server_public_key_pem").trim())
     for (const input of [pem, new Uint8Array(Buffer.from(pem))]) {

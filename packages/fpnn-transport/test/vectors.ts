@@ -1,4 +1,4 @@
-// Loads ../shared/spec/vectors.json (beside the project): the byte-exact reference vectors.
+// Loads fixtures/vectors.json: the byte-exact reference vectors (frames, msgpack, signing, encryption).
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
@@ -10,7 +10,7 @@ export interface Vector {
   readonly decoded: Record<string, any>
 }
 
-const path = fileURLToPath(new URL("../../../../shared/spec/vectors.json", import.meta.url))
+const path = fileURLToPath(new URL("./fixtures/vectors.json", import.meta.url))
 export const vectors: ReadonlyArray<Vector> = JSON.parse(readFileSync(path, "utf8")).vectors
 
 export const vector = (name: string): Vector => {

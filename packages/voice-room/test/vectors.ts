@@ -1,2 +1,2 @@
-// The reference vectors (../shared/spec/vectors.json), loaded once by the transport's tests.
+// The reference vectors (packages/fpnn-transport/test/fixtures/vectors.json), loaded once by the transport's tests.
 export { toHex, type Vector, vector, vectors } from "../../fpnn-transport/test/vectors.js"

@@ -33,6 +33,11 @@ export interface QuestContext {
   readonly remoteAddress: string
   /** Whether this connection completed the `*key` exchange. */
   readonly encrypted: boolean
+  /**
+   * Closes this connection without answering (fault injection: a lost connection). The
+   * handler's fiber is interrupted with the connection; anything it answers is dropped.
+   */
+  readonly closeConnection: Effect.Effect<void>
 }
 
 /** Answers a quest: the answer payload (`void` = `{}`), or an error answer. */
@@ -129,7 +134,7 @@ export const makeServer = <R>(
             if (twoway) conn.answer(quest, { code: 20014, ex: "Server is stopping" }, 1)
             return
           }
-          const ctx: QuestContext = { method, twoway, remoteAddress, encrypted }
+          const ctx: QuestContext = { method, twoway, remoteAddress, encrypted, closeConnection }
           inflight++
           runFork(
             Effect.suspend(() => handler(payload, ctx)).pipe(
@@ -184,6 +189,16 @@ export const makeServer = <R>(
             return reject((e as Error).message)
           }
         }
+
+        const closeConnection = Effect.sync(() =>
+          conn.close(
+            new FpnnConnectionError({
+              reason: "Closed",
+              endpoint: remoteAddress,
+              message: `connection from ${remoteAddress} closed by its handler`
+            })
+          )
+        )
 
         const conn = new FpnnConnection({
           endpoint: remoteAddress,

@@ -3,7 +3,15 @@
  * Both dialects share one port and one set of rooms. Binds 127.0.0.1 by default.
  */
 import { makeServer, type ServerEncryptionOptions } from "@rtm-voice/fpnn-transport"
-import { VoiceRoomClient, type VoiceRoomClientLayerOptions, type VoiceRoomValidationError } from "@rtm-voice/voice-room"
+import {
+  type AnyOperation,
+  dialects,
+  type OperationName,
+  Operations,
+  VoiceRoomClient,
+  type VoiceRoomClientLayerOptions,
+  type VoiceRoomValidationError
+} from "@rtm-voice/voice-room"
 import { Clock, Context, Deferred, Effect, Layer, Redacted, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
 import { ReplayCache } from "./Auth.js"
@@ -73,6 +81,12 @@ export interface VoiceRoomEmulatorService {
   readonly seed: (seed: EmulatorSeed) => Effect.Effect<void, EmulatorSeedError>
   /** The whole state as JSON-ready data, ids as decimal strings (exact). */
   readonly snapshot: Effect.Effect<EmulatorSnapshot>
+  /**
+   * Waits until `count` quests (default 1) of `method` (an SDK operation name, both
+   * dialects, or a wire method name) have reached the emulator since it started or was
+   * reset: a test driving a `TestClock` moves the clock only once the quest is in.
+   */
+  readonly awaitQuests: (method: string, count?: number) => Effect.Effect<void>
 }
 
 const toPlan = (input: FaultPlanInput): Effect.Effect<FaultPlan, FaultPlanError> =>
@@ -99,13 +113,22 @@ export const makeEmulator = (
       if (error !== undefined) return yield* error
     }
     const stopped = yield* Deferred.make<void>()
+    const wireNames = (method: string): ReadonlyArray<string> =>
+      Object.hasOwn(Operations, method)
+        ? [...new Set(dialects.map((d) => (Operations[method as OperationName] as AnyOperation).wire[d]))]
+        : [method]
+    const questsOf = (methods: ReadonlyArray<string>) => methods.reduce((n, m) => n + (quests.get(m) ?? 0), 0)
+    const waiters = new Set<() => void>()
     const clock = options.clock
     const handlers = makeHandlers({
       auth: { pid: options.pid, secret: options.secret, windowSeconds: options.tsWindowSeconds ?? 300 },
       replay,
       rooms,
       now: clock === undefined ? Clock.currentTimeMillis : Effect.sync(clock),
-      onQuest: (method) => quests.set(method, (quests.get(method) ?? 0) + 1),
+      onQuest: (method) => {
+        quests.set(method, (quests.get(method) ?? 0) + 1)
+        for (const wake of waiters) wake()
+      },
       faults,
       stopped: Deferred.await(stopped)
     })
@@ -156,7 +179,19 @@ export const makeEmulator = (
           const error = applySeed(rooms, seed)
           return error === undefined ? Effect.void : Effect.fail(error)
         }),
-      snapshot: Effect.sync(() => snapshotOf(rooms, quests, faults.stats()))
+      snapshot: Effect.sync(() => snapshotOf(rooms, quests, faults.stats())),
+      awaitQuests: (method, count = 1) =>
+        Effect.callback<void>((resume) => {
+          const methods = wireNames(method)
+          const wake = () => {
+            if (questsOf(methods) < count) return
+            waiters.delete(wake)
+            resume(Effect.void)
+          }
+          waiters.add(wake)
+          wake()
+          return Effect.sync(() => waiters.delete(wake))
+        })
     } satisfies VoiceRoomEmulatorService
   })
 

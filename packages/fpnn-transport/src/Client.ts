@@ -9,11 +9,14 @@ import { Clock, Config, Context, Deferred, Duration, Effect, Exit, Fiber, Layer,
 import { Socket } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { encodePayload } from "./Codec.js"
-import { destroyOnRelease, FpnnConnection, socketError, timeoutError } from "./Connection.js"
+import { destroyOnRelease, FpnnConnection, socketError } from "./Connection.js"
 import {
+  connectionError,
   type FpnnCallError,
-  FpnnConnectionError,
-  type FpnnProtocolError
+  type FpnnConnectionError,
+  type FpnnProtocolError,
+  timeoutError,
+  withSent
 } from "./Errors.js"
 import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, parseServerPublicKey, type Strength } from "./Encryption.js"
 import { DEFAULT_MAX_FRAME_BYTES, encodeQuest } from "./Frame.js"
@@ -147,11 +150,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     let retryAt = 0
     let closed = false
 
-    const shutdownError = new FpnnConnectionError({
-      reason: "Shutdown",
-      endpoint,
-      message: `the client for ${endpoint} was shut down (its scope closed); create a new one to make calls`
-    })
+    const shutdownError = connectionError("Shutdown", { endpoint, sent: false })
 
     const emit = (event: ConnectionEvent) => PubSub.publishUnsafe(events, event)
 
@@ -202,12 +201,11 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
             duration: connectTimeout,
             orElse: () =>
               Effect.fail(
-                new FpnnConnectionError({
-                  reason: "ConnectTimeout",
+                connectionError("ConnectTimeout", {
                   endpoint,
-                  message: `connecting to ${endpoint} did not finish within ${connectTimeout} ms` +
-                    (serverKey === undefined ? "" : " (key exchange included)") +
-                    "; check the endpoint, the network and the encryption settings, or raise the connect timeout"
+                  sent: false,
+                  detail: `did not finish within ${connectTimeout} ms` +
+                    (serverKey === undefined ? "" : " (key exchange included)")
                 })
               )
           }),
@@ -252,17 +250,17 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         return request.pipe(
           Effect.mapError((e) =>
             // Undecryptable answer (wrong key): Connection.ts already explains it.
-            e._tag === "FpnnConnectionError" && e.reason === "Encryption"
-              ? e
-              : new FpnnConnectionError({
-                reason: "Encryption",
+            e._tag === "FpnnConnectionError" && e.reason._tag === "Encryption"
+              ? withSent(e, false)
+              : connectionError("Encryption", {
                 endpoint,
-                message: `the key exchange with ${endpoint} failed: ` +
-                  (e._tag === "FpnnConnectionError" && e.reason === "Closed"
+                // The *key quest is the transport's own: the caller's quest was never written.
+                sent: false,
+                detail: `the key exchange with ${endpoint} failed: ` +
+                  (e._tag === "FpnnConnectionError" && e.reason._tag === "Closed"
                     ? "the server closed the connection without answering the *key quest (a server does so when it " +
                       "cannot accept the key exchange: encryption disabled, another curve, a bad key or strength)"
-                    : e.message) +
-                  "; check that the server has encryption enabled and that the server key and its curve match it",
+                    : e.message),
                 cause: e
               })
           )
@@ -279,12 +277,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           const silence = Date.now() - conn.lastReceivedAt
           if (silence >= deadAfter) {
             conn.close(
-              new FpnnConnectionError({
-                reason: "KeepaliveTimeout",
-                endpoint,
-                message: `${endpoint} sent nothing for ${silence} ms and did not answer keep-alive pings; ` +
-                  "the connection was declared dead and closed (the next call reconnects)"
-              })
+              connectionError("KeepaliveTimeout", { endpoint, sent: false, detail: `sent nothing for ${silence} ms` })
             )
           } else if (silence >= interval && !pinging) {
             pinging = true
@@ -304,10 +297,11 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         // Backing off: fail at once rather than hold the call until the retry time.
         const failure = lastFailure
         return Effect.fail(
-          new FpnnConnectionError({
-            reason: failure.reason,
+          connectionError(failure.reason._tag, {
             endpoint,
-            message: `${failure.message} (reconnecting is backed off for another ${retryAt - Date.now()} ms)`,
+            sent: false,
+            detail: failure.detail,
+            retryInMillis: retryAt - Date.now(),
             cause: failure
           })
         )
@@ -317,10 +311,10 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
       return Effect.forkIn(session(ready), scope).pipe(Effect.andThen(Deferred.await(ready)))
     })
 
-    const withTimeout = (method: string, timeout: number) => <A, E>(effect: Effect.Effect<A, E>) =>
+    const withTimeout = (method: string, timeout: number, sent: () => boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
       Effect.timeoutOrElse(effect, {
         duration: timeout,
-        orElse: () => Effect.fail(timeoutError(method, endpoint, timeout))
+        orElse: () => Effect.suspend(() => Effect.fail(timeoutError(method, endpoint, timeout, sent())))
       })
 
     const call = (method: string, payload: Payload, callOptions?: CallOptions): Effect.Effect<Payload, FpnnCallError> => {
@@ -334,10 +328,12 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         if (conn !== undefined && conn.closed === undefined && fiber.getRef(Clock.Clock) === liveClock) {
           return conn.request(method, payload, timeout)
         }
-        return withTimeout(method, timeout)(
-          conn !== undefined && conn.closed === undefined
-            ? conn.request(method, payload)
-            : Effect.flatMap(acquire, (c) => c.request(method, payload))
+        // Whether the timeout struck before or after the quest reached the socket.
+        let queued: { readonly conn: FpnnConnection; readonly batch: number } | undefined
+        const request = (c: FpnnConnection) =>
+          c.request(method, payload, undefined, (batch) => (queued = { conn: c, batch }))
+        return withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
+          conn !== undefined && conn.closed === undefined ? request(conn) : Effect.flatMap(acquire, request)
         )
       })
     }

@@ -17,8 +17,8 @@ import { Cause, Clock, Config, Context, Duration, Effect, type Fiber, Layer, Met
 import {
   isRetryable,
   rtmErrorFromRemote,
+  decodeError as makeDecodeError,
   type VoiceRoomError,
-  VoiceRoomDecodeError,
   VoiceRoomValidationError
 } from "./Errors.js"
 import * as Metrics from "./Metrics.js"
@@ -161,13 +161,7 @@ export const makeVoiceRoomClient = (
       const decode = Schema.decodeUnknownResult(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
       const decodeError = (issue: SchemaIssue.Issue) => {
         const { detail, field } = issuePath(issue)
-        return new VoiceRoomDecodeError({
-          operation: operation.name,
-          method,
-          field,
-          message: `${operation.name} (${method}): the answer does not match the expected shape at ` +
-            `${field === "" ? "the root" : JSON.stringify(field)}: ${detail}`
-        })
+        return makeDecodeError(operation.name, method, field, detail)
       }
       const toError = (e: FpnnCallError): VoiceRoomError =>
         e._tag === "FpnnRemoteError" ? rtmErrorFromRemote(operation.name, e) : e
@@ -232,7 +226,7 @@ export const makeVoiceRoomClient = (
             const error = Cause.findErrorOption(exit.cause)
             if (Option.isSome(error)) {
               const e = error.value
-              Metric.withAttributes(Metrics.failures, { ...attributes, error: e._tag, reason: "reason" in e ? e.reason : e._tag })
+              Metric.withAttributes(Metrics.failures, { ...attributes, error: e._tag, reason: "reason" in e ? e.reason._tag : e._tag })
                 .updateUnsafe(1, context)
             }
           }

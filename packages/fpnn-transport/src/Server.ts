@@ -192,10 +192,10 @@ export const makeServer = <R>(
 
         const closeConnection = Effect.sync(() =>
           conn.close(
-            new FpnnConnectionError({
-              reason: "Closed",
+            connectionError("Closed", {
               endpoint: remoteAddress,
-              message: `connection from ${remoteAddress} closed by its handler`
+              sent: true,
+              detail: `connection from ${remoteAddress} closed by its handler`
             })
           )
         )

@@ -1,6 +1,6 @@
 // "Testing your service" in the README quotes this file verbatim (test/readme-testing.test.ts).
 import { assert, describe, it } from "@effect/vitest"
-import { VoiceRoomClient } from "@rtm-voice/voice-room"
+import { RtmError, VoiceRoomClient } from "@rtm-voice/voice-room"
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Context, Effect, Fiber, Layer, Schema } from "effect"
 import { TestClock } from "effect/testing"
@@ -79,5 +79,14 @@ describe("Lobby", () => {
     }).pipe(
       Effect.provide(Lobby.layer(3)),
       Effect.provide(VoiceRoomClient.layerMock({ getVoiceRoomMemberCount: () => Effect.succeed(3) }))
+    ))
+
+  it.effect("a mock can fail like the gateway: RtmError.fromCode derives the reason from the code", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip((yield* Lobby).admit(1, 12))
+      assert.strictEqual(error._tag, "RoomBusy")
+    }).pipe(
+      Effect.provide(Lobby.layer(3)),
+      Effect.provide(VoiceRoomClient.layerMock({ getVoiceRoomMemberCount: () => Effect.fail(RtmError.fromCode(200010)) }))
     ))
 })

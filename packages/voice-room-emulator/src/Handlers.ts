@@ -3,8 +3,9 @@
  * operation and dialect, one handler under that dialect's wire method name, so both
  * dialects are served on the same port over the same rooms. Per quest:
  *
- *   authentication (Auth.ts) → each parameter's presence and wire type (Typing.ts)
- *   → the dialect's extra fields, int32 when present → the operation's semantics
+ *   the fault plan (Faults.ts: may delay, answer an error, stay silent or close)
+ *   → authentication (Auth.ts) → each parameter's presence and wire type (Typing.ts)
+ *   → the dialect's extra fields, int32 when present → the operation's semantics, extras last
  *   (Rooms.ts) → the result encoded with the dialect's answer schema
  *
  * Every answer is encoded by the same schema the client decodes with, so it carries

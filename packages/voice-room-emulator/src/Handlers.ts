@@ -113,7 +113,9 @@ export const makeHandlers = (env: HandlerEnv): Record<string, QuestHandler> => {
               handle(env, operation, dialect, method, payload, nowMillis)
               return Effect.andThen(context.closeConnection, silence)
             })
-          return decision.delayMillis > 0 ? Effect.delay(faulted, decision.delayMillis) : faulted
+          if (decision.delayMillis === 0) return faulted
+          // A stopping emulator does not wait out injected latency either (answered 20014).
+          return Effect.andThen(Effect.raceFirst(Effect.sleep(decision.delayMillis), silence), faulted)
         })
     }
   }

@@ -1,10 +1,20 @@
 // Fault injection against the real SDK over real sockets: for each kind, the tagged error
 // the caller sees, whether the quest was sent, and whether the emulator's state changed.
 import { assert, describe, it } from "@effect/vitest"
-import { RtmError, VoiceRoomClient } from "@rtm-voice/voice-room"
+import { makeClient } from "@rtm-voice/fpnn-transport"
+import { makeVoiceRoomClient, RtmError, VoiceRoomClient } from "@rtm-voice/voice-room"
 import { Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
-import { type EmulatorOptions, FaultEngine, parseFault, type Fault, VoiceRoomEmulator } from "../src/index.js"
+import {
+  type EmulatorOptions,
+  type Fault,
+  FaultEngine,
+  makeEmulator,
+  parseFault,
+  TEST_PID,
+  TEST_SECRET,
+  VoiceRoomEmulator
+} from "../src/index.js"
 
 const kit = (options: Partial<EmulatorOptions> & { readonly timeout?: number } = {}) =>
   VoiceRoomEmulator.layerClient(options)
@@ -186,6 +196,26 @@ describe("fault injection", () => {
       yield* emulator.reset
       assert.strictEqual((yield* emulator.state).faults.injected.error, 0)
     }).pipe(Effect.provide(kit())))
+
+  it.live("stopping the emulator ends black-holed and delayed quests with 20014 ServerStopping", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const emulator = yield* makeEmulator({
+        pid: TEST_PID,
+        secret: TEST_SECRET,
+        faults: [{ kind: "blackHole", method: "getVoiceRoomList" }, { kind: "latency", millis: 600_000 }]
+      }).pipe(Scope.provide(scope))
+      const transport = yield* makeClient({ endpoint: emulator.address })
+      const client = yield* makeVoiceRoomClient(transport, { pid: TEST_PID, secret: TEST_SECRET, timeout: "10 minutes" })
+      const silent = yield* Effect.forkChild(Effect.flip(client.getVoiceRoomList()))
+      const slow = yield* Effect.forkChild(Effect.flip(client.getVoiceRoomMemberCount(1)))
+      yield* emulator.awaitQuests("getVoiceRoomList")
+      yield* emulator.awaitQuests("getVoiceRoomMemberCount")
+      yield* Scope.close(scope, Exit.void)
+      for (const e of [yield* Fiber.join(silent), yield* Fiber.join(slow)]) {
+        assert.strictEqual(e._tag === "RtmError" && e.reason._tag, "ServerStopping")
+      }
+    }))
 
   it.effect("a bad plan in the layer options fails the layer", () =>
     Effect.gen(function*() {

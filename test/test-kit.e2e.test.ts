@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { makeServer, type Payload, type QuestHandler } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
 import { makeClient } from "@rtm-voice/fpnn-transport"
-import { TEST_PID, VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
+import { TEST_PID, TEST_SECRET, VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 
 const BIG = 9223372036854775807n // int64 max: exact only as bigint / decimal string
@@ -145,7 +145,7 @@ describe("RTC pull extras", () => {
         assert.strictEqual((e as VoiceRoomValidationError).parameter, parameter)
       }
       const transport = yield* makeClient({ endpoint: emulator.address })
-      const voice = yield* makeVoiceRoomClient(transport, { pid: TEST_PID, secret: Redacted.make("rtm-voice-test-secret") })
+      const voice = yield* makeVoiceRoomClient(transport, { pid: TEST_PID, secret: TEST_SECRET })
       const e = yield* Effect.flip(voice.pullUserIntoVoiceRoom(1, [1], { type: "video" }))
       assert.instanceOf(e, VoiceRoomValidationError)
       assert.include(e.message, "rtc")

@@ -87,6 +87,8 @@ describe("Lobby", () => {
       assert.strictEqual(error._tag, "RoomBusy")
     }).pipe(
       Effect.provide(Lobby.layer(3)),
-      Effect.provide(VoiceRoomClient.layerMock({ getVoiceRoomMemberCount: () => Effect.fail(RtmError.fromCode(200010)) }))
+      Effect.provide(
+        VoiceRoomClient.layerMock({ getVoiceRoomMemberCount: () => Effect.fail(RtmError.fromCode(200010)) })
+      )
     ))
 })

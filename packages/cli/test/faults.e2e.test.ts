@@ -28,7 +28,8 @@ afterAll(() => {
 describe("rtm-voice emulator --faults / --fault (processes)", () => {
   it("injects the plan's and the flag's faults; an applied-but-unanswered pull shows up in members", async () => {
     const plan = join(tmp, "plan.json")
-    writeFileSync(plan, JSON.stringify({ seed: 5, faults: [{ kind: "error", code: 200010, method: "getVoiceRoomMemberCount" }] }))
+    const faults = [{ kind: "error", code: 200010, method: "getVoiceRoomMemberCount" }]
+    writeFileSync(plan, JSON.stringify({ seed: 5, faults }))
     const emulator = await startEmulator([
       "--pid",
       PID,

@@ -20,7 +20,9 @@ import { Schema } from "effect"
 export const faultMethodNames: ReadonlyArray<string> = [
   ...new Set([
     ...operationNames,
-    ...operationNames.flatMap((name) => dialects.map((d: Dialect) => (Operations[name] as { wire: Record<Dialect, string> }).wire[d]))
+    ...operationNames.flatMap((name) =>
+      dialects.map((d: Dialect) => (Operations[name] as { wire: Record<Dialect, string> }).wire[d])
+    )
   ])
 ]
 

@@ -102,7 +102,9 @@ export const applySeed = (rooms: Rooms, input: unknown): EmulatorSeedError | und
   let problem: string | undefined
   const id = (v: bigint | number | string, where: string): bigint => {
     const b = BigInt(v)
-    if (Schema.decodeUnknownResult(Schema.BigInt.check(inInt64))(b)._tag === "Failure") problem ??= `${where}: ${v} is not an int64`
+    if (Schema.decodeUnknownResult(Schema.BigInt.check(inInt64))(b)._tag === "Failure") {
+      problem ??= `${where}: ${v} is not an int64`
+    }
     return b
   }
   const built = (seed.rooms ?? []).map((r, i) => {

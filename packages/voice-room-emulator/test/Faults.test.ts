@@ -178,7 +178,8 @@ describe("fault injection", () => {
       assert.deepStrictEqual(yield* client.getVoiceRoomList(), [])
       yield* emulator.setFaults([{ kind: "error", code: 200021 }])
       const scope = yield* Scope.make()
-      yield* emulator.withFaults([{ kind: "error", code: 200047, method: "getVoiceRoomList" }]).pipe(Scope.provide(scope))
+      yield* emulator.withFaults([{ kind: "error", code: 200047, method: "getVoiceRoomList" }])
+        .pipe(Scope.provide(scope))
       const inside = yield* Effect.flip(client.getVoiceRoomList())
       assert.strictEqual(inside._tag === "RtmError" && inside.code, 200047)
       yield* Scope.close(scope, Exit.void)
@@ -206,7 +207,11 @@ describe("fault injection", () => {
         faults: [{ kind: "blackHole", method: "getVoiceRoomList" }, { kind: "latency", millis: 600_000 }]
       }).pipe(Scope.provide(scope))
       const transport = yield* makeClient({ endpoint: emulator.address })
-      const client = yield* makeVoiceRoomClient(transport, { pid: TEST_PID, secret: TEST_SECRET, timeout: "10 minutes" })
+      const client = yield* makeVoiceRoomClient(transport, {
+        pid: TEST_PID,
+        secret: TEST_SECRET,
+        timeout: "10 minutes"
+      })
       const silent = yield* Effect.forkChild(Effect.flip(client.getVoiceRoomList()))
       const slow = yield* Effect.forkChild(Effect.flip(client.getVoiceRoomMemberCount(1)))
       yield* emulator.awaitQuests("getVoiceRoomList")
@@ -244,7 +249,10 @@ describe("FaultEngine and the compact form", () => {
         { kind: "error", code: 200010, times: 1 }
       ]
     })
-    assert.deepStrictEqual(engine.decide("m", "getVoiceRoomList", 0), { delayMillis: 5, outcome: { kind: "blackHole" } })
+    assert.deepStrictEqual(engine.decide("m", "getVoiceRoomList", 0), {
+      delayMillis: 5,
+      outcome: { kind: "blackHole" }
+    })
     assert.deepStrictEqual(engine.decide("m", "getVoiceRoomList", 0), {
       delayMillis: 5,
       outcome: { kind: "error", code: 200010, ex: "injected fault" }

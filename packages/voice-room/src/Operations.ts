@@ -235,7 +235,13 @@ export const Operations = {
     // the SDK sends type voice (the room type its examples pass) and 0 (Go's zero value).
     extras: {
       rtc: [
-        { key: "type", option: "type", choices: { voice: 1, video: 2 }, default: 1, description: "room type: voice or video" },
+        {
+          key: "type",
+          option: "type",
+          choices: { voice: 1, video: 2 },
+          default: 1,
+          description: "room type: voice or video"
+        },
         {
           key: "voiceRange",
           option: "voiceRange",
@@ -368,7 +374,11 @@ const extraValue = (
   value: unknown
 ): number | VoiceRoomValidationError => {
   const fail = (message: string) =>
-    new VoiceRoomValidationError({ operation: operation.name, parameter: extra.option, message: `${operation.name}: ${message}` })
+    new VoiceRoomValidationError({
+      operation: operation.name,
+      parameter: extra.option,
+      message: `${operation.name}: ${message}`
+    })
   if (extra.choices !== undefined) {
     const names = Object.keys(extra.choices)
     return typeof value === "string" && Object.hasOwn(extra.choices, value)

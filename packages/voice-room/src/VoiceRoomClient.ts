@@ -380,7 +380,10 @@ export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomCli
     dialect: mock.dialect ?? "voice",
     invoke: (name, args, options) =>
       Object.hasOwn(methods, name)
-        ? methods[name]!(...args.slice(0, (Operations[name] as AnyOperation).params.length), ...(options === undefined ? [] : [options]))
+        ? methods[name]!(
+          ...args.slice(0, (Operations[name] as AnyOperation).params.length),
+          ...(options === undefined ? [] : [options])
+        )
         : Effect.fail(
           new VoiceRoomValidationError({
             operation: String(name),

@@ -73,6 +73,9 @@ describe("rtm-voice emulator --faults / --fault (processes)", () => {
     const compact = await runCli(["emulator", "--pid", PID, "--secret", SECRET, "--fault", "error=x"])
     expect(compact.code).toBe(2)
     expect(compact.stderr).toContain("error=x")
+    const help = await runCli(["emulator", "--help"])
+    expect(help.code).toBe(0)
+    for (const flag of ["--faults", "--fault"]) expect(help.stdout).toContain(flag)
   })
 })
 

@@ -2,7 +2,13 @@
  * `VoiceRoomEmulator`: an in-memory RTM voice gateway on the transport's FPNN server.
  * Both dialects share one port and one set of rooms. Binds 127.0.0.1 by default.
  */
-import { makeServer, type ServerEncryptionOptions } from "@rtm-voice/fpnn-transport"
+import {
+  type FpnnOptionsError,
+  makeServer,
+  Options,
+  optionsError,
+  type ServerEncryptionOptions
+} from "@rtm-voice/fpnn-transport"
 import {
   type AnyOperation,
   dialects,
@@ -10,7 +16,7 @@ import {
   Operations,
   VoiceRoomClient,
   type VoiceRoomClientLayerOptions,
-  type VoiceRoomValidationError
+  type VoiceRoomOptionsError
 } from "@rtm-voice/voice-room"
 import { Clock, Context, Deferred, Effect, Layer, Redacted, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
@@ -89,28 +95,60 @@ export interface VoiceRoomEmulatorService {
   readonly awaitQuests: (method: string, count?: number) => Effect.Effect<void>
 }
 
-const toPlan = (input: FaultPlanInput): Effect.Effect<FaultPlan, FaultPlanError> =>
+const toPlan = (input: unknown): Effect.Effect<FaultPlan, FaultPlanError> =>
   Effect.suspend(() => {
     const plan = decodeFaultPlan(input)
     return plan instanceof FaultPlanError ? Effect.fail(plan) : Effect.succeed(plan)
   })
 
-/** Starts an emulator; it stops when the scope closes. */
+/**
+ * The emulator's own options, checked before the server is built (which checks host,
+ * port and the key): pid, secret, clock and the ts window.
+ */
+const checkOptions = (options: unknown) =>
+  Options.check("options", () => {
+    const o = Options.record(options, "options")
+    const pid = Options.integer(Options.field(o, "pid", "pid"), "pid", 1, 0x7fffffff)
+    const secret = Options.field(o, "secret", "secret")
+    if (!Redacted.isRedacted(secret) && typeof secret !== "string") {
+      Options.rejectOption("secret", secret === undefined ? "Missing" : "WrongType", "secret must be a Redacted string")
+    }
+    const clock = Options.field(o, "clock", "clock")
+    if (clock !== undefined && typeof clock !== "function") {
+      Options.rejectOption("clock", "WrongType", `clock must be a function returning milliseconds, got ${Options.show(clock)}`)
+    }
+    const window = Options.field(o, "tsWindowSeconds", "tsWindowSeconds")
+    const tsWindowSeconds = window === undefined ? 300 : Options.integer(window, "tsWindowSeconds", 0, 2 ** 31 - 1)
+    return {
+      pid,
+      secret: typeof secret === "string" ? Redacted.make(secret) : secret as Redacted.Redacted<string>,
+      clock: clock as (() => number) | undefined,
+      tsWindowSeconds,
+      host: Options.field(o, "host", "host"),
+      port: Options.field(o, "port", "port"),
+      encryption: Options.field(o, "encryption", "encryption"),
+      // Checked by their schemas (FaultPlanError / EmulatorSeedError), below.
+      faults: Options.field(o, "faults", "faults"),
+      seed: Options.field(o, "seed", "seed")
+    }
+  })
+
+/** Starts an emulator; it stops when the scope closes. Bad options fail with `FpnnOptionsError`. */
 export const makeEmulator = (
-  options: EmulatorOptions
-): Effect.Effect<
-  VoiceRoomEmulatorService,
-  SocketServer.SocketServerError | FaultPlanError | EmulatorSeedError,
-  Scope.Scope
-> =>
+  input: EmulatorOptions
+): Effect.Effect<VoiceRoomEmulatorService, SocketServer.SocketServerError | FpnnOptionsError, Scope.Scope> =>
   Effect.gen(function*() {
+    const options = yield* Effect.fromResult(checkOptions(input))
     const rooms = new Rooms()
     const replay = new ReplayCache()
     const quests = new Map<string, number>()
-    const faults = new FaultEngine(options.faults === undefined ? undefined : yield* toPlan(options.faults))
+    // A bad plan or seed in the options is a bad option, like any other (FpnnOptionsError).
+    const plan = options.faults === undefined ? undefined : decodeFaultPlan(options.faults)
+    if (plan instanceof FaultPlanError) return yield* optionsError("faults", "Malformed", plan.message)
+    const faults = new FaultEngine(plan)
     if (options.seed !== undefined) {
       const error = applySeed(rooms, options.seed)
-      if (error !== undefined) return yield* error
+      if (error !== undefined) return yield* optionsError("seed", "Malformed", error.message)
     }
     const stopped = yield* Deferred.make<void>()
     const wireNames = (method: string): ReadonlyArray<string> =>
@@ -121,7 +159,7 @@ export const makeEmulator = (
     const waiters = new Set<() => void>()
     const clock = options.clock
     const handlers = makeHandlers({
-      auth: { pid: options.pid, secret: options.secret, windowSeconds: options.tsWindowSeconds ?? 300 },
+      auth: { pid: options.pid, secret: options.secret, windowSeconds: options.tsWindowSeconds },
       replay,
       rooms,
       now: clock === undefined ? Clock.currentTimeMillis : Effect.sync(clock),
@@ -133,10 +171,10 @@ export const makeEmulator = (
       stopped: Deferred.await(stopped)
     })
     const server = yield* makeServer({
-      host: options.host ?? "127.0.0.1",
-      port: options.port ?? 0,
+      host: (options.host ?? "127.0.0.1") as string,
+      port: (options.port ?? 0) as number,
       handlers,
-      encryption: options.encryption
+      encryption: options.encryption as ServerEncryptionOptions | undefined
     })
     // Runs before the server's graceful shutdown (finalizers run in reverse order), so
     // black-holed quests end (answered 20014) instead of holding the shutdown grace.
@@ -200,7 +238,7 @@ export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceR
 ) {
   static readonly layer = (
     options: EmulatorOptions
-  ): Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError | FaultPlanError | EmulatorSeedError> =>
+  ): Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError | FpnnOptionsError> =>
     Layer.effect(VoiceRoomEmulator, makeEmulator(options))
 
   /**
@@ -214,7 +252,7 @@ export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceR
     options: LayerClientOptions = {}
   ): Layer.Layer<
     VoiceRoomEmulator | VoiceRoomClient,
-    SocketServer.SocketServerError | FaultPlanError | EmulatorSeedError | VoiceRoomValidationError
+    SocketServer.SocketServerError | FpnnOptionsError | VoiceRoomOptionsError
   > => {
     const { clientOptions, ...emulatorOptions } = splitOptions(options)
     const client = Layer.unwrap(
@@ -260,7 +298,7 @@ const splitOptions = (options: LayerClientOptions) => {
 export const runEmulator = <E = never, R = never>(
   options: EmulatorOptions,
   onListening?: (emulator: VoiceRoomEmulatorService) => Effect.Effect<void, E, R>
-): Effect.Effect<never, SocketServer.SocketServerError | FaultPlanError | EmulatorSeedError | E, R> =>
+): Effect.Effect<never, SocketServer.SocketServerError | FpnnOptionsError | E, R> =>
   Effect.scoped(
     Effect.gen(function*() {
       const emulator = yield* makeEmulator(options)

@@ -222,10 +222,12 @@ describe("fault injection", () => {
       }
     }))
 
-  it.effect("a bad plan in the layer options fails the layer", () =>
+  it.effect("a bad plan in the layer options fails the layer with FpnnOptionsError naming faults", () =>
     Effect.gen(function*() {
       const e = yield* Effect.flip(Layer.build(kit({ faults: [{ kind: "latency", minMillis: 9, maxMillis: 1 }] })))
-      assert.strictEqual(e._tag, "FaultPlanError")
+      assert.strictEqual(e._tag, "FpnnOptionsError")
+      assert.strictEqual(e._tag === "FpnnOptionsError" && e.option, "faults")
+      assert.include(e.message, "minMillis <= maxMillis")
     }))
 })
 

@@ -10,7 +10,7 @@
 import { type OperationName, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { type CommandSpec, commandSpecs, toArguments } from "./Commands.js"
+import { type CommandSpec, commandSpecs, extraFlagDescription, toArguments, toCallOptions } from "./Commands.js"
 import { demo } from "./Demo.js"
 import { emulatorCommand } from "./EmulatorCommand.js"
 import { keygenCommand } from "./KeygenCommand.js"
@@ -33,14 +33,30 @@ const operationCommand = (spec: CommandSpec) => {
   if (spec.fromFlag !== undefined) {
     config.from = Flag.String("from").pipe(Flag.optional, Flag.withDescription(spec.fromFlag.description)) as Flag.Flag<unknown>
   }
+  for (const { extra, flag } of spec.extraFlags) {
+    config[`extra_${extra.option}`] = Flag.String(flag).pipe(
+      Flag.optional,
+      Flag.withDescription(extraFlagDescription(spec, extra))
+    ) as Flag.Flag<unknown>
+  }
   return Command.make(spec.name, config, (input: Record<string, unknown>) =>
     Effect.gen(function*() {
       const positionals = spec.positionals.map((_, i) => input[`arg${i}`] as string | ReadonlyArray<string>)
       const from = input.from as Option.Option<string> | undefined
       const args = toArguments(spec, positionals, from === undefined ? undefined : Option.getOrUndefined(from))
       if (args instanceof VoiceRoomValidationError) return yield* args
+      const callOptions = toCallOptions(
+        spec,
+        Object.fromEntries(spec.extraFlags.map(({ extra }) => [
+          extra.option,
+          Option.getOrUndefined(input[`extra_${extra.option}`] as Option.Option<string>)
+        ]))
+      )
+      if (callOptions instanceof VoiceRoomValidationError) return yield* callOptions
       const name = spec.operation.name as OperationName
-      const result = yield* VoiceRoomClient.use((client) => client.invoke(name, args)).pipe(
+      const result = yield* VoiceRoomClient.use((client) =>
+        client.invoke(name, args, Object.keys(callOptions).length === 0 ? undefined : callOptions)
+      ).pipe(
         Effect.provide(clientLayer(input as unknown as Settings))
       )
       yield* Console.log(input.json === true ? exactJson(jsonResult(name, result)) : humanResult(name, args, result))

@@ -11,6 +11,8 @@
 import {
   adminCommandNames,
   type AnyOperation,
+  type ExtraField,
+  extraOptionsOf,
   type OperationName,
   Operations,
   type Param,
@@ -37,6 +39,8 @@ export interface CommandSpec {
   readonly positionals: ReadonlyArray<Param>
   /** The parameter given as `--from`, if any. */
   readonly fromFlag: Param | undefined
+  /** Flags of the dialect extras (e.g. pull's `--type`, `--voice-range`), derived from the table. */
+  readonly extraFlags: ReadonlyArray<{ readonly flag: string; readonly extra: ExtraField }>
   /** e.g. `invite --from <fromUid> <roomId> <uids...>` */
   readonly usage: string
 }
@@ -50,8 +54,38 @@ export const commandSpecs: ReadonlyArray<CommandSpec> = commandNames.map(([name,
   const fromFlag = params.find((p) => p.kind === "fromUid")
   const positionals = [...params.filter((p) => p.kind !== "fromUid" && p.kind !== "uids"), ...params.filter((p) => p.kind === "uids")]
   const usage = [name, ...(fromFlag ? [`--from <${fromFlag.name}>`] : []), ...positionals.map(metavar)].join(" ")
-  return { name, operation, positionals, fromFlag, usage }
+  const extraFlags = extraOptionsOf(operation).map((extra) => ({
+    flag: extra.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+    extra
+  }))
+  return { name, operation, positionals, fromFlag, extraFlags, usage }
 })
+
+/** Help text of an extra's flag. */
+export const extraFlagDescription = (spec: CommandSpec, extra: ExtraField): string => {
+  const dialects = Object.entries(spec.operation.extras).filter(([, list]) => list?.includes(extra)).map(([d]) => d)
+  const values = extra.choices === undefined ? "an int32" : Object.keys(extra.choices).join("|")
+  const fallback = extra.choices === undefined
+    ? String(extra.default)
+    : Object.entries(extra.choices).find(([, v]) => v === extra.default)?.[0]
+  return `${extra.description}: ${values}, default ${fallback} (--dialect ${dialects.join("/")} only)`
+}
+
+/** The call options from the extras' flags (absent flags left out); or the first usage error. */
+export const toCallOptions = (
+  spec: CommandSpec,
+  values: Readonly<Record<string, string | undefined>>
+): Record<string, unknown> | VoiceRoomValidationError => {
+  const options: Record<string, unknown> = {}
+  for (const { extra, flag } of spec.extraFlags) {
+    const text = values[extra.option]
+    if (text === undefined) continue
+    if (extra.choices !== undefined) options[extra.option] = text
+    else if (/^[+-]?\d+$/.test(text.trim())) options[extra.option] = Number(text.trim()) // range: the SDK's check
+    else return usageError(spec, extra.option, `--${flag} must be an integer, got ${JSON.stringify(text)}`)
+  }
+  return options
+}
 
 const usageError = (spec: CommandSpec, parameter: string, message: string) =>
   new VoiceRoomValidationError({ operation: spec.operation.name, parameter, message: `${spec.name}: ${message}` })

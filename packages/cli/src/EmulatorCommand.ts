@@ -1,5 +1,5 @@
 /** `rtm-voice emulator`: the RTM voice gateway emulator as a foreground process. */
-import { runEmulator } from "@rtm-voice/voice-room-emulator"
+import { decodeFaultPlan, type Fault, FaultPlanError, parseFault, runEmulator } from "@rtm-voice/voice-room-emulator"
 import { Config, Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { readFileSync } from "node:fs"
@@ -18,9 +18,20 @@ export const emulatorCommand = Command.make(
     key: Flag.String("key").pipe(
       Flag.optional,
       Flag.withDescription("accept encrypted connections with this private key file (PEM, DER or raw; see `rtm-voice keygen`)")
+    ),
+    faults: Flag.String("faults").pipe(
+      Flag.optional,
+      Flag.withDescription("inject the faults of this JSON fault plan file ({ seed?, faults: [...] }; see the emulator README)")
+    ),
+    fault: Flag.String("fault").pipe(
+      Flag.atLeast(0),
+      Flag.withDescription(
+        "inject one fault, repeatable, after those of --faults: [method[,method]:]kind[=arg][@times][%probability], " +
+          "kinds error=CODE, latency=MS or MIN-MAX, blackHole, closeBeforeApply, closeAfterApply, rateLimit=N"
+      )
     )
   },
-  ({ host, key, pid, port, secret }) =>
+  ({ fault, faults, host, key, pid, port, secret }) =>
     Effect.gen(function*() {
       let privateKey: Uint8Array | undefined
       if (Option.isSome(key)) {
@@ -31,8 +42,35 @@ export const emulatorCommand = Command.make(
             new VoiceRoomValidationError({ operation: "emulator", parameter: "key", message: `cannot read the key file ${path}: ${(e as Error).message}` })
         })
       }
+      const invalid = (parameter: string, message: string) =>
+        new VoiceRoomValidationError({ operation: "emulator", parameter, message })
+      let seed: number | undefined
+      const plan: Array<Fault> = []
+      if (Option.isSome(faults)) {
+        const path = faults.value
+        const parsed = yield* Effect.try({
+          try: () => JSON.parse(readFileSync(path, "utf8")) as unknown,
+          catch: (e) => invalid("faults", `cannot read the fault plan ${path}: ${(e as Error).message}`)
+        })
+        const decoded = decodeFaultPlan(parsed)
+        if (decoded instanceof FaultPlanError) return yield* invalid("faults", `${path}: ${decoded.message}`)
+        seed = decoded.seed
+        plan.push(...decoded.faults)
+      }
+      for (const text of fault) {
+        const one = parseFault(text)
+        if (one instanceof FaultPlanError) return yield* invalid("fault", one.message)
+        plan.push(one)
+      }
       return yield* runEmulator(
-        { host, port, pid, secret, ...(privateKey === undefined ? {} : { encryption: { privateKey } }) },
+        {
+          host,
+          port,
+          pid,
+          secret,
+          ...(privateKey === undefined ? {} : { encryption: { privateKey } }),
+          ...(plan.length === 0 ? {} : { faults: { ...(seed === undefined ? {} : { seed }), faults: plan } })
+        },
         (emulator) => Console.log(`listening on ${emulator.address}`)
       )
     })

@@ -33,6 +33,11 @@ export interface QuestContext {
   readonly remoteAddress: string
   /** Whether this connection completed the `*key` exchange. */
   readonly encrypted: boolean
+  /**
+   * Closes this connection without answering (fault injection: a lost connection). The
+   * handler's fiber is interrupted with the connection; anything it answers is dropped.
+   */
+  readonly closeConnection: Effect.Effect<void>
 }
 
 /** Answers a quest: the answer payload (`void` = `{}`), or an error answer. */
@@ -137,7 +142,7 @@ export const makeServer = <R>(
             if (twoway) conn.answer(quest, serverStopping, 1)
             return
           }
-          const ctx: QuestContext = { method, twoway, remoteAddress, encrypted }
+          const ctx: QuestContext = { method, twoway, remoteAddress, encrypted, closeConnection }
           inflight++
           runFork(
             Effect.suspend(() => handler(payload, ctx)).pipe(
@@ -192,6 +197,16 @@ export const makeServer = <R>(
             return reject((e as Error).message)
           }
         }
+
+        const closeConnection = Effect.sync(() =>
+          conn.close(
+            connectionError("Closed", {
+              endpoint: remoteAddress,
+              sent: true,
+              detail: `connection from ${remoteAddress} closed by its handler`
+            })
+          )
+        )
 
         const conn = new FpnnConnection({
           endpoint: remoteAddress,

@@ -2,12 +2,32 @@
  * `VoiceRoomEmulator`: an in-memory RTM voice gateway on the transport's FPNN server.
  * Both dialects share one port and one set of rooms. Binds 127.0.0.1 by default.
  */
-import { type FpnnOptionsError, makeServer, Options, type ServerEncryptionOptions } from "@rtm-voice/fpnn-transport"
-import { Clock, Context, Effect, Layer, Redacted, type Scope } from "effect"
+import {
+  type FpnnOptionsError,
+  makeServer,
+  Options,
+  optionsError,
+  type ServerEncryptionOptions
+} from "@rtm-voice/fpnn-transport"
+import {
+  type AnyOperation,
+  dialects,
+  type OperationName,
+  Operations,
+  VoiceRoomClient,
+  type VoiceRoomClientLayerOptions,
+  type VoiceRoomOptionsError
+} from "@rtm-voice/voice-room"
+import { Clock, Context, Deferred, Effect, Layer, Redacted, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
 import { ReplayCache } from "./Auth.js"
+import { decodeFaultPlan, type Fault, FaultEngine, type FaultPlan, FaultPlanError, type FaultStats } from "./Faults.js"
 import { makeHandlers } from "./Handlers.js"
 import { type RoomSnapshot, Rooms } from "./Rooms.js"
+import { applySeed, type EmulatorSeed, type EmulatorSeedError, type EmulatorSnapshot, snapshotOf } from "./Seed.js"
+
+/** A fault plan, or just its faults (no seed). */
+export type FaultPlanInput = FaultPlan | ReadonlyArray<Fault>
 
 export interface EmulatorOptions {
   /** Interface to bind. Default 127.0.0.1 (this machine only). */
@@ -24,6 +44,10 @@ export interface EmulatorOptions {
   readonly tsWindowSeconds?: number | undefined
   /** Also accept encrypted connections, with this private key (plain ones still work). */
   readonly encryption?: ServerEncryptionOptions | undefined
+  /** Faults to inject from the start (see Faults.ts and the README). Default: none. */
+  readonly faults?: FaultPlanInput | undefined
+  /** Rooms (and mic states) to start with. */
+  readonly seed?: EmulatorSeed | undefined
 }
 
 export interface EmulatorState {
@@ -35,6 +59,8 @@ export interface EmulatorState {
   readonly quests: ReadonlyMap<string, number>
   /** (salt, sign) pairs currently remembered for replay detection. */
   readonly rememberedSignatures: number
+  /** The fault plan in force and the faults injected so far. */
+  readonly faults: FaultStats
 }
 
 export interface VoiceRoomEmulatorService {
@@ -47,11 +73,33 @@ export interface VoiceRoomEmulatorService {
   readonly state: Effect.Effect<EmulatorState>
   /** One room's state, if open. */
   readonly room: (roomId: bigint) => Effect.Effect<RoomSnapshot | undefined>
-  /** Forgets every room, mic status, counter and remembered signature. */
+  /** Forgets every room, mic status, counter (injected faults too) and remembered signature; keeps the plan. */
   readonly reset: Effect.Effect<void>
   /** TCP connections open right now. */
   readonly connectionCount: Effect.Effect<number>
+  /** Replaces the fault plan (its `times`, PRNG and rate-limit windows start afresh). */
+  readonly setFaults: (plan: FaultPlanInput) => Effect.Effect<void, FaultPlanError>
+  /** No more faults (the counters stay). */
+  readonly clearFaults: Effect.Effect<void>
+  /** This plan while the scope is open, then the plan that was in force before. */
+  readonly withFaults: (plan: FaultPlanInput) => Effect.Effect<void, FaultPlanError, Scope.Scope>
+  /** Adds (or replaces, by id) rooms and mic states, without API calls. */
+  readonly seed: (seed: EmulatorSeed) => Effect.Effect<void, EmulatorSeedError>
+  /** The whole state as JSON-ready data, ids as decimal strings (exact). */
+  readonly snapshot: Effect.Effect<EmulatorSnapshot>
+  /**
+   * Waits until `count` quests (default 1) of `method` (an SDK operation name, both
+   * dialects, or a wire method name) have reached the emulator since it started or was
+   * reset: a test driving a `TestClock` moves the clock only once the quest is in.
+   */
+  readonly awaitQuests: (method: string, count?: number) => Effect.Effect<void>
 }
+
+const toPlan = (input: unknown): Effect.Effect<FaultPlan, FaultPlanError> =>
+  Effect.suspend(() => {
+    const plan = decodeFaultPlan(input)
+    return plan instanceof FaultPlanError ? Effect.fail(plan) : Effect.succeed(plan)
+  })
 
 /**
  * The emulator's own options, checked before the server is built (which checks host,
@@ -78,7 +126,10 @@ const checkOptions = (options: unknown) =>
       tsWindowSeconds,
       host: Options.field(o, "host", "host"),
       port: Options.field(o, "port", "port"),
-      encryption: Options.field(o, "encryption", "encryption")
+      encryption: Options.field(o, "encryption", "encryption"),
+      // Checked by their schemas (FaultPlanError / EmulatorSeedError), below.
+      faults: Options.field(o, "faults", "faults"),
+      seed: Options.field(o, "seed", "seed")
     }
   })
 
@@ -91,13 +142,33 @@ export const makeEmulator = (
     const rooms = new Rooms()
     const replay = new ReplayCache()
     const quests = new Map<string, number>()
+    // A bad plan or seed in the options is a bad option, like any other (FpnnOptionsError).
+    const plan = options.faults === undefined ? undefined : decodeFaultPlan(options.faults)
+    if (plan instanceof FaultPlanError) return yield* optionsError("faults", "Malformed", plan.message)
+    const faults = new FaultEngine(plan)
+    if (options.seed !== undefined) {
+      const error = applySeed(rooms, options.seed)
+      if (error !== undefined) return yield* optionsError("seed", "Malformed", error.message)
+    }
+    const stopped = yield* Deferred.make<void>()
+    const wireNames = (method: string): ReadonlyArray<string> =>
+      Object.hasOwn(Operations, method)
+        ? [...new Set(dialects.map((d) => (Operations[method as OperationName] as AnyOperation).wire[d]))]
+        : [method]
+    const questsOf = (methods: ReadonlyArray<string>) => methods.reduce((n, m) => n + (quests.get(m) ?? 0), 0)
+    const waiters = new Set<() => void>()
     const clock = options.clock
     const handlers = makeHandlers({
       auth: { pid: options.pid, secret: options.secret, windowSeconds: options.tsWindowSeconds },
       replay,
       rooms,
       now: clock === undefined ? Clock.currentTimeMillis : Effect.sync(clock),
-      onQuest: (method) => quests.set(method, (quests.get(method) ?? 0) + 1)
+      onQuest: (method) => {
+        quests.set(method, (quests.get(method) ?? 0) + 1)
+        for (const wake of waiters) wake()
+      },
+      faults,
+      stopped: Deferred.await(stopped)
     })
     const server = yield* makeServer({
       host: (options.host ?? "127.0.0.1") as string,
@@ -105,25 +176,60 @@ export const makeEmulator = (
       handlers,
       encryption: options.encryption as ServerEncryptionOptions | undefined
     })
-    const snapshotOf = () => rooms.snapshot()
+    // Runs before the server's graceful shutdown (finalizers run in reverse order), so
+    // black-holed quests end (answered 20014) instead of holding the shutdown grace.
+    yield* Effect.addFinalizer(() => Deferred.succeed(stopped, undefined))
+    const roomsNow = () => rooms.snapshot()
     return {
       host: server.host,
       port: server.port,
       address: server.address,
       pid: options.pid,
       state: Effect.sync(() => ({
-        rooms: snapshotOf(),
+        rooms: roomsNow(),
         micStatus: new Map(rooms.micStatus),
         quests: new Map(quests),
-        rememberedSignatures: replay.size
+        rememberedSignatures: replay.size,
+        faults: faults.stats()
       })),
-      room: (roomId) => Effect.sync(() => snapshotOf().find((r) => r.id === roomId)),
+      room: (roomId) => Effect.sync(() => roomsNow().find((r) => r.id === roomId)),
       reset: Effect.sync(() => {
         rooms.clear()
         replay.clear()
         quests.clear()
+        faults.resetCounters()
       }),
-      connectionCount: server.connectionCount
+      connectionCount: server.connectionCount,
+      setFaults: (plan) => Effect.map(toPlan(plan), (p) => faults.set(p)),
+      clearFaults: Effect.sync(() => faults.set({ faults: [] })),
+      withFaults: (plan) =>
+        Effect.flatMap(toPlan(plan), (p) =>
+          Effect.acquireRelease(
+            Effect.sync(() => {
+              const previous = faults.current
+              faults.set(p)
+              return previous
+            }),
+            (previous) => Effect.sync(() => faults.set(previous))
+          )),
+      seed: (seed) =>
+        Effect.suspend(() => {
+          const error = applySeed(rooms, seed)
+          return error === undefined ? Effect.void : Effect.fail(error)
+        }),
+      snapshot: Effect.sync(() => snapshotOf(rooms, quests, faults.stats())),
+      awaitQuests: (method, count = 1) =>
+        Effect.callback<void>((resume) => {
+          const methods = wireNames(method)
+          const wake = () => {
+            if (questsOf(methods) < count) return
+            waiters.delete(wake)
+            resume(Effect.void)
+          }
+          waiters.add(wake)
+          wake()
+          return Effect.sync(() => waiters.delete(wake))
+        })
     } satisfies VoiceRoomEmulatorService
   })
 
@@ -134,6 +240,55 @@ export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceR
     options: EmulatorOptions
   ): Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError | FpnnOptionsError> =>
     Layer.effect(VoiceRoomEmulator, makeEmulator(options))
+
+  /**
+   * A test kit in one layer: an in-process emulator (127.0.0.1, a free port) and a
+   * `VoiceRoomClient` connected to it, both in context, so a test seeds, injects faults
+   * and inspects through `VoiceRoomEmulator` while the code under test uses the client.
+   * `pid` and `secret` default to test values; the client options (`dialect`, `timeout`,
+   * `readRetry`, `transport`...) go to the client, the rest to the emulator.
+   */
+  static readonly layerClient = (
+    options: LayerClientOptions = {}
+  ): Layer.Layer<
+    VoiceRoomEmulator | VoiceRoomClient,
+    SocketServer.SocketServerError | FpnnOptionsError | VoiceRoomOptionsError
+  > => {
+    const { clientOptions, ...emulatorOptions } = splitOptions(options)
+    const client = Layer.unwrap(
+      Effect.gen(function*() {
+        const emulator = yield* VoiceRoomEmulator
+        return VoiceRoomClient.layer({ ...clientOptions, endpoint: emulator.address })
+      })
+    )
+    return Layer.provideMerge(client, VoiceRoomEmulator.layer(emulatorOptions))
+  }
+}
+
+/** Options of `VoiceRoomEmulator.layerClient`: the emulator's and the client's. */
+export interface LayerClientOptions
+  extends Partial<EmulatorOptions>, Omit<Partial<VoiceRoomClientLayerOptions>, "endpoint" | "pid" | "secret">
+{}
+
+/** The project id `layerClient` uses by default. */
+export const TEST_PID = 11000001
+/** The project secret `layerClient` uses by default. */
+export const TEST_SECRET: Redacted.Redacted<string> = Redacted.make("rtm-voice-test-secret")
+
+const splitOptions = (options: LayerClientOptions) => {
+  const { connectTimeout, dialect, readRetry, timeout, transport, ...emulator } = options
+  const pid = emulator.pid ?? TEST_PID
+  const secret = emulator.secret ?? TEST_SECRET
+  const clientOptions: Omit<VoiceRoomClientLayerOptions, "endpoint"> = {
+    pid,
+    secret,
+    ...(connectTimeout === undefined ? {} : { connectTimeout }),
+    ...(dialect === undefined ? {} : { dialect }),
+    ...(readRetry === undefined ? {} : { readRetry }),
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(transport === undefined ? {} : { transport })
+  }
+  return { ...emulator, pid, secret, clientOptions }
 }
 
 /**

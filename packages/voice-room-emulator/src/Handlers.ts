@@ -3,8 +3,9 @@
  * operation and dialect, one handler under that dialect's wire method name, so both
  * dialects are served on the same port over the same rooms. Per quest:
  *
- *   authentication (Auth.ts) → each parameter's presence and wire type (Typing.ts)
- *   → the dialect's extra fields, int32 when present → the operation's semantics
+ *   the fault plan (Faults.ts: may delay, answer an error, stay silent or close)
+ *   → authentication (Auth.ts) → each parameter's presence and wire type (Typing.ts)
+ *   → the dialect's extra fields, int32 when present → the operation's semantics, extras last
  *   (Rooms.ts) → the result encoded with the dialect's answer schema
  *
  * Every answer is encoded by the same schema the client decodes with, so it carries
@@ -26,6 +27,7 @@ import {
 } from "@rtm-voice/voice-room"
 import { Effect, Schema } from "effect"
 import { type AuthConfig, type ReplayCache, verifyAuth } from "./Auth.js"
+import type { FaultEngine } from "./Faults.js"
 import { type Rooms, rtmError, semantics } from "./Rooms.js"
 import { decodeField } from "./Typing.js"
 
@@ -37,6 +39,10 @@ export interface HandlerEnv {
   readonly now: Effect.Effect<number>
   /** Called for every quest that reached a handler (stats for tests). */
   readonly onQuest?: ((method: string) => void) | undefined
+  /** The fault plan, consulted before each quest is served (Faults.ts). */
+  readonly faults?: FaultEngine | undefined
+  /** Completes when the emulator stops: black-holed quests are then answered 20014. */
+  readonly stopped?: Effect.Effect<void> | undefined
 }
 
 const handle = (
@@ -58,13 +64,17 @@ const handle = (
     if (value === undefined) return rtmError(200034, `invalid value for ${param.key}: ${String(decoded.value)}`)
     args.push(value)
   }
+  const extras: Record<string, number> = {}
   for (const extra of operation.extras[dialect] ?? []) {
     if (!Object.hasOwn(payload, extra.key)) continue
     const decoded = decodeField(payload, extra.key, Int32, "int32")
     if (decoded instanceof FpnnErrorAnswer) return decoded
+    extras[extra.key] = decoded.value
   }
   const run = semantics[operation.name as OperationName] as (rooms: Rooms, ...args: Array<unknown>) => unknown
-  const result = run(env.rooms, ...args)
+  // Semantics take the extras after their arguments (see `Semantics`).
+  args.length = operation.params.length
+  const result = run(env.rooms, ...args, extras)
   if (result instanceof FpnnErrorAnswer) return result
   // A result that does not fit the answer schema is a bug here: a defect, answered 20001.
   return Schema.encodeUnknownSync(operation.answer[dialect] as Schema.Codec<unknown, unknown>)(result) as Payload
@@ -79,11 +89,33 @@ export const makeHandlers = (env: HandlerEnv): Record<string, QuestHandler> => {
       const method = operation.wire[dialect]
       // adminCommand has one wire name in both dialects (and the same answer): first wins.
       if (handlers[method] !== undefined) continue
-      handlers[method] = (payload) =>
+      const serve = (payload: Payload, nowMillis: number) => {
+        const out = handle(env, operation, dialect, method, payload, nowMillis)
+        return out instanceof FpnnErrorAnswer ? Effect.fail(out) : Effect.succeed(out)
+      }
+      handlers[method] = (payload, context) =>
         Effect.flatMap(env.now, (nowMillis) => {
           env.onQuest?.(method)
-          const out = handle(env, operation, dialect, method, payload, nowMillis)
-          return out instanceof FpnnErrorAnswer ? Effect.fail(out) : Effect.succeed(out)
+          const decision = env.faults?.decide(method, operation.name, nowMillis)
+          if (decision === undefined) return serve(payload, nowMillis)
+          const silence = Effect.andThen(env.stopped ?? Effect.never, Effect.interrupt)
+          const outcome = decision.outcome
+          const faulted: Effect.Effect<Payload, FpnnErrorAnswer> = outcome === undefined
+            ? Effect.suspend(() => serve(payload, nowMillis))
+            : outcome.kind === "error"
+            ? Effect.fail(rtmError(outcome.code, outcome.ex))
+            : outcome.kind === "blackHole"
+            ? silence
+            : outcome.kind === "closeBeforeApply"
+            ? Effect.andThen(context.closeConnection, silence)
+            : Effect.suspend(() => {
+              // Applied (or rejected) exactly as usual, but the answer is never sent.
+              handle(env, operation, dialect, method, payload, nowMillis)
+              return Effect.andThen(context.closeConnection, silence)
+            })
+          if (decision.delayMillis === 0) return faulted
+          // A stopping emulator does not wait out injected latency either (answered 20014).
+          return Effect.andThen(Effect.raceFirst(Effect.sleep(decision.delayMillis), silence), faulted)
         })
     }
   }

@@ -32,6 +32,17 @@ export interface AdminCommandRecord {
   readonly command: AdminCommand
 }
 
+/**
+ * The RTC-era extras of `pullIntoRTCRoom` (RTM-VOICE.md §6), as the latest pull that
+ * carried them sent them; a key a pull left out keeps its earlier value.
+ */
+export interface RtcRoomSettings {
+  /** 1 voice, 2 video (other int32 values are recorded as sent). */
+  readonly type?: number
+  readonly voiceRange?: number
+  readonly maxReceiveStreams?: number
+}
+
 export interface Room {
   readonly id: bigint
   readonly members: Set<bigint>
@@ -40,6 +51,8 @@ export interface Room {
   readonly owner: bigint
   readonly invitations: Array<Invitation>
   readonly adminCommands: Array<AdminCommandRecord>
+  /** Set by RTC-era pulls; undefined for rooms only ever pulled into under `voice`. */
+  rtc?: RtcRoomSettings | undefined
 }
 
 /** A read-only copy of one room, for tests and inspection. */
@@ -51,6 +64,7 @@ export interface RoomSnapshot {
   readonly micStatus: boolean | undefined
   readonly invitations: ReadonlyArray<Invitation>
   readonly adminCommands: ReadonlyArray<AdminCommandRecord>
+  readonly rtc: RtcRoomSettings | undefined
 }
 
 export class Rooms {
@@ -66,7 +80,8 @@ export class Rooms {
       owner: room.owner,
       micStatus: this.micStatus.get(room.id),
       invitations: room.invitations.map((i) => ({ fromUid: i.fromUid, uids: [...i.uids] })),
-      adminCommands: room.adminCommands.map((c) => ({ uids: [...c.uids], command: c.command }))
+      adminCommands: room.adminCommands.map((c) => ({ uids: [...c.uids], command: c.command })),
+      rtc: room.rtc === undefined ? undefined : { ...room.rtc }
     }))
   }
 
@@ -81,11 +96,17 @@ const notInRoom = (uid: bigint, roomId: bigint, room: Room | undefined) =>
 
 const emptyParameter = (key: string) => rtmError(200033, `${key} is empty`)
 
-/** One function per operation: validated arguments in, result (or RTM error) out. */
+/** The dialect's extra int32 fields a quest carried (by wire key), e.g. `{ type: 1 }`. */
+export type ExtraValues = Readonly<Record<string, number>>
+
+/**
+ * One function per operation: validated arguments in, result (or RTM error) out. The
+ * extra fields come after the arguments (empty under `voice`).
+ */
 export type Semantics = {
   readonly [K in OperationName]: (
     rooms: Rooms,
-    ...args: ValuesOf<ParamsOf<Operations[K]>>
+    ...args: [...ValuesOf<ParamsOf<Operations[K]>>, extras?: ExtraValues]
   ) => ResultOf<Operations[K]> | FpnnErrorAnswer
 }
 
@@ -98,7 +119,7 @@ export const semantics: Semantics = {
     room.invitations.push({ fromUid, uids })
   },
 
-  pullUserIntoVoiceRoom: (rooms, roomId, uids) => {
+  pullUserIntoVoiceRoom: (rooms, roomId, uids, extras) => {
     if (uids.length === 0) return emptyParameter("toUids")
     let room = rooms.rooms.get(roomId)
     if (room === undefined) {
@@ -106,6 +127,7 @@ export const semantics: Semantics = {
       rooms.rooms.set(roomId, room)
     }
     for (const uid of uids) room.members.add(uid)
+    if (extras !== undefined && Object.keys(extras).length > 0) room.rtc = { ...room.rtc, ...extras }
   },
 
   closeVoiceRoom: (rooms, roomId) => {

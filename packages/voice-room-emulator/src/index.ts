@@ -4,6 +4,8 @@
  */
 export * from "./Auth.js"
 export * from "./Emulator.js"
+export * from "./Faults.js"
 export * from "./Handlers.js"
 export * from "./Rooms.js"
+export * from "./Seed.js"
 export * from "./Typing.js"

@@ -152,11 +152,18 @@ export interface Param<K extends ParamKind = ParamKind> {
   readonly description: string
 }
 
-/** A field the client adds on its own in one dialect (int32 on the wire). */
+/**
+ * An int32 field one dialect adds to an operation's request: always sent, in table order
+ * after the operation's keys, with the call option `option` or else `default`.
+ */
 export interface ExtraField {
   readonly key: string
-  /** Sent with this value by the client; absent = accepted by the emulator, not sent. */
-  readonly value?: number
+  /** The call option that sets it (the CLI flag is its kebab-case form). */
+  readonly option: string
+  /** Named values (the option takes a name); absent = the option takes any int32. */
+  readonly choices?: Readonly<Record<string, number>>
+  /** Sent when the option is absent. */
+  readonly default: number
   readonly description: string
 }
 
@@ -223,11 +230,30 @@ export const Operations = {
     wire: { voice: "pullIntoVoiceRoom", rtc: "pullIntoRTCRoom" },
     params: [roomId, { name: "uids", kind: "uids", key: "toUids", description: "the users to pull in (non-empty)" }],
     wireOrder: ["rid", "toUids"],
+    // The RTC-era Go SDK's PullUserIntoRTCRoom(roomId, uids, roomType, voiceRange,
+    // maxReceiveStreams) always writes the three, in this order; Go has no defaults, so
+    // the SDK sends type voice (the room type its examples pass) and 0 (Go's zero value).
     extras: {
       rtc: [
-        { key: "type", value: 1, description: "room type: 1 voice, 2 video" },
-        { key: "voiceRange", description: "range-voice hearing range (2024 SDK; meaning undocumented)" },
-        { key: "maxReceiveStreams", description: "cap on received streams (2024 SDK; meaning undocumented)" }
+        {
+          key: "type",
+          option: "type",
+          choices: { voice: 1, video: 2 },
+          default: 1,
+          description: "room type: voice or video"
+        },
+        {
+          key: "voiceRange",
+          option: "voiceRange",
+          default: 0,
+          description: "range-voice hearing range (int32; 2024 SDK, meaning undocumented)"
+        },
+        {
+          key: "maxReceiveStreams",
+          option: "maxReceiveStreams",
+          default: 0,
+          description: "cap on streams received at once (int32; 2024 SDK, meaning undocumented)"
+        }
       ]
     },
     answer: { voice: Silent, rtc: Silent }
@@ -335,14 +361,46 @@ export type ResultOf<O> = O extends Operation<string, ReadonlyArray<Param>, infe
 /** The parameter list of an operation. */
 export type ParamsOf<O> = O extends Operation<string, infer P, unknown> ? P : never
 
+/** The call options an operation's extra fields are set with, in any dialect. */
+export const extraOptionsOf = (operation: AnyOperation): ReadonlyArray<ExtraField> => {
+  const seen = new Map<string, ExtraField>()
+  for (const dialect of dialects) for (const extra of operation.extras[dialect] ?? []) seen.set(extra.option, extra)
+  return [...seen.values()]
+}
+
+const extraValue = (
+  operation: AnyOperation,
+  extra: ExtraField,
+  value: unknown
+): number | VoiceRoomValidationError => {
+  const fail = (message: string) =>
+    new VoiceRoomValidationError({
+      operation: operation.name,
+      parameter: extra.option,
+      message: `${operation.name}: ${message}`
+    })
+  if (extra.choices !== undefined) {
+    const names = Object.keys(extra.choices)
+    return typeof value === "string" && Object.hasOwn(extra.choices, value)
+      ? extra.choices[value]!
+      : fail(`${extra.option} must be one of ${names.join(", ")}, got ${JSON.stringify(value) ?? String(value)}`)
+  }
+  return typeof value === "number" && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff
+    ? value
+    : fail(`${extra.option} must be an int32 (an integer from -2147483648 to 2147483647), got ${String(value)}`)
+}
+
 /**
  * Validates the caller's arguments and builds the request fields, in wire order, with
- * the dialect's extra fields last. Fails with the first invalid parameter.
+ * the dialect's extra fields last (from `options`, else their defaults). Fails with the
+ * first invalid parameter; an extra's option given under a dialect without that field
+ * is an error too (it would be silently dropped).
  */
 export const buildRequest = (
   operation: AnyOperation,
   dialect: Dialect,
-  args: ReadonlyArray<unknown>
+  args: ReadonlyArray<unknown>,
+  options?: Readonly<Record<string, unknown>>
 ): Record<string, unknown> | VoiceRoomValidationError => {
   const params = operation.params as ReadonlyArray<Param>
   const values: Array<unknown> = new Array(params.length)
@@ -356,7 +414,25 @@ export const buildRequest = (
   const fields: Record<string, unknown> = {}
   const order = wireIndex(operation)
   for (let i = 0; i < order.length; i++) fields[operation.wireOrder[i]!] = values[order[i]!]
-  for (const extra of operation.extras[dialect] ?? []) if (extra.value !== undefined) fields[extra.key] = extra.value
+  const extras = operation.extras[dialect] ?? []
+  for (const extra of extras) {
+    const given = options?.[extra.option]
+    const value = given === undefined ? extra.default : extraValue(operation, extra, given)
+    if (value instanceof VoiceRoomValidationError) return value
+    fields[extra.key] = value
+  }
+  if (options !== undefined && extras.length === 0) {
+    for (const extra of extraOptionsOf(operation)) {
+      if (options[extra.option] === undefined) continue
+      return new VoiceRoomValidationError({
+        operation: operation.name,
+        parameter: extra.option,
+        message: `${operation.name}: ${extra.option} is sent only under the ${
+          dialects.filter((d) => (operation.extras[d] ?? []).length > 0).join(", ")
+        } dialect; this client uses ${dialect}`
+      })
+    }
+  }
   return fields
 }
 

@@ -72,13 +72,30 @@ export interface CallOptions {
   readonly timeout?: Duration.Input | undefined
 }
 
+/**
+ * Options of a pull: the call's, plus the RTC-era extras (`rtc` dialect only; an extra
+ * given under `voice` fails validation). Always sent under `rtc`, with these defaults.
+ */
+export interface PullOptions extends CallOptions {
+  /** Room type, sent as `type` 1 / 2. Default `voice`. */
+  readonly type?: "voice" | "video" | undefined
+  /** Range-voice hearing range, int32. Default 0. */
+  readonly voiceRange?: number | undefined
+  /** Cap on streams received at once, int32. Default 0. */
+  readonly maxReceiveStreams?: number | undefined
+}
+
+/** The options type of each operation's last argument. */
+export type OptionsOf<K extends OperationName> = K extends "pullUserIntoVoiceRoom" ? PullOptions : CallOptions
+
 /** A client method derived from an operation: its arguments, then optional call options. */
-export type OperationMethod<O> = O extends Operation<string, infer P extends ReadonlyArray<Param>, infer A>
-  ? (...args: [...ArgsOf<P>, options?: CallOptions]) => Effect.Effect<A, VoiceRoomError>
+export type OperationMethod<O, Options = CallOptions> = O extends
+  Operation<string, infer P extends ReadonlyArray<Param>, infer A>
+  ? (...args: [...ArgsOf<P>, options?: Options]) => Effect.Effect<A, VoiceRoomError>
   : never
 
 /** The nine operations, one method each. */
-export type VoiceRoomOperations = { readonly [K in OperationName]: OperationMethod<Operations[K]> }
+export type VoiceRoomOperations = { readonly [K in OperationName]: OperationMethod<Operations[K], OptionsOf<K>> }
 
 export interface VoiceRoomClientService extends VoiceRoomOperations {
   /** "host:port" of the gateway. */
@@ -92,7 +109,7 @@ export interface VoiceRoomClientService extends VoiceRoomOperations {
   readonly invoke: (
     name: OperationName,
     args: ReadonlyArray<unknown>,
-    options?: CallOptions
+    options?: CallOptions | PullOptions
   ) => Effect.Effect<unknown, VoiceRoomError>
 }
 
@@ -293,18 +310,6 @@ export const makeVoiceRoomClient = (
       callOptions: unknown
     ): Effect.Effect<unknown, VoiceRoomError> => {
       const operation = p.operation
-      let fields: Record<string, unknown> | VoiceRoomValidationError
-      try {
-        fields = buildRequest(operation, dialect, args)
-      } catch (e) {
-        // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
-        fields = new VoiceRoomValidationError({
-          operation: operation.name,
-          parameter: "args",
-          message: `${operation.name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`
-        })
-      }
-      if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
       if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
         return Effect.fail(
           new VoiceRoomValidationError({
@@ -314,6 +319,18 @@ export const makeVoiceRoomClient = (
           })
         )
       }
+      let fields: Record<string, unknown> | VoiceRoomValidationError
+      try {
+        fields = buildRequest(operation, dialect, args, callOptions as Readonly<Record<string, unknown>> | undefined)
+      } catch (e) {
+        // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
+        fields = new VoiceRoomValidationError({
+          operation: operation.name,
+          parameter: "args",
+          message: `${operation.name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`
+        })
+      }
+      if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
       const rid = fields["rid"]
       if (rid !== undefined) {
         // The room id on this call's span (the span is the fiber's parent span here).
@@ -489,6 +506,53 @@ const makeLayerClient = (options: VoiceRoomClientLayerOptions) =>
     return yield* makeVoiceRoomClient(transport, options)
   })
 
+/** What `VoiceRoomClient.layerMock` takes: any of the operations, and optionally the client's fields. */
+export type VoiceRoomClientMock =
+  & Partial<VoiceRoomOperations>
+  & Partial<Pick<VoiceRoomClientService, "endpoint" | "pid" | "dialect">>
+
+/**
+ * A client from partial implementations: the operations given are used as they are
+ * (typed, and reached through `invoke` too); any other one dies with a message naming it,
+ * so a test that calls something it did not expect fails loudly instead of hanging.
+ */
+export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomClientService => {
+  const given = mock as Readonly<Record<string, unknown>>
+  const methods: Record<string, (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>> = {}
+  for (const name of operationNames) {
+    const implementation = Object.hasOwn(given, name) ? given[name] : undefined
+    methods[name] = typeof implementation === "function"
+      ? implementation as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>
+      : () =>
+        Effect.die(
+          new Error(
+            `VoiceRoomClient.layerMock: ${name} is not implemented by this mock ` +
+              `(implemented: ${operationNames.filter((n) => typeof given[n] === "function").join(", ") || "none"}); ` +
+              `add it to layerMock({ ${name}: ... })`
+          )
+        )
+  }
+  return {
+    ...(methods as unknown as VoiceRoomOperations),
+    endpoint: mock.endpoint ?? "mock",
+    pid: mock.pid ?? 0,
+    dialect: mock.dialect ?? "voice",
+    invoke: (name, args, options) =>
+      Object.hasOwn(methods, name)
+        ? methods[name]!(
+          ...args.slice(0, (Operations[name] as AnyOperation).params.length),
+          ...(options === undefined ? [] : [options])
+        )
+        : Effect.fail(
+          new VoiceRoomValidationError({
+            operation: String(name),
+            parameter: "operation",
+            message: `unknown operation ${JSON.stringify(name)}; known: ${operationNames.join(", ")}`
+          })
+        )
+  }
+}
+
 export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomClientService>()(
   "@rtm-voice/voice-room/VoiceRoomClient"
 ) {
@@ -502,6 +566,15 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
         return yield* makeVoiceRoomClient(yield* FpnnClient, options)
       })
     )
+
+  /**
+   * A mock for tests of code that uses the client, from partial implementations:
+   * `VoiceRoomClient.layerMock({ getVoiceRoomMemberCount: () => Effect.succeed(3) })`.
+   * Operations not given die with a message naming them. To test against the real
+   * protocol instead, use `VoiceRoomEmulator.layerClient` (@rtm-voice/voice-room-emulator).
+   */
+  static readonly layerMock = (mock: VoiceRoomClientMock): Layer.Layer<VoiceRoomClient> =>
+    Layer.succeed(VoiceRoomClient, makeVoiceRoomClientMock(mock))
 
   /**
    * With its own FPNN client to `options.endpoint`, closed with the layer. Every option

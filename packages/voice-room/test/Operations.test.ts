@@ -65,9 +65,22 @@ describe("buildRequest", () => {
     assert.deepStrictEqual(Object.entries(fields), [["rid", 42n], ["fromUid", 1001n], ["uid", 1002n]])
   })
 
-  it("adds type: 1 to pull under rtc only", () => {
-    assert.deepStrictEqual(buildRequest(Operations.pullUserIntoVoiceRoom, "rtc", [1, [2]]), { rid: 1n, toUids: [2n], type: 1 })
+  it("adds pull's RTC extras under rtc only: always, Go's order, defaults type voice (1), 0, 0", () => {
+    const rtc = buildRequest(Operations.pullUserIntoVoiceRoom, "rtc", [1, [2]])
+    assert.deepStrictEqual(rtc, { rid: 1n, toUids: [2n], type: 1, voiceRange: 0, maxReceiveStreams: 0 })
+    assert.deepStrictEqual(Object.keys(rtc), ["rid", "toUids", "type", "voiceRange", "maxReceiveStreams"])
+    const set = buildRequest(Operations.pullUserIntoVoiceRoom, "rtc", [1, [2]], {
+      type: "video",
+      voiceRange: -5,
+      maxReceiveStreams: 2147483647
+    })
+    assert.deepStrictEqual(set, { rid: 1n, toUids: [2n], type: 2, voiceRange: -5, maxReceiveStreams: 2147483647 })
     assert.deepStrictEqual(buildRequest(Operations.pullUserIntoVoiceRoom, "voice", [1, [2]]), { rid: 1n, toUids: [2n] })
+    // an extra under voice would be dropped silently: rejected instead
+    const dropped = buildRequest(Operations.pullUserIntoVoiceRoom, "voice", [1, [2]], { voiceRange: 3 })
+    assert.strictEqual((dropped as { parameter?: string }).parameter, "voiceRange")
+    // other operations ignore the keys (they have no extras in any dialect)
+    assert.deepStrictEqual(buildRequest(Operations.closeVoiceRoom, "voice", [1], { type: "video" }), { rid: 1n })
   })
 
   it("encodes the admin command by its code", () => {

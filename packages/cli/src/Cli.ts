@@ -23,13 +23,15 @@ const positionalArgument = (spec: CommandSpec, index: number): Argument.Argument
   const p = spec.positionals[index]!
   switch (p.kind) {
     case "uids":
-      return Argument.String(p.name).pipe(Argument.withDescription(`${p.description} (integers)`), Argument.variadic())
+      return Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description), Argument.variadic())
     case "status":
-      return Argument.Literals(p.name, ["on", "off"] as const).pipe(Argument.withDescription(p.description))
+      return Argument.Literals(p.name, ["on", "off"] as const).pipe(Argument.withDescription("on or off (the SDK's true / false)"))
     case "command":
-      return Argument.Literals(p.name, adminCommandNames).pipe(Argument.withDescription(p.description))
+      return Argument.Literals(p.name, adminCommandNames).pipe(
+        Argument.withDescription(`${p.description}: one of ${adminCommandNames.join(", ")}`)
+      )
     default:
-      return Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(`${p.description} (integer)`))
+      return Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description))
   }
 }
 

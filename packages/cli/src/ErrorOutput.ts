@@ -32,11 +32,15 @@ const tagOf = (error: unknown): string | undefined =>
     ? (error as { _tag: string })._tag
     : undefined
 
-/** One line naming the error's tag, its reason and code when it has them, and its message. */
+/**
+ * One line naming the error's tag, its reason and code when it has them, and its message.
+ * The reason is shown for the SDK's and the CLI's errors; effect's own (SocketServerError...)
+ * say it in their message.
+ */
 export const describeError = (error: unknown): string => {
   const tag = tagOf(error)
   if (tag === undefined) return `error: ${messageOf(error)}`
-  const reason = reasonOf(error)
+  const reason = /^(Fpnn|Rtm|VoiceRoom|Encryption|Cli)/.test(tag) ? reasonOf(error) : undefined
   const code = (error as { code?: unknown }).code
   return `error: ${tag}${reason === undefined ? "" : ` (${reason})`}${typeof code === "number" ? ` code ${code}` : ""}: ${messageOf(error)}`
 }

@@ -5,18 +5,23 @@
  * connection drops fails with `FpnnConnectionError` and the caller decides.
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import { Clock, Config, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, PubSub, Scope, Stream } from "effect"
+import { Clock, Config, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, PubSub, Result, type Scope, Stream } from "effect"
 import { Socket } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { encodePayload } from "./Codec.js"
-import { destroyOnRelease, FpnnConnection, socketError, timeoutError } from "./Connection.js"
+import { destroyOnRelease, FpnnConnection, socketError } from "./Connection.js"
 import {
+  connectionError,
   type FpnnCallError,
-  FpnnConnectionError,
-  type FpnnProtocolError
+  type FpnnConnectionError,
+  type FpnnOptionsError,
+  type FpnnProtocolError,
+  timeoutError,
+  withSent
 } from "./Errors.js"
-import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, parseServerPublicKey, type Strength } from "./Encryption.js"
-import { DEFAULT_MAX_FRAME_BYTES, encodeQuest } from "./Frame.js"
+import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, type Strength } from "./Encryption.js"
+import { encodeQuest } from "./Frame.js"
+import { resolveCallTimeout, resolveClientOptions } from "./Options.js"
 import { RegressiveBackoff, type RegressiveStrategy } from "./Reconnect.js"
 
 export interface KeepaliveOptions {
@@ -78,7 +83,11 @@ export interface FpnnClientService {
   /** Connects now (a no-op when connected); calls otherwise connect lazily. */
   readonly connect: Effect.Effect<void, FpnnConnectionError>
   /** A twoway quest: the answer's payload, or a tagged error. */
-  readonly call: (method: string, payload: Payload, options?: CallOptions) => Effect.Effect<Payload, FpnnCallError>
+  readonly call: (
+    method: string,
+    payload: Payload,
+    options?: CallOptions
+  ) => Effect.Effect<Payload, FpnnCallError | FpnnOptionsError>
   /** A oneway quest: written with the next batch, never answered. */
   readonly send: (method: string, payload: Payload) => Effect.Effect<void, FpnnConnectionError | FpnnProtocolError>
   /** Quests pushed by the server, from the moment of subscription. */
@@ -90,53 +99,73 @@ export interface FpnnClientService {
 }
 
 export class FpnnClient extends Context.Service<FpnnClient, FpnnClientService>()("@rtm-voice/fpnn-transport/FpnnClient") {
-  static readonly layer = (options: FpnnClientOptions): Layer.Layer<FpnnClient> => Layer.effect(FpnnClient, makeClient(options))
+  /** Options are checked when the layer is built: a bad one fails it with `FpnnOptionsError`. */
+  static readonly layer = (options: FpnnClientOptions): Layer.Layer<FpnnClient, FpnnOptionsError> =>
+    Layer.effect(FpnnClient, makeClient(options))
 
-  /** Reads `FPNN_ENDPOINT` and optional `FPNN_TIMEOUT` (ms) / `FPNN_CONNECT_TIMEOUT` (ms). */
+  /**
+   * From configuration, as `@effect/sql-pg`'s `layerConfig`: any `Config` of the options
+   * (`Config.Wrap`: each field a plain value or a Config). The default reads
+   * `FPNN_ENDPOINT` and optional `FPNN_TIMEOUT` / `FPNN_CONNECT_TIMEOUT` (a Duration
+   * string such as "5 seconds", or milliseconds).
+   */
   static readonly layerConfig = (
-    config: Config.Config<FpnnClientOptions> = Config.all({
-      endpoint: Config.String("FPNN_ENDPOINT"),
-      questTimeout: Config.Int("FPNN_TIMEOUT").pipe(Config.withDefault(5000)),
-      connectTimeout: Config.Int("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(5000))
-    })
-  ): Layer.Layer<FpnnClient, Config.ConfigError> =>
+    config: Config.Wrap<FpnnClientOptions> = FpnnClientConfig
+  ): Layer.Layer<FpnnClient, Config.ConfigError | FpnnOptionsError> =>
     Layer.effect(
       FpnnClient,
       Effect.gen(function*() {
-        return yield* makeClient(yield* config)
+        return yield* makeClient(yield* Config.unwrap(config))
       })
     )
 }
 
-const DEFAULT_TIMEOUT = 5000
+/**
+ * A duration from configuration: a Duration string ("5 seconds", "Infinity") or a
+ * number of milliseconds ("5000"). Range checks (no 0, no negative) happen where the
+ * options are checked, so they name the option.
+ */
+export const DurationConfig = (name: string): Config.Config<Duration.Input> =>
+  Config.String(name).pipe(
+    Config.map((text): Duration.Input => {
+      const trimmed = text.trim()
+      return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed as Duration.Input
+    })
+  )
+
+/** The environment `FpnnClient.layerConfig()` reads by default. */
+export const FpnnClientConfig: Config.Wrap<FpnnClientOptions> = {
+  endpoint: Config.String("FPNN_ENDPOINT"),
+  questTimeout: DurationConfig("FPNN_TIMEOUT").pipe(Config.withDefault(5000 as Duration.Input)),
+  connectTimeout: DurationConfig("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(5000 as Duration.Input))
+}
+
 /** The default (live) Clock: a fiber whose Clock differs (TestClock) gets Effect timeouts. */
 const liveClock = Context.get(Context.empty(), Clock.Clock)
 
-const toMillis = (input: Duration.Input | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(input))
-
-/** Splits "host:port" (IPv6 as "[::1]:port"). */
-export const parseEndpoint = (endpoint: string): { host: string; port: number } => {
-  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(endpoint.trim())
-  const port = match === null ? NaN : Number(match[2])
-  if (match === null || match[1] === "" || !(port >= 0 && port <= 65535)) {
-    throw new Error(`invalid endpoint ${JSON.stringify(endpoint)}: expected "host:port"`)
-  }
-  return { host: match[1]!, port }
-}
-
 let connectionIds = 0
 
-export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, never, Scope.Scope> =>
+/**
+ * Builds a client. Every option is checked first, before any fiber or socket exists: a
+ * bad one fails with `FpnnOptionsError` naming it (see Options.ts).
+ */
+export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> =>
   Effect.gen(function*() {
-    const endpoint = options.endpoint
-    const connectTimeout = toMillis(options.connectTimeout, 5000)
-    const questTimeout = toMillis(options.questTimeout, DEFAULT_TIMEOUT)
-    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
-    const keepalive = options.keepalive === true ? {} : options.keepalive === false ? undefined : options.keepalive
-    const encryption = options.encryption
-    const serverKey = encryption === undefined ? undefined : parseServerPublicKey(encryption.serverKey, encryption.curve)
-    const backoff = new RegressiveBackoff(options.reconnect)
+    const resolved = yield* Effect.fromResult(resolveClientOptions(options))
+    const { endpoint, host, port, maxFrameBytes } = resolved
+    const connectTimeout = resolved.connectTimeoutMillis
+    const questTimeout = resolved.questTimeoutMillis
+    const keepalive = resolved.keepalive
+    const encryption = resolved.encryption
+    const serverKey = encryption?.serverKey
+    const r = resolved.reconnect
+    const backoff = new RegressiveBackoff({
+      failureWindow: r.failureWindowMillis,
+      immediateRetries: r.immediateRetries,
+      firstDelay: r.firstDelayMillis,
+      maxDelay: r.maxDelayMillis,
+      linearSteps: r.linearSteps
+    })
     const scope = yield* Effect.scope
     const events = yield* PubSub.unbounded<ConnectionEvent>()
     const quests = yield* PubSub.unbounded<IncomingQuest>()
@@ -147,11 +176,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     let retryAt = 0
     let closed = false
 
-    const shutdownError = new FpnnConnectionError({
-      reason: "Shutdown",
-      endpoint,
-      message: `the client for ${endpoint} was shut down (its scope closed); create a new one to make calls`
-    })
+    const shutdownError = connectionError("Shutdown", { endpoint, sent: false })
 
     const emit = (event: ConnectionEvent) => PubSub.publishUnsafe(events, event)
 
@@ -185,10 +210,9 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     // scope, so closing the client interrupts it and closes the socket.
     const session = (ready: Deferred.Deferred<FpnnConnection, FpnnConnectionError>) =>
       Effect.gen(function*() {
-        const { host, port } = parseEndpoint(endpoint)
         backoff.attemptStarted(Date.now())
         const socket = yield* NodeSocket.makeNet({ host, port, noDelay: true })
-        const conn = new FpnnConnection({ endpoint, maxFrameBytes, maxQueuedBytes: options.maxQueuedBytes, onQuest })
+        const conn = new FpnnConnection({ endpoint, maxFrameBytes, maxQueuedBytes: resolved.maxQueuedBytes, onQuest })
         const opened = yield* Effect.gen(function*() {
           const { pull } = yield* socket.reader
           const writer = yield* socket.writer
@@ -198,16 +222,15 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           return running
         }).pipe(
           Effect.mapError((e) => (Socket.isSocketError(e) ? socketError(endpoint, e) : e)),
-          Effect.timeoutOrElse({
+          connectTimeout === Infinity ? (effect) => effect : Effect.timeoutOrElse({
             duration: connectTimeout,
             orElse: () =>
               Effect.fail(
-                new FpnnConnectionError({
-                  reason: "ConnectTimeout",
+                connectionError("ConnectTimeout", {
                   endpoint,
-                  message: `connecting to ${endpoint} did not finish within ${connectTimeout} ms` +
-                    (serverKey === undefined ? "" : " (key exchange included)") +
-                    "; check the endpoint, the network and the encryption settings, or raise the connect timeout"
+                  sent: false,
+                  detail: `did not finish within ${connectTimeout} ms` +
+                    (serverKey === undefined ? "" : " (key exchange included)")
                 })
               )
           }),
@@ -238,8 +261,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
 
     const keyExchange = (conn: FpnnConnection) =>
       Effect.suspend(() => {
-        const mode = encryption!.mode ?? "package"
-        const strength = encryption!.strength ?? 128
+        const { mode, strength } = encryption!
         const exchange = clientKeyExchange(serverKey!, strength)
         const request = conn.handshake(
           encodeQuest("*key", 1, encodePayload(keyQuestPayload(exchange.publicKeyXY, mode, strength) as never)),
@@ -252,39 +274,34 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         return request.pipe(
           Effect.mapError((e) =>
             // Undecryptable answer (wrong key): Connection.ts already explains it.
-            e._tag === "FpnnConnectionError" && e.reason === "Encryption"
-              ? e
-              : new FpnnConnectionError({
-                reason: "Encryption",
+            e._tag === "FpnnConnectionError" && e.reason._tag === "Encryption"
+              ? withSent(e, false)
+              : connectionError("Encryption", {
                 endpoint,
-                message: `the key exchange with ${endpoint} failed: ` +
-                  (e._tag === "FpnnConnectionError" && e.reason === "Closed"
+                // The *key quest is the transport's own: the caller's quest was never written.
+                sent: false,
+                detail: `the key exchange with ${endpoint} failed: ` +
+                  (e._tag === "FpnnConnectionError" && e.reason._tag === "Closed"
                     ? "the server closed the connection without answering the *key quest (a server does so when it " +
                       "cannot accept the key exchange: encryption disabled, another curve, a bad key or strength)"
-                    : e.message) +
-                  "; check that the server has encryption enabled and that the server key and its curve match it",
+                    : e.message),
                 cause: e
               })
           )
         )
       })
 
-    const keepAlive = (conn: FpnnConnection, o: KeepaliveOptions) =>
+    const keepAlive = (conn: FpnnConnection, o: { readonly intervalMillis: number; readonly deadAfterMillis: number }) =>
       Effect.gen(function*() {
-        const interval = toMillis(o.interval, 20_000)
-        const deadAfter = toMillis(o.deadAfter, interval + 15_000)
+        const interval = o.intervalMillis
+        const deadAfter = o.deadAfterMillis
         let pinging = false
         while (conn.closed === undefined) {
           yield* Effect.sleep(Math.max(10, Math.min(interval, deadAfter - interval) / 4))
           const silence = Date.now() - conn.lastReceivedAt
           if (silence >= deadAfter) {
             conn.close(
-              new FpnnConnectionError({
-                reason: "KeepaliveTimeout",
-                endpoint,
-                message: `${endpoint} sent nothing for ${silence} ms and did not answer keep-alive pings; ` +
-                  "the connection was declared dead and closed (the next call reconnects)"
-              })
+              connectionError("KeepaliveTimeout", { endpoint, sent: false, detail: `sent nothing for ${silence} ms` })
             )
           } else if (silence >= interval && !pinging) {
             pinging = true
@@ -304,10 +321,11 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         // Backing off: fail at once rather than hold the call until the retry time.
         const failure = lastFailure
         return Effect.fail(
-          new FpnnConnectionError({
-            reason: failure.reason,
+          connectionError(failure.reason._tag, {
             endpoint,
-            message: `${failure.message} (reconnecting is backed off for another ${retryAt - Date.now()} ms)`,
+            sent: false,
+            detail: failure.detail,
+            retryInMillis: retryAt - Date.now(),
             cause: failure
           })
         )
@@ -317,14 +335,21 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
       return Effect.forkIn(session(ready), scope).pipe(Effect.andThen(Deferred.await(ready)))
     })
 
-    const withTimeout = (method: string, timeout: number) => <A, E>(effect: Effect.Effect<A, E>) =>
-      Effect.timeoutOrElse(effect, {
+    const withTimeout = (method: string, timeout: number, sent: () => boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
+      timeout === Infinity ? effect : Effect.timeoutOrElse(effect, {
         duration: timeout,
-        orElse: () => Effect.fail(timeoutError(method, endpoint, timeout))
+        orElse: () => Effect.suspend(() => Effect.fail(timeoutError(method, endpoint, timeout, sent())))
       })
 
-    const call = (method: string, payload: Payload, callOptions?: CallOptions): Effect.Effect<Payload, FpnnCallError> => {
-      const timeout = callOptions?.timeout === undefined ? questTimeout : toMillis(callOptions.timeout, questTimeout)
+    const call = (
+      method: string,
+      payload: Payload,
+      callOptions?: CallOptions
+    ): Effect.Effect<Payload, FpnnCallError | FpnnOptionsError> => {
+      // Checked before anything is sent: a bad timeout is a typed failure, not a defect.
+      const checked = callOptions === undefined ? undefined : resolveCallTimeout(callOptions, questTimeout)
+      if (checked !== undefined && Result.isFailure(checked)) return Effect.fail(checked.failure)
+      const timeout = checked === undefined ? questTimeout : checked.success
       return Effect.withFiber((fiber): Effect.Effect<Payload, FpnnCallError> => {
         const conn = current
         // Perf fast path (BENCHMARKS.md): connected, on the live clock — the connection
@@ -334,10 +359,12 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         if (conn !== undefined && conn.closed === undefined && fiber.getRef(Clock.Clock) === liveClock) {
           return conn.request(method, payload, timeout)
         }
-        return withTimeout(method, timeout)(
-          conn !== undefined && conn.closed === undefined
-            ? conn.request(method, payload)
-            : Effect.flatMap(acquire, (c) => c.request(method, payload))
+        // Whether the timeout struck before or after the quest reached the socket.
+        let queued: { readonly conn: FpnnConnection; readonly batch: number } | undefined
+        const request = (c: FpnnConnection) =>
+          c.request(method, payload, undefined, (batch) => (queued = { conn: c, batch }))
+        return withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
+          conn !== undefined && conn.closed === undefined ? request(conn) : Effect.flatMap(acquire, request)
         )
       })
     }

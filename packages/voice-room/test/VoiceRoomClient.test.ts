@@ -9,6 +9,7 @@ import {
   VoiceRoomClient,
   type VoiceRoomClientOptions,
   VoiceRoomDecodeError,
+  VoiceRoomOptionsError,
   VoiceRoomValidationError
 } from "../src/index.js"
 
@@ -95,11 +96,11 @@ describe("VoiceRoomClient", () => {
       assert.strictEqual(new Set(salts).size, 3, "three attempts, three salts")
 
       const write = yield* Effect.flip(client.closeVoiceRoom(1))
-      assert.isTrue(write instanceof RtmError && write.reason === "FrequencyLimited" && write.isRetryable)
+      assert.isTrue(write instanceof RtmError && write.reason._tag === "FrequencyLimited" && write.isRetryable)
       assert.strictEqual(closes, 1, "a write is sent once")
 
       const denied = yield* Effect.flip(client.getVoiceRoomMembers(1))
-      assert.isTrue(denied instanceof RtmError && denied.reason === "PermissionDenied" && !denied.isRetryable)
+      assert.isTrue(denied instanceof RtmError && denied.reason._tag === "PermissionDenied" && !denied.isRetryable)
       assert.strictEqual(members, 1, "a non-retryable read error is not retried")
     }))
 
@@ -134,10 +135,10 @@ describe("VoiceRoomClient", () => {
         method: "adminCommand",
         operation: "adminCommand",
         raiser: "RTMGated",
-        reason: "AdminOnly"
+        reason: { _tag: "AdminOnly" }
       })
       const unknown = yield* Effect.flip(client.getVoiceRoomList())
-      assert.isTrue(unknown instanceof RtmError && unknown.reason === "Unknown" && unknown.code === 123456)
+      assert.isTrue(unknown instanceof RtmError && unknown.reason._tag === "Unknown" && unknown.code === 123456)
     }))
 
   it.live("answers that do not fit → VoiceRoomDecodeError naming the field", () =>
@@ -190,8 +191,9 @@ describe("VoiceRoomClient", () => {
         [{ pid: 1, secret: SECRET, dialect: "v2" }, "dialect"]
       ] as const) {
         const e = yield* Effect.flip(makeVoiceRoomClient(fake, options as never))
-        assert.instanceOf(e, VoiceRoomValidationError)
-        assert.strictEqual(e.parameter, parameter)
+        assert.instanceOf(e, VoiceRoomOptionsError)
+        assert.strictEqual(e.option, parameter)
+        assert.isFalse(e.sent)
       }
     }))
 

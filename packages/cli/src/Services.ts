@@ -14,6 +14,7 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import { Effect, FileSystem, Layer, Sink, Stdio, Stream, Terminal } from "effect"
 import { TerminalCapabilities } from "effect/cli"
 import { ChildProcessSpawner } from "effect/process"
+import { canColor } from "./Colors.js"
 
 const noPrompts = Effect.die(new Error("rtm-voice has no interactive prompts"))
 
@@ -46,17 +47,10 @@ const stdio = Stdio.make({
   stderrIsTerminal: Effect.sync(() => process.stderr.isTTY === true)
 })
 
-/**
- * What effect's CLI would detect, without touching process.stdin: reading it creates a
- * ReadStream, which loads fs/promises, readline and the stream classes. No prompts.
- */
+/** What effect's CLI would detect (Colors.ts), with no prompts. */
 const capabilities = (): TerminalCapabilities.TerminalCapabilities => {
-  const env = process.env
-  const tty = process.stdout.isTTY === true
-  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0" &&
-    env.FORCE_COLOR.toLowerCase() !== "false"
-  if (env.TERM === "dumb") return { canColor: false, canAnimate: false, canPrompt: false }
-  return { canColor: (env.NO_COLOR === undefined || env.NO_COLOR === "") && (forced || tty), canAnimate: tty, canPrompt: false }
+  const color = canColor()
+  return { canColor: color, canAnimate: color && process.stdout.isTTY === true, canPrompt: false }
 }
 
 export const cliServices = Layer.mergeAll(

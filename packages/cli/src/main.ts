@@ -1,16 +1,46 @@
 #!/usr/bin/env node
 /**
- * The `rtm-voice` executable. It turns on Node's module compile cache (Node >= 22.1; on
- * Node 20 there is none) before loading anything else, so that later starts reuse the
- * compiled code of the CLI, then loads and runs it (Bin.ts).
+ * The `rtm-voice` executable. A help request (`rtm-voice --help`, `rtm-voice <command>
+ * --help`) is answered from help.json, the help text `pnpm build` rendered with this very
+ * CLI (its text depends only on whether colours are on), so it loads nothing else.
+ * Everything else turns on Node's module compile cache (Node >= 22.1; on Node 20 there is
+ * none) before loading the CLI, so that later starts reuse its compiled code, then runs it
+ * (Bin.ts).
  */
 import * as Module from "node:module"
+import { canColor } from "./Colors.js"
 
-const cache = (Module as { enableCompileCache?: () => unknown }).enableCompileCache
-if (typeof cache === "function") {
-  try {
-    cache()
-  } catch { /* an unwritable cache directory only costs speed */ }
+/** The help.json key of a plain help request (`""` for the root), else undefined. */
+const helpKey = (argv: ReadonlyArray<string>): string | undefined => {
+  const isHelp = (a: string | undefined) => a === "--help" || a === "-h"
+  if (argv.length === 1 && isHelp(argv[0])) return ""
+  if (argv.length === 2 && isHelp(argv[1]) && /^[a-z]+$/.test(argv[0]!)) return argv[0]
+  return undefined
 }
-const { runMain } = await import("./Bin.js")
-runMain(process.argv.slice(2))
+
+const cachedHelp = (key: string): string | undefined => {
+  try {
+    const { readFileSync } = process.getBuiltinModule("node:fs")
+    const help = JSON.parse(readFileSync(new URL("./help.json", import.meta.url), "utf8")) as Record<string, unknown>
+    const text = help[`${canColor() ? "color" : "plain"}:${key}`]
+    return typeof text === "string" ? text : undefined
+  } catch {
+    return undefined // no help.json (a build without it, or sources run directly): render it live
+  }
+}
+
+const argv = process.argv.slice(2)
+const key = helpKey(argv)
+const help = key === undefined || process.env.RTM_VOICE_LIVE_HELP !== undefined ? undefined : cachedHelp(key)
+if (help !== undefined) {
+  process.stdout.write(help)
+} else {
+  const cache = (Module as { enableCompileCache?: () => unknown }).enableCompileCache
+  if (typeof cache === "function") {
+    try {
+      cache()
+    } catch { /* an unwritable cache directory only costs speed */ }
+  }
+  const { runMain } = await import("./Bin.js")
+  runMain(argv)
+}

@@ -6,11 +6,18 @@
  * the secret never shows up in any output.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { mkdtempSync, rmSync } from "node:fs"
+import { Effect } from "effect"
+import { TerminalCapabilities } from "effect/cli"
+import { TestConsole } from "effect/testing"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
+import { run } from "../src/Bin.js"
+import { commandNames } from "../src/Commands.js"
+import { cliServices } from "../src/Services.js"
 import {
   canConnect,
+  cliMain,
   COMMANDS,
   captured,
   closedPort,
@@ -70,6 +77,37 @@ describe("rtm-voice (processes)", () => {
       expect(invite!.stdout).toContain(flag)
     }
     for (const flag of ["--host", "--port", "--pid", "--secret", "--key"]) expect(emulatorHelp!.stdout).toContain(flag)
+  }, 60_000)
+
+  it("--help is answered from help.json, which is exactly what the CLI renders, plain and coloured", async () => {
+    const help = JSON.parse(readFileSync(join(dirname(cliMain), "help.json"), "utf8")) as Record<string, string>
+    const keys = ["", ...commandNames.map(([name]) => name), "emulator", "demo", "keygen"]
+    expect(Object.keys(help).sort()).toEqual(keys.flatMap((k) => [`plain:${k}`, `color:${k}`]).sort())
+    for (const key of keys) {
+      for (const color of [false, true]) {
+        const live = await Effect.runPromise(
+          Effect.gen(function*() {
+            expect(yield* run(key === "" ? ["--help"] : [key, "--help"])).toBe(0)
+            return (yield* TestConsole.logLines).map((l) => `${Array.isArray(l) ? l.join(" ") : String(l)}\n`).join("")
+          }).pipe(
+            Effect.provideService(TerminalCapabilities.TerminalCapabilities, { canColor: color, canAnimate: false, canPrompt: false }),
+            Effect.provide([cliServices, TestConsole.layer])
+          )
+        )
+        expect(help[`${color ? "color" : "plain"}:${key}`], `${key} --help, color ${color}`).toBe(live)
+      }
+    }
+    // The process answers from it; rendered live (RTM_VOICE_LIVE_HELP) it prints the same.
+    const [cached, live, root, rootLive] = await Promise.all([
+      runCli(["mic", "--help"]),
+      runCli(["mic", "--help"], { env: { RTM_VOICE_LIVE_HELP: "1" } }),
+      runCli(["-h"]),
+      runCli(["-h"], { env: { RTM_VOICE_LIVE_HELP: "1" } })
+    ])
+    expect(ok(cached)).toBe(help["plain:mic"])
+    expect(ok(live)).toBe(help["plain:mic"])
+    expect(ok(root)).toBe(help["plain:"])
+    expect(ok(rootLive)).toBe(help["plain:"])
   }, 60_000)
 
   // Processes that run concurrently here call different wire methods (the rtc dialect

@@ -3,7 +3,8 @@
 // chunk with the whole CLI (effect, the SDK, msgpackr inlined, tree-shaken, minified);
 // the emulator, the demo and the operation runner are further chunks, loaded only by the
 // commands that need them. The chunks sit beside main.js in dist/, so `../package.json`
-// (the CLI's version) resolves from them as it does from dist/version.js.
+// (the CLI's version) resolves from them as it does from dist/version.js; they are .mjs
+// (ES modules whatever the package type), which also tells them apart from tsc's output.
 // Then help.json: the help text of the root and of every command, rendered by this CLI
 // (tsc's dist/Bin.js, in this process), plain and coloured; main.js answers a help
 // request from it without loading the CLI. A test checks it against a live rendering.
@@ -41,7 +42,7 @@ await build({
     dir: dist,
     format: "esm",
     entryFileNames: "[name].js",
-    chunkFileNames: "bin-[name]-[hash].js",
+    chunkFileNames: "bin-[name]-[hash].mjs",
     minify: process.env.RTM_VOICE_BUNDLE_DEBUG === undefined,
     sourcemap: false
   }

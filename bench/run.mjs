@@ -7,9 +7,12 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { performance } from "node:perf_hooks"
+import { measureCliStart } from "./cli-start.mjs"
 import { child, ROOT, runChild } from "./lib.mjs"
 
 const quick = process.argv.includes("--quick")
+// `--cli-only`: build the CLI and measure its start (cliStartVsNode) without the rest.
+const cliOnly = process.argv.includes("--cli-only")
 const started = performance.now()
 const log = (...a) => console.log(...a)
 
@@ -28,6 +31,46 @@ for (const pkg of ["fpnn-transport", "voice-room", "voice-room-emulator"]) {
   if (r.status !== 0) console.error(`[bench] build of ${pkg}: ${built[pkg]}\n${(r.stdout + r.stderr).slice(0, 2000)}`)
 }
 if (built["fpnn-transport"] === "failed") throw new Error("fpnn-transport does not build; nothing to benchmark")
+// The CLI as `pnpm build` makes it: tsc, then the bundled bin (dist/main.js and its chunks).
+{
+  const config = Path.join(ROOT, "packages", "cli", "tsconfig.build.json")
+  const r = spawnSync(process.execPath, [tsc, "-p", config], { cwd: ROOT, encoding: "utf8" })
+  const b = spawnSync(process.execPath, [Path.join(ROOT, "packages", "cli", "scripts", "bundle-bin.mjs")], { cwd: ROOT, encoding: "utf8" })
+  built.cli = b.status !== 0 ? "failed" : r.status === 0 ? "ok" : "type errors (emitted)"
+  if (r.status !== 0 || b.status !== 0) console.error(`[bench] build of cli: ${built.cli}\n${(r.stdout + r.stderr + b.stdout + b.stderr).slice(0, 2000)}`)
+}
+
+// ---- CLI start: `rtm-voice --help` and a refused call against `node -e 0`, interleaved
+const cliRounds = quick ? 5 : 15
+const loadBefore = Os.loadavg()[0]
+const cliStart = built.cli === "failed" ? undefined : await measureCliStart({ rounds: cliRounds })
+const loadAfter = Os.loadavg()[0]
+const cliTable = () => {
+  const f = (x) => Math.round(x).toLocaleString("en-US")
+  log(`\n## CLI start (fresh process, wall time spawn → exit; median of ${cliRounds} interleaved rounds; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)})`)
+  if (cliStart === undefined) return log("the CLI did not build")
+  log(table(
+    ["", "ms", "÷ node -e 0"],
+    [
+      ["node -e 0", f(cliStart.nodeMs), "1.00"],
+      ["rtm-voice --help", f(cliStart.helpMs), cliStart.helpVsNode.toFixed(2)],
+      ["rtm-voice count 1 (connection refused, exit 1)", f(cliStart.refusedMs), cliStart.refusedVsNode.toFixed(2)]
+    ]
+  ))
+}
+const table = (head, body) => {
+  const all = [head, ...body]
+  const widths = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)))
+  const line = (r) => "| " + r.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |"
+  return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n")
+}
+if (cliOnly) {
+  log(`\n# rtm-voice CLI start${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${Os.cpus()[0]?.model ?? "?"}`)
+  cliTable()
+  log(`\ntarget: cliStartVsNode ≤ 2.5 (${cliStart?.cliStartVsNode.toFixed(2) ?? "-"})`)
+  console.log(JSON.stringify({ quick, node: process.version, cpus: Os.cpus().length, cliStartVsNode: cliStart?.cliStartVsNode, cliStart }))
+  process.exit(0)
+}
 
 // ---- 2. servers
 const responder = child("responder.mjs")
@@ -104,12 +147,6 @@ await Promise.all([responder.stop(), emulator.stop(), encrypted.stop()])
 const f0 = (x) => (x === undefined || Number.isNaN(x) ? "-" : Math.round(x).toLocaleString("en-US"))
 const f2 = (x) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(2))
 const us = (r) => `${f0(r.p50)} / ${f0(r.p99)}`
-const table = (head, body) => {
-  const all = [head, ...body]
-  const widths = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)))
-  const line = (r) => "| " + r.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |"
-  return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n")
-}
 const sdkName = sdkLevel === "voice-room" ? "SDK (VoiceRoomClient)" : "SDK (FpnnClient.call, transport level)"
 log(`\n# rtm-voice benchmarks${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${Os.cpus()[0]?.model ?? "?"}, ${Math.round(Os.totalmem() / 2 ** 30)} GiB`)
 log(`builds: ${Object.entries(built).map(([k, v]) => `${k} ${v}`).join(", ")}; emulator column served by: ${emu.kind}\n`)
@@ -155,6 +192,7 @@ log(table(
     return [r.window, r.mode, r.error ? `error: ${r.error}` : f0(r.perSec), r.error ? "" : us(r), r.error ? "" : f2(r.perSec / plain.perSec)]
   })
 ))
+cliTable()
 const r1024 = rows.find((r) => r.window === 1024)
 const summary = {
   quick,
@@ -169,8 +207,10 @@ const summary = {
   transportRssGrowthMBPer100k: memoryTransport.rssGrowthMBPer100k,
   callsPerSec: Object.fromEntries(rows.map((r) => [r.window, { raw: r.raw.perSec, sdk: r.sdkResp.perSec, transport: r.trResp.perSec, sdkEmulator: r.sdkEmu.perSec }])),
   coldStartMs: median(colds.map((x) => x.layerToFirstAnswerMs)),
+  cliStartVsNode: cliStart?.cliStartVsNode,
+  cliStart,
   seconds: (performance.now() - started) / 1000
 }
-log(`\ntotal ${f0(summary.seconds)} s; targets: sdkVsRaw1024 ≥ 0.6 (${f2(summary.sdkVsRaw1024)}), codecVsMsgpackr ≥ 0.7 (${f2(summary.codecVsMsgpackr)}), rssGrowthMBPer100k ≤ 2 (${f2(summary.rssGrowthMBPer100k)})`)
+log(`\ntotal ${f0(summary.seconds)} s; targets: sdkVsRaw1024 ≥ 0.6 (${f2(summary.sdkVsRaw1024)}), codecVsMsgpackr ≥ 0.7 (${f2(summary.codecVsMsgpackr)}), rssGrowthMBPer100k ≤ 2 (${f2(summary.rssGrowthMBPer100k)}), cliStartVsNode ≤ 2.5 (${f2(summary.cliStartVsNode)})`)
 console.log(JSON.stringify(summary))
 process.exit(0)

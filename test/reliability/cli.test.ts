@@ -1,8 +1,10 @@
 // Peer faults against the CLI: real `rtm-voice` processes (packages/cli/dist/main.js,
 // built here first, as `pnpm build` does) against the faulty peers of support.ts. Each
-// must exit 1 with one tagged error on stderr, well inside its --timeout (plus process
-// start-up), never hang, and never print the secret. Also: invalid input exits 2 before
-// connecting, and an emulator restarted on the same port is usable again at once.
+// must exit 1 with one tagged error on stderr (a fault the transport sees is named as that
+// fault, not as a timeout), never hang (a process still running after 15 s is killed and
+// fails its test), and never print the secret. No wall-clock budgets: only a silent peer's
+// timeout is checked not to fire early. Also: invalid input exits 2 before connecting, and
+// an emulator restarted on the same port is usable again at once.
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope, Semaphore } from "effect"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
@@ -12,13 +14,6 @@ import { type Fault, faultPeer, freePort, guardProcess, PID, rawPeer, SECRET, SE
 
 guardProcess()
 
-/**
- * Node start-up plus loading the CLI: ~0.6 s here, several seconds on a loaded 2-core
- * CI machine. Timing is therefore asserted from the moment the process connected to
- * the peer (start-up excluded) to its exit; the total only gets this loose bound.
- */
-const STARTUP = 5000
-
 // The suite runs from sources and CI does not build first: build if stale, under the
 // lock the CLI's own e2e tests use, so parallel test files never write dist/ at once.
 beforeAll(ensureBuilt, 180_000)
@@ -27,7 +22,6 @@ interface Run {
   readonly code: number | null
   readonly stdout: string
   readonly stderr: string
-  readonly millis: number
   /** Date.now() at exit. */
   readonly exitedAt: number
 }
@@ -41,7 +35,6 @@ const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
 
 const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Effect.callback<Run>((resume) => {
-    const start = Date.now()
     const child = spawn(process.execPath, [main, ...args], {
       env: cleanEnv({ RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT, ...env }),
       stdio: ["ignore", "pipe", "pipe"]
@@ -54,7 +47,7 @@ const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
     child.on("close", (code) => {
       clearTimeout(killer)
       const exitedAt = Date.now()
-      resume(Effect.succeed({ code, stdout, stderr, millis: exitedAt - start, exitedAt }))
+      resume(Effect.succeed({ code, stdout, stderr, exitedAt }))
     })
   })
 
@@ -73,10 +66,8 @@ const expectTaggedFailure = (run: Run, tag: string, reason?: string) => {
   expectNoSecret(run)
 }
 
-const FAST_TIMEOUT = 4000 // a fault the transport sees must end the process far earlier
+const FAST_TIMEOUT = 4000 // a fault the transport sees ends the call with that fault, not a timeout
 const SLOW_TIMEOUT = 800 // a silent fault ends it at the timeout
-/** From connected to exited, for a fault the transport sees (FAST_TIMEOUT is 10x that). */
-const FAST = 400
 
 const cases: ReadonlyArray<readonly [Fault, string, string | undefined]> = [
   ["silent", "FpnnTimeoutError", undefined],
@@ -93,37 +84,31 @@ describe("peer faults against the rtm-voice CLI", { concurrent: true }, () => {
   for (const [fault, tag, reason] of cases) {
     const slow = tag === "FpnnTimeoutError"
     const timeout = slow ? SLOW_TIMEOUT : FAST_TIMEOUT
-    it.live(`${fault}: exit 1, ${tag}${reason ? ` (${reason})` : ""} on stderr, ${slow ? "at" : "well inside"} --timeout ${timeout}`, () =>
+    it.live(`${fault}: exit 1, ${tag}${reason ? ` (${reason})` : ""} on stderr${slow ? `, not before --timeout ${timeout}` : ""}`, () =>
       Effect.gen(function*() {
         const peer = yield* faultPeer(fault)
         const run = yield* cli(["count", "--endpoint", peer.endpoint, "--timeout", String(timeout), "7"])
         expectTaggedFailure(run, tag, reason)
         expect(peer.connections()).toBe(1)
-        const afterConnect = run.exitedAt - peer.acceptedAt[0]!
         if (slow) {
-          expect(afterConnect).toBeGreaterThanOrEqual(timeout - 50)
-          expect(afterConnect).toBeLessThan(timeout + 400)
+          // the timeout does not fire early (a lower bound, not a budget)
+          expect(run.exitedAt - peer.acceptedAt[0]!).toBeGreaterThanOrEqual(timeout - 50)
           expect(run.stderr).toContain(`within ${timeout} ms`)
-        } else {
-          expect(afterConnect).toBeLessThan(FAST)
         }
-        expect(run.millis).toBeLessThan(timeout + STARTUP)
       }))
   }
 
-  it.live("connection refused: exit 1, FpnnConnectionError (Refused), at once", () =>
+  it.live("connection refused: exit 1, FpnnConnectionError (Refused), not a timeout", () =>
     Effect.gen(function*() {
       const port = yield* freePort
       const run = yield* cli(["count", "--endpoint", `127.0.0.1:${port}`, "--timeout", String(FAST_TIMEOUT), "7"])
       expectTaggedFailure(run, "FpnnConnectionError", "Refused")
-      expect(run.millis).toBeLessThan(FAST_TIMEOUT) // start-up included
     }))
 
-  it.live("a name that does not resolve: exit 1, FpnnConnectionError (Unresolved), inside the timeout", () =>
+  it.live("a name that does not resolve: exit 1, FpnnConnectionError (Unresolved), not a timeout", () =>
     Effect.gen(function*() {
       const run = yield* cli(["count", "--endpoint", "no-such-host.invalid:13315", "--timeout", String(FAST_TIMEOUT), "7"])
       expectTaggedFailure(run, "FpnnConnectionError", "Unresolved")
-      expect(run.millis).toBeLessThan(FAST_TIMEOUT)
     }))
 
   it.live("invalid input exits 2 before connecting: no connection reaches the peer", () =>
@@ -168,7 +153,7 @@ describe("the secret in CLI output", () => {
 })
 
 describe("the emulator restarting between CLI calls", () => {
-  it.live("up: exit 0; stopped: exit 1 Refused at once; restarted on the same port: exit 0 again", () =>
+  it.live("up: exit 0; stopped: exit 1 Refused; restarted on the same port: exit 0 again", () =>
     Effect.gen(function*() {
       const port = yield* freePort
       const endpoint = ["--endpoint", `127.0.0.1:${port}`, "--timeout", "3000"]
@@ -185,7 +170,6 @@ describe("the emulator restarting between CLI calls", () => {
       yield* Scope.close(emulator, Exit.void)
       const down = yield* cli(["count", ...endpoint, "5"])
       expectTaggedFailure(down, "FpnnConnectionError", "Refused")
-      expect(down.millis).toBeLessThan(3000) // the timeout, start-up included
 
       emulator = yield* start
       const again = yield* cli(["count", ...endpoint, "--json", "5"])

@@ -3,35 +3,49 @@
  * operation, derived from the operation table (Commands.ts), plus `emulator`, `demo`
  * and `keygen`.
  *
+ * This module declares the commands only: each handler loads what it runs on demand
+ * (Run.ts, the emulator, the demo, key generation), so that `--help` and a parse error
+ * load effect's CLI and the operation table, and nothing else.
+ *
  * Exit codes: 0 success; 1 the service or the connection failed (stderr names the
  * error tag, the code and the message); 2 bad usage or invalid input, detected before
  * connecting.
  */
-import { type OperationName, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
-import { Console, Effect, Option } from "effect"
+import { adminCommandNames } from "@rtm-voice/voice-room"
+import { Effect, type Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { type CommandSpec, commandSpecs, extraFlagDescription, toArguments, toCallOptions } from "./Commands.js"
-import { demo } from "./Demo.js"
+import { type CommandSpec, commandSpecs, extraFlagDescription } from "./Commands.js"
 import { emulatorCommand } from "./EmulatorCommand.js"
 import { keygenCommand } from "./KeygenCommand.js"
-import { exactJson, humanResult, jsonResult } from "./Output.js"
-import { clientLayer, type Settings, settingsFlags } from "./Settings.js"
+import { type SettingsInput, settingsFlags } from "./Settings.js"
 
-const positionalArgument = (spec: CommandSpec, index: number) => {
+const positionalArgument = (spec: CommandSpec, index: number): Argument.Argument<unknown> => {
   const p = spec.positionals[index]!
-  const described = (a: Argument.Argument<string>) => a.pipe(Argument.withDescription(`${p.description} (${p.kind === "status" ? "on|off" : p.kind === "command" ? "command name" : "integer"})`))
-  return p.kind === "uids"
-    ? Argument.String(p.name).pipe(Argument.withDescription(`${p.description} (integers)`), Argument.variadic())
-    : described(Argument.String(p.name))
+  switch (p.kind) {
+    case "uids":
+      return Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description), Argument.variadic())
+    case "status":
+      return Argument.Literals(p.name, ["on", "off"] as const).pipe(Argument.withDescription("on or off (the SDK's true / false)"))
+    case "command":
+      return Argument.Literals(p.name, adminCommandNames).pipe(
+        Argument.withDescription(`${p.description}: one of ${adminCommandNames.join(", ")}`)
+      )
+    default:
+      return Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description))
+  }
 }
 
 const operationCommand = (spec: CommandSpec) => {
   const config: Record<string, Argument.Argument<unknown> | Flag.Flag<unknown>> = { ...settingsFlags }
   spec.positionals.forEach((_, i) => {
-    config[`arg${i}`] = positionalArgument(spec, i) as Argument.Argument<unknown>
+    config[`arg${i}`] = positionalArgument(spec, i)
   })
   if (spec.fromFlag !== undefined) {
-    config.from = Flag.String("from").pipe(Flag.optional, Flag.withDescription(spec.fromFlag.description)) as Flag.Flag<unknown>
+    config.from = Flag.String("from").pipe(
+      Flag.withMetavar("integer"),
+      Flag.optional,
+      Flag.withDescription(spec.fromFlag.description)
+    ) as Flag.Flag<unknown>
   }
   for (const { extra, flag } of spec.extraFlags) {
     config[`extra_${extra.option}`] = Flag.String(flag).pipe(
@@ -40,27 +54,16 @@ const operationCommand = (spec: CommandSpec) => {
     ) as Flag.Flag<unknown>
   }
   return Command.make(spec.name, config, (input: Record<string, unknown>) =>
-    Effect.gen(function*() {
-      const positionals = spec.positionals.map((_, i) => input[`arg${i}`] as string | ReadonlyArray<string>)
-      const from = input.from as Option.Option<string> | undefined
-      const args = toArguments(spec, positionals, from === undefined ? undefined : Option.getOrUndefined(from))
-      if (args instanceof VoiceRoomValidationError) return yield* args
-      const callOptions = toCallOptions(
-        spec,
-        Object.fromEntries(spec.extraFlags.map(({ extra }) => [
+    Effect.flatMap(Effect.promise(() => import("./Run.js")), (run) =>
+      run.runOperation(spec, {
+        ...(input as unknown as SettingsInput),
+        positionals: spec.positionals.map((_, i) => input[`arg${i}`] as string | ReadonlyArray<string>),
+        from: input.from as Option.Option<string> | undefined,
+        extras: Object.fromEntries(spec.extraFlags.map(({ extra }) => [
           extra.option,
-          Option.getOrUndefined(input[`extra_${extra.option}`] as Option.Option<string>)
+          input[`extra_${extra.option}`] as Option.Option<string>
         ]))
-      )
-      if (callOptions instanceof VoiceRoomValidationError) return yield* callOptions
-      const name = spec.operation.name as OperationName
-      const result = yield* VoiceRoomClient.use((client) =>
-        client.invoke(name, args, Object.keys(callOptions).length === 0 ? undefined : callOptions)
-      ).pipe(
-        Effect.provide(clientLayer(input as unknown as Settings))
-      )
-      yield* Console.log(input.json === true ? exactJson(jsonResult(name, result)) : humanResult(name, args, result))
-    })
+      }))
   ).pipe(
     Command.withDescription(
       `${spec.operation.description} Usage: rtm-voice ${spec.usage}. ` +
@@ -69,10 +72,15 @@ const operationCommand = (spec: CommandSpec) => {
   )
 }
 
+const demoCommand = Command.make("demo", {}, () =>
+  Effect.flatMap(Effect.promise(() => import("./Demo.js")), (demo) => demo.runDemo)).pipe(
+    Command.withDescription("Start an embedded emulator on a free port and run every operation through the SDK, narrated.")
+  )
+
 export const rtmVoice = Command.make("rtm-voice").pipe(
   Command.withDescription(
     "iLiveData RTM voice rooms from the command line: every operation of the SDK, a local RTM voice " +
       "gateway emulator, and a demo. Usage: rtm-voice <command> [options] [arguments]"
   ),
-  Command.withSubcommands([...commandSpecs.map(operationCommand), emulatorCommand, demo, keygenCommand])
+  Command.withSubcommands([...commandSpecs.map(operationCommand), emulatorCommand, demoCommand, keygenCommand])
 )

@@ -7,7 +7,6 @@ import { makeClient } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, type OperationName, Operations, type VoiceRoomClientService } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Console, Effect, Redacted } from "effect"
-import { Command } from "effect/cli"
 import { describeError, humanResult } from "./Output.js"
 
 const PID = 11000001
@@ -90,7 +89,3 @@ export const runDemo = Effect.gen(function*() {
   if (missing.length > 0) return yield* Effect.fail(`demo does not cover ${missing.join(", ")}`)
   yield* Console.log(`\nAll ${covered.size} operations ran against the emulator (${n} steps). Done.`)
 }).pipe(Effect.scoped)
-
-export const demo = Command.make("demo", {}, () => runDemo).pipe(
-  Command.withDescription("Start an embedded emulator on a free port and run every operation through the SDK, narrated.")
-)

@@ -1,27 +1,20 @@
 /** `rtm-voice keygen`: a key pair for the emulator's encrypted connections. */
-import { Encryption } from "@rtm-voice/fpnn-transport"
-import { Console, Effect } from "effect"
+import type { Encryption } from "@rtm-voice/fpnn-transport"
+import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { mkdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+
+/**
+ * The curves `Encryption.generateKeyPair` supports (Encryption.CURVE_NAMES; a test keeps
+ * them equal). Listed here so that `--help` does not load node:crypto.
+ */
+export const CURVES = ["secp256k1", "secp256r1", "secp224r1", "secp192r1"] as const satisfies ReadonlyArray<Encryption.Curve>
 
 export const keygenCommand = Command.make(
   "keygen",
   {
-    out: Flag.String("out").pipe(Flag.withDefault("."), Flag.withDescription("directory to write the key files to")),
-    curve: Flag.Literals("curve", Encryption.CURVE_NAMES).pipe(Flag.withDefault("secp256k1" as const), Flag.withDescription("curve (RTM uses secp256k1)"))
+    out: Flag.String("out").pipe(Flag.withMetavar("dir"), Flag.withDefault("."), Flag.withDescription("directory to write the key files to")),
+    curve: Flag.Literals("curve", CURVES).pipe(Flag.withDefault("secp256k1" as const), Flag.withDescription("curve (RTM uses secp256k1)")),
+    force: Flag.Boolean("force").pipe(Flag.withDefault(false), Flag.withDescription("overwrite key files that already exist"))
   },
-  ({ curve, out }) =>
-    Effect.gen(function*() {
-      const pair = Encryption.generateKeyPair(curve)
-      const privatePath = join(out, "server-private.pem")
-      const publicPath = join(out, "server-public.pem")
-      yield* Effect.sync(() => {
-        mkdirSync(out, { recursive: true })
-        writeFileSync(privatePath, pair.privateKeyPem, { mode: 0o600 })
-        writeFileSync(publicPath, pair.publicKeyPem)
-      })
-      yield* Console.log(`wrote ${privatePath} (give to: rtm-voice emulator --key ${privatePath})`)
-      yield* Console.log(`wrote ${publicPath} (give to clients: --server-key ${publicPath} or RTM_SERVER_KEY)`)
-    })
-).pipe(Command.withDescription("Make an ECDH key pair for encrypted connections to the emulator (PEM files)."))
+  (input) => Effect.flatMap(Effect.promise(() => import("./KeygenRun.js")), (run) => run.runKeygen(input))
+).pipe(Command.withDescription("Make an ECDH key pair for encrypted connections to the emulator (PEM files); existing files are kept unless --force."))

@@ -1,11 +1,13 @@
 /**
- * What the CLI prints: `--json` objects with ids as exact integers (a bigint is written
- * as its digits, never rounded or quoted), or readable lines for a person.
+ * What the CLI prints for a result: `--json` objects with ids as exact integers (a bigint
+ * is written as its digits, never rounded or quoted), or readable lines for a person.
+ * (Errors: ErrorOutput.ts.)
  */
 import { exactJson } from "@rtm-voice/fpnn-transport"
 import type { OperationName, VoiceRoomMembers } from "@rtm-voice/voice-room"
 
 export { exactJson }
+export { describeError, errorJson, reasonOf } from "./ErrorOutput.js"
 
 /** The `--json` object of an operation's result. */
 export const jsonResult = (operation: OperationName, result: unknown): Record<string, unknown> => {
@@ -56,21 +58,4 @@ export const humanResult = (operation: OperationName, args: ReadonlyArray<unknow
     case "adminCommand":
       return `room ${rid}: ${args[2]} applied to ${(args[1] as ReadonlyArray<bigint>).join(", ")}`
   }
-}
-
-/** One line naming the error's tag, its code when it has one, and its message. */
-export const describeError = (error: unknown): string => {
-  if (error !== null && typeof error === "object" && "_tag" in error) {
-    const e = error as { _tag: string; code?: unknown; reason?: unknown; message?: unknown; cause?: unknown }
-    const code = typeof e.code === "number" ? ` code ${e.code}` : ""
-    // The SDK's errors carry a tagged reason; effect's own (SocketServerError...) are described by their message.
-    const tag = /^(Fpnn|Rtm|VoiceRoom)/.test(e._tag) ? (e.reason as { _tag?: unknown } | null | undefined)?._tag : undefined
-    const reason = typeof tag === "string" ? ` (${tag})` : ""
-    // effect's platform errors (e.g. SocketServerError when the port is taken) carry a
-    // one-word message; the system error that explains it is the cause.
-    const message = String(e.message ?? "")
-    const cause = !message.includes(" ") && e.cause instanceof Error && e.cause.message !== "" ? `: ${e.cause.message}` : ""
-    return `error: ${e._tag}${reason}${code}: ${message}${cause}`
-  }
-  return `error: ${error instanceof Error ? error.message : String(error)}`
 }

@@ -1,36 +1,41 @@
 /**
  * Connection settings of the operation commands: from flags, else from the environment
  * (`RTM_ENDPOINT`, `RTM_PID`, `RTM_SECRET`, `RTM_TIMEOUT` in ms, `RTM_DIALECT`,
- * `RTM_SERVER_KEY`). The secret stays `Redacted` from the flag to the signer.
+ * `RTM_SERVER_KEY`). The flags are declared here (cheap: `--help` needs them); the
+ * resolution, which reads the environment and key files, is in SettingsResolve.ts and is
+ * loaded only when a command runs.
+ *
+ * The environment is read by this CLI rather than by `Flag.withFallbackConfig`, so that a
+ * bad value names the variable the user set (`RTM_PID`), not a flag they never typed, and
+ * every missing setting is named at once.
  */
-import { parseEndpoint } from "@rtm-voice/fpnn-transport"
-import { VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
-import { Config, Effect, Layer, Option, type Redacted, Result } from "effect"
+import type { Option, Redacted } from "effect"
 import { Flag } from "effect/cli"
-import { readFileSync } from "node:fs"
+
+export const DIALECTS = ["voice", "rtc"] as const
+export type Dialect = (typeof DIALECTS)[number]
 
 export const settingsFlags = {
   endpoint: Flag.String("endpoint").pipe(
-    Flag.withFallbackConfig(Config.String("RTM_ENDPOINT")),
+    Flag.optional,
     Flag.withDescription("gateway host:port (env RTM_ENDPOINT); start a local one with `rtm-voice emulator`")
   ),
-  pid: Flag.Int("pid").pipe(Flag.withFallbackConfig(Config.Int("RTM_PID")), Flag.withDescription("project id (env RTM_PID)")),
+  pid: Flag.String("pid").pipe(Flag.withMetavar("integer"), Flag.optional, Flag.withDescription("project id (env RTM_PID)")),
   secret: Flag.Redacted("secret").pipe(
-    Flag.withFallbackConfig(Config.Redacted("RTM_SECRET")),
+    Flag.optional,
     Flag.withDescription("project secret key (env RTM_SECRET, preferred: a flag is visible to other local users)")
   ),
-  timeout: Flag.Int("timeout").pipe(
-    Flag.withFallbackConfig(Config.Int("RTM_TIMEOUT")),
+  timeout: Flag.String("timeout").pipe(
+    Flag.withMetavar("ms"),
     Flag.optional,
     Flag.withDescription("call timeout in ms (env RTM_TIMEOUT; default 5000)")
   ),
-  dialect: Flag.Literals("dialect", ["voice", "rtc"] as const).pipe(
-    Flag.withFallbackConfig(Config.Literals(["voice", "rtc"], "RTM_DIALECT")),
-    Flag.withDefault("voice" as const),
+  dialect: Flag.Literals("dialect", DIALECTS).pipe(
+    Flag.optional,
     Flag.withDescription("wire method names: voice (VoiceRoom era, default) or rtc (env RTM_DIALECT)")
   ),
   serverKey: Flag.String("server-key").pipe(
-    Flag.withFallbackConfig(Config.String("RTM_SERVER_KEY")),
+    Flag.withMetavar("file"),
     Flag.optional,
     Flag.withDescription("encrypt the connection with the server public key in this file: PEM, DER or raw (env RTM_SERVER_KEY)")
   ),
@@ -40,46 +45,28 @@ export const settingsFlags = {
   json: Flag.Boolean("json").pipe(
     Flag.withOptionalValue("true"),
     Flag.withDefault(false),
-    Flag.withDescription("print one JSON object (ids as exact integers)")
+    Flag.withDescription("print one JSON object (ids as exact integers); errors too, on stderr")
   )
 }
 
+/** What the flags parse to; absent flags fall back to the environment. */
+export interface SettingsInput {
+  readonly endpoint: Option.Option<string>
+  readonly pid: Option.Option<string>
+  readonly secret: Option.Option<Redacted.Redacted<string>>
+  readonly timeout: Option.Option<string>
+  readonly dialect: Option.Option<Dialect>
+  readonly serverKey: Option.Option<string>
+  readonly json: boolean
+}
+
+/** The resolved, checked settings. */
 export interface Settings {
   readonly endpoint: string
   readonly pid: number
   readonly secret: Redacted.Redacted<string>
-  readonly timeout: Option.Option<number>
-  readonly dialect: "voice" | "rtc"
-  readonly serverKey: Option.Option<string>
+  readonly timeout: number | undefined
+  readonly dialect: Dialect
+  /** The server public key's bytes (the file is read and checked while resolving). */
+  readonly serverKey: Uint8Array | undefined
 }
-
-const invalid = (parameter: string, message: string) =>
-  new VoiceRoomValidationError({ operation: "rtm-voice", parameter, message })
-
-/** The client layer for these settings; bad settings fail before anything connects. */
-export const clientLayer = (settings: Settings) =>
-  Layer.unwrap(
-    Effect.gen(function*() {
-      if (Result.isFailure(parseEndpoint(settings.endpoint))) { // the transport's own rule
-        return yield* invalid("endpoint", `--endpoint must be host:port, got ${JSON.stringify(settings.endpoint)}`)
-      }
-      const timeout = Option.getOrUndefined(settings.timeout)
-      if (timeout !== undefined && timeout <= 0) return yield* invalid("timeout", "--timeout must be a positive number of ms")
-      let serverKey: Uint8Array | undefined
-      if (Option.isSome(settings.serverKey)) {
-        const path = settings.serverKey.value
-        serverKey = yield* Effect.try({
-          try: () => readFileSync(path),
-          catch: (e) => invalid("server-key", `cannot read the server key file ${path}: ${(e as Error).message}`)
-        })
-      }
-      return VoiceRoomClient.layer({
-        endpoint: settings.endpoint,
-        pid: settings.pid,
-        secret: settings.secret,
-        dialect: settings.dialect,
-        ...(timeout === undefined ? {} : { timeout }),
-        ...(serverKey === undefined ? {} : { transport: { encryption: { serverKey } } })
-      })
-    })
-  )

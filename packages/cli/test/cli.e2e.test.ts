@@ -6,11 +6,18 @@
  * the secret never shows up in any output.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { mkdtempSync, rmSync } from "node:fs"
+import { Effect } from "effect"
+import { TerminalCapabilities } from "effect/cli"
+import { TestConsole } from "effect/testing"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
+import { run } from "../src/Bin.js"
+import { commandNames } from "../src/Commands.js"
+import { cliServices } from "../src/Services.js"
 import {
   canConnect,
+  cliMain,
   COMMANDS,
   captured,
   closedPort,
@@ -70,6 +77,37 @@ describe("rtm-voice (processes)", () => {
       expect(invite!.stdout).toContain(flag)
     }
     for (const flag of ["--host", "--port", "--pid", "--secret", "--key"]) expect(emulatorHelp!.stdout).toContain(flag)
+  }, 60_000)
+
+  it("--help is answered from help.json, which is exactly what the CLI renders, plain and coloured", async () => {
+    const help = JSON.parse(readFileSync(join(dirname(cliMain), "help.json"), "utf8")) as Record<string, string>
+    const keys = ["", ...commandNames.map(([name]) => name), "emulator", "demo", "keygen"]
+    expect(Object.keys(help).sort()).toEqual(keys.flatMap((k) => [`plain:${k}`, `color:${k}`]).sort())
+    for (const key of keys) {
+      for (const color of [false, true]) {
+        const live = await Effect.runPromise(
+          Effect.gen(function*() {
+            expect(yield* run(key === "" ? ["--help"] : [key, "--help"])).toBe(0)
+            return (yield* TestConsole.logLines).map((l) => `${Array.isArray(l) ? l.join(" ") : String(l)}\n`).join("")
+          }).pipe(
+            Effect.provideService(TerminalCapabilities.TerminalCapabilities, { canColor: color, canAnimate: false, canPrompt: false }),
+            Effect.provide([cliServices, TestConsole.layer])
+          )
+        )
+        expect(help[`${color ? "color" : "plain"}:${key}`], `${key} --help, color ${color}`).toBe(live)
+      }
+    }
+    // The process answers from it; rendered live (RTM_VOICE_LIVE_HELP) it prints the same.
+    const [cached, live, root, rootLive] = await Promise.all([
+      runCli(["mic", "--help"]),
+      runCli(["mic", "--help"], { env: { RTM_VOICE_LIVE_HELP: "1" } }),
+      runCli(["-h"]),
+      runCli(["-h"], { env: { RTM_VOICE_LIVE_HELP: "1" } })
+    ])
+    expect(ok(cached)).toBe(help["plain:mic"])
+    expect(ok(live)).toBe(help["plain:mic"])
+    expect(ok(root)).toBe(help["plain:"])
+    expect(ok(rootLive)).toBe(help["plain:"])
   }, 60_000)
 
   // Processes that run concurrently here call different wire methods (the rtc dialect
@@ -147,15 +185,16 @@ describe("rtm-voice (processes)", () => {
     // the port is taken (by the shared emulator): the system error is named
     const taken = await runCli(["emulator", "--port", String(emulator.port), "--pid", PID, "--secret", SECRET])
     expect(taken.code).toBe(1)
-    expect(taken.stderr).toMatch(/^error: SocketServerError: .*EADDRINUSE/m)
+    expect(taken.stderr).toMatch(/^error: SocketServerError( \(\w+\))?: .*EADDRINUSE/m)
     for (const r of [notInRoom, badSecret, badPid, noServer]) {
       expect(r.code, r.args.join(" ")).toBe(1)
       expect(r.stdout, r.args.join(" ")).toBe("")
     }
-    expect(notInRoom.stderr).toMatch(/^error: RtmError \(NotInRoom\) code 200040: .+/m)
+    expect(JSON.parse(notInRoom.stderr)).toMatchObject({ error: { tag: "RtmError", reason: "NotInRoom", code: 200040 } })
     expect(badSecret.stderr).toMatch(/^error: RtmError \(InvalidSignature\) code 200002: .+/m)
     expect(badPid.stderr).toMatch(/^error: RtmError \(InvalidSignature\) code 200002: .+/m)
-    expect(noServer.stderr).toMatch(new RegExp(`^error: FpnnConnectionError \\(Refused\\): .*${refused}`, "m"))
+    expect(JSON.parse(noServer.stderr).error).toMatchObject({ tag: "FpnnConnectionError", reason: "Refused" })
+    expect(JSON.parse(noServer.stderr).error.message).toContain(refused)
   }, 30_000)
 
   it("exit 2 for bad usage or invalid input, before connecting", async () => {
@@ -171,25 +210,44 @@ describe("rtm-voice (processes)", () => {
         [["pull", "42"], /VoiceRoomValidationError: .*uids must contain at least one id/],
         [["invite", "42", "10"], /VoiceRoomValidationError: .*--from <fromUid> is required/],
         [["kick", "--from", "1", "42"], /Missing required argument: uid/],
-        [["mic", "42", "maybe"], /VoiceRoomValidationError: .*status must be on or off/],
-        [["admin", "42", "promote", "1"], /VoiceRoomValidationError: .*command must be one of grantAdministrator/],
-        [["count", "--pid", "abc", "1"], /--pid/],
-        [["count", "--timeout", "0", "1"], /VoiceRoomValidationError: .*--timeout must be a positive/],
-        [["count", "--endpoint", "nowhere", "1"], /VoiceRoomValidationError: .*--endpoint must be host:port/],
+        [["mic", "42", "maybe"], /CliUsageError \(InvalidArgument\): Invalid value for argument <status>: "maybe"/],
+        [["admin", "42", "promote", "1"], /Invalid value for argument <command>: "promote"/],
+        [["count", "--pid", "abc", "1"], /--pid must be a positive integer/],
+        [["count", "--timeout", "0", "1"], /CliUsageError \(InvalidSetting\): --timeout must be a positive/],
+        [["count", "--endpoint", "nowhere", "1"], /--endpoint must be host:port/],
+        [["emulator", "--port", "99999"], /--port must be an integer from 0 to 65535/],
         [["frobnicate"], /Unknown subcommand "frobnicate"/],
         [["count", "--bogus", "1"], /Unrecognized flag: --bogus/],
         // the secret before the command name would be echoed back as an unknown command
         [["--secret", SECRET, "count", "1"], /--secret goes after the command name/]
       ]
       const results = await Promise.all(cases.map(([args]) => runCli(args, { env: e })))
+      // One line and a hint on stderr, no help text, nothing on stdout, no stack trace.
       results.forEach((r, i) => {
         expect(r.code, `${r.args.join(" ")}: ${r.stderr}`).toBe(2)
-        expect(r.stderr, r.args.join(" ")).toMatch(cases[i]![1])
+        expect(r.stdout, r.args.join(" ")).toBe("")
+        const lines = r.stderr.trimEnd().split("\n")
+        if (r.args.includes("--json")) {
+          // under --json: one JSON object, the hint inside
+          expect(lines, r.args.join(" ")).toHaveLength(1)
+          const { error } = JSON.parse(lines[0]!) as { error: { tag: string; message: string; hint: string } }
+          expect(`${error.tag}: ${error.message}`, r.args.join(" ")).toMatch(cases[i]![1])
+          expect(error.hint).toMatch(/^rtm-voice .*--help$/)
+          return
+        }
+        expect(lines, r.args.join(" ")).toHaveLength(2)
+        expect(lines[0], r.args.join(" ")).toMatch(cases[i]![1])
+        expect(lines[1], r.args.join(" ")).toMatch(/^hint: see `rtm-voice .*--help`$/)
       })
-      // Missing settings are usage errors too (no env at all).
+      // Missing settings are usage errors too (no env at all), all named at once.
       const noSettings = await runCli(["rooms"])
       expect(noSettings.code).toBe(2)
-      expect(noSettings.stderr).toMatch(/Missing required flag: --(endpoint|pid|secret)/)
+      expect(noSettings.stderr).toMatch(/missing --endpoint \(or RTM_ENDPOINT\), --pid \(or RTM_PID\), --secret \(or RTM_SECRET\)/)
+      // Under --json, one JSON object on stderr.
+      const json = await runCli(["count", "--json", "1"], { env: { ...e, RTM_PID: "config" } })
+      expect(json.code).toBe(2)
+      expect(JSON.parse(json.stderr)).toMatchObject({ error: { tag: "CliUsageError", reason: "InvalidSetting" } })
+      expect(JSON.parse(json.stderr).error.message).toMatch(/^RTM_PID must be a positive integer/)
       expect(listener.connections()).toBe(0)
       // Control: a valid command does reach the listener (which never answers: exit 1).
       const control = await runCli(["count", "--timeout", "300", "1"], { env: e })
@@ -208,6 +266,9 @@ describe("rtm-voice (processes)", () => {
     ])
     expect(ok(good)).toContain("server-private.pem")
     ok(other)
+    const again = await runCli(["keygen", "--out", join(tmp, "keys")])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/^error: CliUsageError \(FileExists\): .*already exist; pass --force/)
     const secure = await startEmulator(["--port", "0", "--pid", PID, "--secret", SECRET, "--key", join(tmp, "keys/server-private.pem")])
     try {
       const e = { RTM_ENDPOINT: secure.address, RTM_PID: PID, RTM_SECRET: SECRET }
@@ -222,7 +283,7 @@ describe("rtm-voice (processes)", () => {
         .toBe(`{"uids":[${MAX_UID}],"managers":[]}\n`)
       expect(wrong.code).toBe(1)
       expect(wrong.stdout).toBe("")
-      expect(wrong.stderr).toMatch(/^error: FpnnConnectionError \(\w+\): .+/m)
+      expect(JSON.parse(wrong.stderr)).toMatchObject({ error: { tag: "FpnnConnectionError", reason: expect.any(String) } })
     } finally {
       expect(await secure.stop()).toBe(0)
     }

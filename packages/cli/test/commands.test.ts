@@ -213,12 +213,18 @@ describe("rtm-voice (in process)", () => {
           ["count", ...flags, "abc"],
           ["count", ...flags, "9223372036854775808"],
           ["pull", ...flags, "42"],
-          ["invite", ...flags, "42", "1"],
-          ["mic", ...flags, "42", "maybe"]
+          ["invite", ...flags, "42", "1"]
         ]
       ) {
         const error = yield* Effect.flip(run(argv))
         assert.instanceOf(error, VoiceRoomValidationError, argv.join(" "))
+      }
+      // on|off and the admin commands are literal choices: effect's CLI rejects others
+      for (const argv of [["mic", ...flags, "42", "maybe"], ["admin", ...flags, "42", "promote", "1"]]) {
+        const error = yield* Effect.flip(run(argv))
+        assert.isTrue(CliError.isCliError(error), argv.join(" "))
+        const cliError = error as CliError.CliError
+        if (cliError._tag === "ShowHelp") assert.strictEqual(cliError.errors[0]?._tag, "InvalidValue")
       }
     }).pipe(Effect.provide(NodeServices.layer)))
 

@@ -101,10 +101,33 @@ export const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, NO_COLOR: "1", ...extra }
 }
 
-/** Runs `node packages/cli/dist/main.js ...args` to completion. */
+/**
+ * At most this many CLI processes at a time: the machine has 2 cores, and a test that starts
+ * fifteen processes at once measures the scheduler, not the CLI.
+ */
+const MAX_PROCESSES = 3
+let running = 0
+const waiting: Array<() => void> = []
+const withSlot = async <A>(f: () => Promise<A>): Promise<A> => {
+  if (running >= MAX_PROCESSES) await new Promise<void>((r) => waiting.push(r))
+  running++
+  try {
+    return await f()
+  } finally {
+    running--
+    waiting.shift()?.()
+  }
+}
+
+/** Runs `node packages/cli/dist/main.js ...args` to completion (a bounded number at a time). */
 export const runCli = (
   args: ReadonlyArray<string>,
   options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}
+): Promise<RunResult> => withSlot(() => spawnCli(args, options))
+
+const spawnCli = (
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string }
 ): Promise<RunResult> =>
   new Promise((done, fail) => {
     const child = spawn(process.execPath, [cliMain, ...args], {

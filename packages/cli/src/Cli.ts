@@ -8,7 +8,7 @@
  * connecting.
  */
 import { type OperationName, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Option, References } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { type CommandSpec, commandSpecs, toArguments } from "./Commands.js"
 import { demo } from "./Demo.js"
@@ -41,7 +41,9 @@ const operationCommand = (spec: CommandSpec) => {
       if (args instanceof VoiceRoomValidationError) return yield* args
       const name = spec.operation.name as OperationName
       const result = yield* VoiceRoomClient.use((client) => client.invoke(name, args)).pipe(
-        Effect.provide(clientLayer(input as unknown as Settings))
+        Effect.provide(clientLayer(input as unknown as Settings)),
+        // The SDK's connection logs are for services; the CLI reports the outcome itself.
+        Effect.provideService(References.MinimumLogLevel, "None")
       )
       yield* Console.log(input.json === true ? exactJson(jsonResult(name, result)) : humanResult(name, args, result))
     })

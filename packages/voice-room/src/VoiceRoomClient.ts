@@ -11,9 +11,34 @@
  * Metrics.ts. Writes are never retried; reads are retried only when the options name a
  * `readRetry` schedule, and only for retryable failures (`isRetryable`).
  */
-import { type CallOptions as FpnnCallOptions, type FpnnCallError, FpnnClient, type FpnnClientOptions } from "@rtm-voice/fpnn-transport"
+import {
+  type CallOptions as FpnnCallOptions,
+  type ConnectionEvent,
+  type ConnectionState,
+  type FpnnCallError,
+  FpnnClient,
+  type FpnnClientOptions,
+  parseEndpoint
+} from "@rtm-voice/fpnn-transport"
 import { readFileSync } from "node:fs"
-import { Cause, Clock, Config, Context, Duration, Effect, type Fiber, Layer, Metric, Option, Redacted, Schedule, Schema, SchemaIssue, Tracer } from "effect"
+import {
+  Cause,
+  Clock,
+  Config,
+  Context,
+  Duration,
+  Effect,
+  type Fiber,
+  Layer,
+  Metric,
+  Option,
+  Redacted,
+  Schedule,
+  Schema,
+  SchemaIssue,
+  type Stream,
+  Tracer
+} from "effect"
 import {
   isRetryable,
   rtmErrorFromRemote,
@@ -63,6 +88,12 @@ export interface VoiceRoomClientService extends VoiceRoomOperations {
     args: ReadonlyArray<unknown>,
     options?: CallOptions
   ) => Effect.Effect<unknown, VoiceRoomError>
+  /** The connection's state now: connected, connecting, backing off until a time, closed with its reason. */
+  readonly connectionState: Effect.Effect<ConnectionState>
+  /** The connection's state: the current one, then every change. */
+  readonly connectionStateChanges: Stream.Stream<ConnectionState>
+  /** The transport's connection events (connected, connect failed, closed, reconnect scheduled), from subscription on. */
+  readonly connectionEvents: Stream.Stream<ConnectionEvent>
 }
 
 /** What the client needs besides a transport. */
@@ -81,6 +112,13 @@ export interface VoiceRoomClientOptions {
    * never retried. Default: no retry.
    */
   readonly readRetry?: Schedule.Schedule<unknown, VoiceRoomError> | undefined
+  /**
+   * `"lazy"` (default): the first call connects. `"eager"`: building the client connects
+   * and verifies pid and secret with one cheap read (`getVoiceRoomMemberCount`), so a
+   * misconfigured service fails at boot with the typed error (`Refused`,
+   * `InvalidSignature`, ...).
+   */
+  readonly connect?: "lazy" | "eager" | undefined
 }
 
 /** Options of `VoiceRoomClient.layer`: the client's, the endpoint and the transport's. */
@@ -117,11 +155,34 @@ const validateOptions = (options: VoiceRoomClientOptions): VoiceRoomValidationEr
   return undefined
 }
 
+/** `rpc.service` of every span and metric series. */
+export const RPC_SERVICE = "VoiceRoom"
+
+const serverOf = (endpoint: string): { address: string; port: number } => {
+  try {
+    const { host, port } = parseEndpoint(endpoint)
+    return { address: host, port }
+  } catch {
+    return { address: endpoint, port: 0 }
+  }
+}
+
+/** The reason's name: a tagged reason's `_tag`, a string reason, else the error's tag. */
+const reasonOf = (e: { readonly _tag: string }): string => {
+  const reason = (e as { reason?: unknown }).reason
+  if (typeof reason === "string") return reason
+  if (typeof reason === "object" && reason !== null && "_tag" in reason) return String(reason._tag)
+  return e._tag
+}
+
+/** The room id the startup check reads (a missing room answers count 0). */
+const STARTUP_CHECK_ROOM = 1
+
 /** Builds the client on an existing FPNN client. */
 export const makeVoiceRoomClient = (
   transport: FpnnClient["Service"],
   options: VoiceRoomClientOptions
-): Effect.Effect<VoiceRoomClientService, VoiceRoomValidationError> =>
+): Effect.Effect<VoiceRoomClientService, VoiceRoomError> =>
   Effect.suspend(() => {
     const invalid = validateOptions(options)
     if (invalid !== undefined) return Effect.fail(invalid)
@@ -138,9 +199,19 @@ export const makeVoiceRoomClient = (
     // options (no stack trace capture: a span per call must stay cheap) and the answer
     // decoder (synchronous: the answer schemas have no effects).
     const prepared = new Map<AnyOperation, ReturnType<typeof prepare>>()
+    const server = serverOf(transport.endpoint)
     const prepare = (operation: AnyOperation) => {
       const method = operation.wire[dialect]
-      const attributes = { operation: operation.name, method, dialect }
+      // OpenTelemetry RPC conventions, plus the RTM attributes (README, Observability).
+      const attributes: Record<string, string> = {
+        "rpc.system": "fpnn",
+        "rpc.service": RPC_SERVICE,
+        "rpc.method": method,
+        "server.address": server.address,
+        "server.port": String(server.port),
+        "rtm.operation": operation.name,
+        "rtm.dialect": dialect
+      }
       const decode = Schema.decodeUnknownResult(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
       const decodeError = (issue: SchemaIssue.Issue) => {
         const { detail, field } = issuePath(issue)
@@ -154,6 +225,8 @@ export const makeVoiceRoomClient = (
       }
       const toError = (e: FpnnCallError): VoiceRoomError =>
         e._tag === "FpnnRemoteError" ? rtmErrorFromRemote(operation.name, e) : e
+      // One failure series per (error type, reason), made on the first such failure.
+      const failureSeries = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
       return {
         operation,
         method,
@@ -161,11 +234,21 @@ export const makeVoiceRoomClient = (
         span: `VoiceRoom.${operation.name}`,
         spanOptions: {
           kind: "client",
-          attributes: { "rtm.operation": operation.name, "rtm.method": method, "rtm.dialect": dialect, "rtm.pid": pid },
+          attributes: { ...attributes, "server.port": server.port, "rtm.method": method, "rtm.pid": pid },
           captureStackTrace: false
         } satisfies Tracer.SpanOptions,
         calls: Metric.withAttributes(Metrics.calls, attributes),
         latency: Metric.withAttributes(Metrics.latency, attributes),
+        pending: Metric.withAttributes(Metrics.pending, attributes),
+        failures: (type: string, reason: string) => {
+          const key = `${type}/${reason}`
+          let series = failureSeries.get(key)
+          if (series === undefined) {
+            series = Metric.withAttributes(Metrics.failures, { ...attributes, "error.type": type, "rtm.reason": reason })
+            failureSeries.set(key, series)
+          }
+          return series
+        },
         // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
         // The clock is read from the fiber (TestClock in tests), without an Effect step.
         attempt: (fields: Record<string, unknown>, timeout: FpnnCallOptions) =>
@@ -200,7 +283,6 @@ export const makeVoiceRoomClient = (
     const invoke = (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => {
       let p = prepared.get(operation)
       if (p === undefined) prepared.set(operation, p = prepare(operation))
-      const { attributes } = p
       // Metrics are updated synchronously on the fiber's context, at the start and at the
       // exit of the call: the same series `Metric.update`/`trackDuration`/`tapError` would
       // update, without three Effect steps per call.
@@ -209,14 +291,24 @@ export const makeVoiceRoomClient = (
         const clock = fiber.getRef(Clock.Clock)
         const start = clock.currentTimeNanosUnsafe()
         p.calls.updateUnsafe(1, context)
+        p.pending.updateUnsafe(1, context)
         return Effect.onExitPrimitive(program(p, fiber, args, callOptions), (exit) => {
           p.latency.updateUnsafe(Duration.nanos(clock.currentTimeNanosUnsafe() - start), context)
+          p.pending.updateUnsafe(-1, context)
           if (exit._tag === "Failure") {
             const error = Cause.findErrorOption(exit.cause)
             if (Option.isSome(error)) {
               const e = error.value
-              Metric.withAttributes(Metrics.failures, { ...attributes, error: e._tag, reason: "reason" in e ? e.reason : e._tag })
-                .updateUnsafe(1, context)
+              const reason = reasonOf(e)
+              p.failures(e._tag, reason).updateUnsafe(1, context)
+              // The failure on this call's span (the fiber's parent span here).
+              const span = Context.getOption(context, Tracer.ParentSpan)
+              if (Option.isSome(span) && span.value._tag === "Span") {
+                span.value.attribute("error.type", e._tag)
+                span.value.attribute("rtm.reason", reason)
+                if (e._tag === "RtmError") span.value.attribute("rtm.code", e.code)
+                if ("sent" in e) span.value.attribute("rtm.sent", (e as { sent: boolean }).sent)
+              }
             }
           }
           return undefined
@@ -265,7 +357,7 @@ export const makeVoiceRoomClient = (
       methods[name] = (...args) => invoke(operation, args, args[arity])
     }
 
-    return Effect.succeed({
+    const service: VoiceRoomClientService = {
       ...(methods as unknown as VoiceRoomOperations),
       endpoint: transport.endpoint,
       pid,
@@ -295,9 +387,27 @@ export const makeVoiceRoomClient = (
           )
         }
         return invoke(operation, args, callOptions)
-      }
-    } satisfies VoiceRoomClientService)
+      },
+      connectionState: transport.state,
+      connectionStateChanges: transport.stateChanges,
+      connectionEvents: transport.events
+    }
+    if (options.connect !== "eager") return Effect.succeed(service)
+    // The startup check: connect (its own span and logs), then one signed read.
+    return transport.connect.pipe(
+      Effect.andThen(service.getVoiceRoomMemberCount(STARTUP_CHECK_ROOM)),
+      Effect.tap(() => Effect.logInfo("voice-room startup check passed")),
+      Effect.tapError((e) => Effect.logError(`voice-room startup check failed: ${e.message}`)),
+      Effect.annotateLogs({ endpoint: transport.endpoint, pid }),
+      Effect.withSpan("VoiceRoom.startupCheck", {
+        kind: "client",
+        attributes: { "rpc.system": "fpnn", "rpc.service": RPC_SERVICE, "rtm.pid": pid }
+      }, { captureStackTrace: false }),
+      Effect.as(service)
+    )
   })
+
+
 
 /** The environment variables `VoiceRoomClient.layerConfig` reads. */
 export const VoiceRoomClientConfig: Config.Config<VoiceRoomClientLayerOptions> = Config.all({
@@ -342,7 +452,7 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
   /** On the `FpnnClient` in context (share one connection, or bring your own options). */
   static readonly layerFromTransport = (
     options: VoiceRoomClientOptions
-  ): Layer.Layer<VoiceRoomClient, VoiceRoomValidationError, FpnnClient> =>
+  ): Layer.Layer<VoiceRoomClient, VoiceRoomError, FpnnClient> =>
     Layer.effect(
       VoiceRoomClient,
       Effect.gen(function*() {
@@ -351,11 +461,13 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
     )
 
   /** With its own FPNN client to `options.endpoint`, closed with the layer. */
-  static readonly layer = (options: VoiceRoomClientLayerOptions): Layer.Layer<VoiceRoomClient, VoiceRoomValidationError> =>
+  static readonly layer = (options: VoiceRoomClientLayerOptions): Layer.Layer<VoiceRoomClient, VoiceRoomError> =>
     VoiceRoomClient.layerFromTransport(options).pipe(
       Layer.provide(
         FpnnClient.layer({
           ...options.transport,
+          // The transport's logs name the project too (never the secret).
+          logAnnotations: { pid: options.pid, ...options.transport?.logAnnotations },
           endpoint: options.endpoint,
           ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout })
         })
@@ -370,8 +482,8 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
    * adds what configuration cannot express (a retry schedule, transport options).
    */
   static readonly layerConfig = (
-    extra?: Pick<VoiceRoomClientLayerOptions, "readRetry" | "transport" | "connectTimeout">
-  ): Layer.Layer<VoiceRoomClient, Config.ConfigError | VoiceRoomValidationError> =>
+    extra?: Pick<VoiceRoomClientLayerOptions, "readRetry" | "transport" | "connectTimeout" | "connect">
+  ): Layer.Layer<VoiceRoomClient, Config.ConfigError | VoiceRoomError> =>
     Layer.unwrap(
       Effect.gen(function*() {
         const config = yield* VoiceRoomClientConfig

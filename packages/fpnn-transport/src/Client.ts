@@ -409,9 +409,10 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
             Effect.gen(function*() {
               connecting = undefined
               const at = now()
+              // Events and the backoff before the callers resume: their next call sees both.
+              emit({ _tag: "ConnectFailed", endpoint, error })
               yield* lost(error, { elapsedMillis: at - dialedAt, connected: false }, false)
               Deferred.doneUnsafe(ready, Exit.fail(error))
-              emit({ _tag: "ConnectFailed", endpoint, error })
               yield* count(FpnnMetrics.connectFailures, error)
               yield* Metric.update(
                 Metric.withAttributes(FpnnMetrics.connectDuration, metricAttributes),

@@ -49,7 +49,7 @@ describe("encrypted connections from configuration", () => {
         Effect.flip
       )
       assert(error._tag === "FpnnConnectionError")
-      expect(error.reason).toBe("Encryption")
+      expect(error.reason?._tag).toBe("Encryption")
       expect(Date.now() - start).toBeLessThan(2000)
     }))
 

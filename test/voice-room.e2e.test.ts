@@ -19,7 +19,7 @@ import { EmulatorLayer, PID, RawLayer, recordingTracer, SECRET, SECRET_TEXT, sdk
 const rtmReason = <A>(effect: Effect.Effect<A, VoiceRoomError>) =>
   Effect.map(Effect.flip(effect), (e) => {
     assert.instanceOf(e, RtmError, inspect(e))
-    return [(e as RtmError).reason, (e as RtmError).code] as const
+    return [(e as RtmError).reason._tag, (e as RtmError).code] as const
   })
 
 describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {

@@ -69,7 +69,7 @@ describe("emulator restart between calls", () => {
                   millis,
                   ok: false,
                   tag: (error as { _tag?: string } | undefined)?._tag ?? `not a failure: ${e?._tag}`,
-                  reason: String((error as { reason?: unknown } | undefined)?.reason)
+                  reason: String((error as { reason?: { _tag?: unknown } } | undefined)?.reason?._tag)
                 })
                 yield* Effect.sleep(5) // a caller that retries, but not in a hot loop
               }

@@ -110,7 +110,7 @@ describe("the secret never leaks", () => {
         Effect.scoped
       )
 
-      expect(new Set(failures.map((f) => `${f._tag}${"reason" in f ? `/${f.reason}` : ""}`))).toEqual(
+      expect(new Set(failures.map((f) => `${f._tag}${"reason" in f ? `/${f.reason._tag}` : ""}`))).toEqual(
         new Set([
           "RtmError/InvalidSignature",
           "RtmError/NotInRoom",

@@ -115,13 +115,13 @@ describe.skipIf(!enabled)("soak (opt-in: RTM_SOAK=1, RTM_SOAK_SECONDS)", () => {
                   : client.getVoiceRoomList({ timeout: TIMEOUT })
                 const t0 = Date.now()
                 stats.calls++
-                const exit = yield* Effect.exit(call as Effect.Effect<unknown, { readonly _tag: string; readonly reason?: unknown }>)
+                const exit = yield* Effect.exit(call as Effect.Effect<unknown, { readonly _tag: string; readonly reason?: { readonly _tag: string } }>)
                 const millis = Date.now() - t0
                 if (millis > stats.maxMillis) stats.maxMillis = millis
                 if (Exit.isSuccess(exit)) stats.ok++
                 else {
                   const reason = exit.cause.reasons[0]
-                  const key = reason?._tag === "Fail" ? `${reason.error._tag}/${String(reason.error.reason ?? "")}` : `defect:${reason?._tag}`
+                  const key = reason?._tag === "Fail" ? `${reason.error._tag}/${String(reason.error.reason?._tag ?? "")}` : `defect:${reason?._tag}`
                   stats.failures[key] = (stats.failures[key] ?? 0) + 1
                   yield* Effect.sleep(10)
                 }

@@ -63,7 +63,9 @@ export const describeError = (error: unknown): string => {
   if (error !== null && typeof error === "object" && "_tag" in error) {
     const e = error as { _tag: string; code?: unknown; reason?: unknown; message?: unknown; cause?: unknown }
     const code = typeof e.code === "number" ? ` code ${e.code}` : ""
-    const reason = typeof e.reason === "string" ? ` (${e.reason})` : ""
+    // The SDK's errors carry a tagged reason; effect's own (SocketServerError...) are described by their message.
+    const tag = /^(Fpnn|Rtm|VoiceRoom)/.test(e._tag) ? (e.reason as { _tag?: unknown } | null | undefined)?._tag : undefined
+    const reason = typeof tag === "string" ? ` (${tag})` : ""
     // effect's platform errors (e.g. SocketServerError when the port is taken) carry a
     // one-word message; the system error that explains it is the cause.
     const message = String(e.message ?? "")

@@ -31,11 +31,14 @@ import {
 import { Socket } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { encodePayload } from "./Codec.js"
-import { destroyOnRelease, FpnnConnection, socketError, timeoutError } from "./Connection.js"
+import { destroyOnRelease, FpnnConnection, socketError } from "./Connection.js"
 import {
+  connectionError,
   type FpnnCallError,
-  FpnnConnectionError,
-  type FpnnProtocolError
+  type FpnnConnectionError,
+  type FpnnProtocolError,
+  timeoutError,
+  withSent
 } from "./Errors.js"
 import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, parseServerPublicKey, type Strength } from "./Encryption.js"
 import { DEFAULT_MAX_FRAME_BYTES, encodeQuest } from "./Frame.js"
@@ -204,18 +207,18 @@ let connectionIds = 0
 
 const DEFAULT_SHUTDOWN_GRACE = 5000
 
-/** The reason's name: a tagged reason's `_tag`, or a string reason. */
-const reasonName = (error: FpnnConnectionError): string => {
-  const reason = error.reason as unknown
-  return typeof reason === "object" && reason !== null && "_tag" in reason ? String(reason._tag) : String(reason)
-}
+const reasonName = (error: FpnnConnectionError): string => error.reason._tag
 
-/** A failure (a connect error, a drop) re-raised for a call that was not sent because of it. */
-const notSentError = (failure: FpnnConnectionError, endpoint: string, detail: string): FpnnConnectionError =>
-  new FpnnConnectionError({
-    reason: failure.reason,
-    endpoint,
-    message: `${failure.message} (${detail}; the call was not sent)`,
+/**
+ * The last connect failure (or drop), re-raised for a call that was not sent because of
+ * it; `retryInMillis`: when the next attempt is due (absent once the schedule ended).
+ */
+const notSentError = (failure: FpnnConnectionError, retryInMillis: number | undefined): FpnnConnectionError =>
+  connectionError(failure.reason._tag, {
+    endpoint: failure.endpoint,
+    sent: false,
+    detail: failure.detail,
+    retryInMillis,
     cause: failure
   })
 
@@ -255,11 +258,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     let exhausted = false
     let closed = false
 
-    const shutdownError = new FpnnConnectionError({
-      reason: "Shutdown",
-      endpoint,
-      message: `the client for ${endpoint} was shut down (its scope closed); create a new one to make calls`
-    })
+    const shutdownError = connectionError("Shutdown", { endpoint, sent: false })
 
     const emit = (event: ConnectionEvent) => PubSub.publishUnsafe(events, event)
     const setState = (next: ConnectionState) => SubscriptionRef.set(state, next)
@@ -357,12 +356,11 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
               duration: connectTimeout,
               orElse: () =>
                 Effect.fail(
-                  new FpnnConnectionError({
-                    reason: "ConnectTimeout",
+                  connectionError("ConnectTimeout", {
                     endpoint,
-                    message: `connecting to ${endpoint} did not finish within ${connectTimeout} ms` +
-                      (serverKey === undefined ? "" : " (key exchange included)") +
-                      "; check the endpoint, the network and the encryption settings, or raise the connect timeout"
+                    sent: false,
+                    detail: `did not finish within ${connectTimeout} ms` +
+                      (serverKey === undefined ? "" : " (key exchange included)")
                   })
                 )
             }),
@@ -444,17 +442,17 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         return request.pipe(
           Effect.mapError((e) =>
             // Undecryptable answer (wrong key): Connection.ts already explains it.
-            e._tag === "FpnnConnectionError" && reasonName(e) === "Encryption"
-              ? e
-              : new FpnnConnectionError({
-                reason: "Encryption",
+            e._tag === "FpnnConnectionError" && e.reason._tag === "Encryption"
+              ? withSent(e, false)
+              : connectionError("Encryption", {
                 endpoint,
-                message: `the key exchange with ${endpoint} failed: ` +
-                  (e._tag === "FpnnConnectionError" && reasonName(e) === "Closed"
+                // The *key quest is the transport's own: the caller's quest was never written.
+                sent: false,
+                detail: `the key exchange with ${endpoint} failed: ` +
+                  (e._tag === "FpnnConnectionError" && e.reason._tag === "Closed"
                     ? "the server closed the connection without answering the *key quest (a server does so when it " +
                       "cannot accept the key exchange: encryption disabled, another curve, a bad key or strength)"
-                    : e.message) +
-                  "; check that the server has encryption enabled and that the server key and its curve match it",
+                    : e.message),
                 cause: e
               })
           ),
@@ -478,12 +476,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           const silence = Date.now() - conn.lastReceivedAt
           if (silence >= deadAfter) {
             conn.close(
-              new FpnnConnectionError({
-                reason: "KeepaliveTimeout",
-                endpoint,
-                message: `${endpoint} sent nothing for ${silence} ms and did not answer keep-alive pings; ` +
-                  "the connection was declared dead and closed (the next call reconnects)"
-              })
+              connectionError("KeepaliveTimeout", { endpoint, sent: false, detail: `sent nothing for ${silence} ms` })
             )
           } else if (silence >= interval && !pinging) {
             pinging = true
@@ -511,18 +504,11 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         if (connecting !== undefined) return Deferred.await(connecting)
         if (lastFailure !== undefined) {
           const failure = lastFailure
-          if (exhausted) return Effect.fail(notSentError(failure, endpoint, "the reconnect schedule ended"))
+          if (exhausted) return Effect.fail(notSentError(failure, undefined))
           const wait = retryAt - now()
           if (wait > 0) {
             if (wait < budget) return Effect.flatMap(Effect.sleep(wait), () => acquire(budget - wait))
-            return Effect.fail(
-              notSentError(
-                failure,
-                endpoint,
-                `reconnecting is backed off: the next attempt is due in ${Math.ceil(wait)} ms, at ` +
-                  `${new Date(retryAt).toISOString()}, after this call's timeout of ${budget} ms`
-              )
-            )
+            return Effect.fail(notSentError(failure, Math.ceil(wait)))
           }
         }
         const ready = Deferred.makeUnsafe<FpnnConnection, FpnnConnectionError>()
@@ -530,10 +516,10 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         return Effect.forkIn(session(ready), sessions).pipe(Effect.andThen(Deferred.await(ready)))
       })
 
-    const withTimeout = (method: string, timeout: number) => <A, E>(effect: Effect.Effect<A, E>) =>
+    const withTimeout = (method: string, timeout: number, sent: () => boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
       Effect.timeoutOrElse(effect, {
         duration: timeout,
-        orElse: () => Effect.fail(timeoutError(method, endpoint, timeout))
+        orElse: () => Effect.suspend(() => Effect.fail(timeoutError(method, endpoint, timeout, sent())))
       })
 
     const call = (method: string, payload: Payload, callOptions?: CallOptions): Effect.Effect<Payload, FpnnCallError> => {
@@ -547,10 +533,14 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         if (conn !== undefined && conn.closed === undefined && !closed && fiber.getRef(Clock.Clock) === liveClock) {
           return conn.request(method, payload, timeout)
         }
-        return withTimeout(method, timeout)(
+        // Whether the timeout struck before or after the quest reached the socket.
+        let queued: { readonly conn: FpnnConnection; readonly batch: number } | undefined
+        const request = (c: FpnnConnection) =>
+          c.request(method, payload, undefined, (batch) => (queued = { conn: c, batch }))
+        return withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
           conn !== undefined && conn.closed === undefined && !closed
-            ? conn.request(method, payload)
-            : Effect.flatMap(acquire(timeout), (c) => c.request(method, payload))
+            ? request(conn)
+            : Effect.flatMap(acquire(timeout), request)
         )
       })
     }

@@ -21,12 +21,14 @@ import {
   type Payload
 } from "./Codec.js"
 import {
+  connectionError,
   type FpnnCallError,
-  FpnnConnectionError,
+  type FpnnConnectionError,
   type FpnnProtocolError,
-  FpnnTimeoutError,
   protocolError,
-  remoteError
+  remoteError,
+  timeoutError,
+  withSent
 } from "./Errors.js"
 import {
   type Answer,
@@ -51,16 +53,13 @@ interface Pending {
   /** Date.now() after which the call fails with FpnnTimeoutError; Infinity = none. */
   readonly deadline: number
   readonly timeoutMillis: number
+  /** The outbox batch the quest was queued in: sent once the flusher has taken that batch. */
+  readonly batch: number
 }
 
-/** The error of a call that got no answer in time (the client's and the connection's). */
-export const timeoutError = (method: string, endpoint: string, timeoutMillis: number): FpnnTimeoutError =>
-  new FpnnTimeoutError({
-    method,
-    timeoutMillis,
-    message: `${method} got no answer from ${endpoint} within ${timeoutMillis} ms; ` +
-      "it may still take effect on the server. The connection stays usable"
-  })
+export { timeoutError }
+
+const exText = new TextDecoder()
 
 /** Default cap on bytes waiting to be written to a peer that does not read (64 MiB). */
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
@@ -92,6 +91,9 @@ export class FpnnConnection {
   private readonly onQuest: ConnectionOptions["onQuest"]
   private seq = 0
   private outbox: Array<Uint8Array> = []
+  // Number of batches the flusher has taken from the outbox (handed to the socket). A
+  // quest queued in batch `b` has been written, as far as we can tell, once `b < batches`.
+  private batches = 0
   // Bytes in `outbox`, not yet handed to the socket. Node holds at most one batch beyond
   // its high-water mark while the flusher waits for `drain`, so this bounds the memory a
   // peer that stops reading can make us hold.
@@ -118,6 +120,11 @@ export class FpnnConnection {
     return this.pending.size
   }
 
+  /** Whether a quest queued in `batch` (see `request`'s `onQueued`) was handed to the socket. */
+  written(batch: number): boolean {
+    return batch < this.batches
+  }
+
   /**
    * A twoway quest. With `timeoutMillis`, it fails with `FpnnTimeoutError` when no answer
    * came in time. Perf: the deadline lives in the pending entry and one connection-wide
@@ -125,9 +132,14 @@ export class FpnnConnection {
    * fibers and arms a setTimeout for every call, and was the largest cost of a call
    * (BENCHMARKS.md). Without it the caller wraps the call itself (connect included).
    */
-  request(method: string, payload: Payload, timeoutMillis?: number): Effect.Effect<Payload, FpnnCallError> {
+  request(
+    method: string,
+    payload: Payload,
+    timeoutMillis?: number,
+    onQueued?: (batch: number) => void
+  ): Effect.Effect<Payload, FpnnCallError> {
     return Effect.callback<Payload, FpnnCallError>((resume) => {
-      if (this.closed !== undefined) return resume(Effect.fail(this.closed))
+      if (this.closed !== undefined) return resume(Effect.fail(withSent(this.closed, false)))
       const seq = this.nextSeq()
       let frame: Uint8Array
       try {
@@ -138,8 +150,9 @@ export class FpnnConnection {
       const oversized = this.oversized(frame)
       if (oversized !== undefined) return resume(Effect.fail(oversized))
       const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
-      this.pending.set(seq, { method, resume, deadline, timeoutMillis: timeoutMillis ?? 0 })
+      this.pending.set(seq, { method, resume, deadline, timeoutMillis: timeoutMillis ?? 0, batch: this.batches })
       if (deadline < this.timerAt) this.armTimer(deadline)
+      onQueued?.(this.batches)
       this.enqueue(frame)
       return Effect.sync(() => {
         this.pending.delete(seq)
@@ -150,7 +163,7 @@ export class FpnnConnection {
   /** A oneway quest: queued for the next write, never answered. */
   send(method: string, payload: Payload): Effect.Effect<void, FpnnConnectionError | FpnnProtocolError> {
     return Effect.suspend((): Effect.Effect<void, FpnnConnectionError | FpnnProtocolError> => {
-      if (this.closed !== undefined) return Effect.fail(this.closed)
+      if (this.closed !== undefined) return Effect.fail(withSent(this.closed, false))
       try {
         const frame = encodeQuestFrame(method, undefined, payload)
         const oversized = this.oversized(frame)
@@ -198,9 +211,9 @@ export class FpnnConnection {
    */
   handshake(keyQuest: Uint8Array, seq: number, cipher: Cipher): Effect.Effect<Payload, FpnnCallError> {
     return Effect.callback<Payload, FpnnCallError>((resume) => {
-      if (this.closed !== undefined) return resume(Effect.fail(this.closed))
+      if (this.closed !== undefined) return resume(Effect.fail(withSent(this.closed, false)))
       this.seq = Math.max(this.seq, seq)
-      this.pending.set(seq, { method: "*key", resume, deadline: Infinity, timeoutMillis: 0 })
+      this.pending.set(seq, { method: "*key", resume, deadline: Infinity, timeoutMillis: 0, batch: this.batches })
       this.outbox.push(keyQuest)
       this.cipher = cipher
       this.scheduleFlush()
@@ -282,7 +295,12 @@ export class FpnnConnection {
     if (status === 0) entry.resume(Effect.succeed(payload))
     else {
       const code = typeof payload.code === "number" || typeof payload.code === "bigint" ? Number(payload.code) : 20001
-      const ex = typeof payload.ex === "string" ? payload.ex : "(the peer sent no error text)"
+      // Some servers send `ex` as msgpack bin (raw bytes): it is still the error text.
+      const ex = typeof payload.ex === "string"
+        ? payload.ex
+        : payload.ex instanceof Uint8Array
+        ? exText.decode(payload.ex)
+        : "(the peer sent no error text)"
       const raiser = typeof payload.raiser === "string" ? payload.raiser : undefined
       entry.resume(Effect.fail(remoteError(entry.method, code, ex, raiser)))
     }
@@ -290,20 +308,21 @@ export class FpnnConnection {
 
   private violation(detail: string, reason: "ProtocolViolation" | "Encryption"): void {
     this.close(
-      new FpnnConnectionError({
-        reason,
+      connectionError(reason, {
         endpoint: this.endpoint,
-        message: `${this.endpoint} sent bytes that are not valid FPNN` +
-          (reason === "Encryption" ? " once decrypted" : "") +
-          ` (${detail}); the connection was closed. ` +
-          (reason === "Encryption"
-            ? "The two ends derived different keys: check that the server key (and its curve) matches the server's private key, and that the server has encryption enabled."
-            : "Check that the endpoint is an FPNN server (and whether it expects encryption).")
+        sent: false,
+        detail: reason === "Encryption"
+          ? `${this.endpoint} sent bytes that are not valid FPNN once decrypted (${detail}); the connection was ` +
+            "closed. The two ends derived different keys"
+          : detail
       })
     )
   }
 
-  /** Ends the connection: fails every pending call with `error` and closes the socket. */
+  /**
+   * Ends the connection: fails every pending call with `error` (as sent or not, by
+   * whether its quest reached the socket) and closes the socket.
+   */
   close(error: FpnnConnectionError): void {
     if (this.closed !== undefined) return
     this.closed = error
@@ -312,7 +331,7 @@ export class FpnnConnection {
     const pending = [...this.pending.values()]
     this.pending.clear()
     this.outbox = []
-    for (const p of pending) p.resume(Effect.fail(error))
+    for (const p of pending) p.resume(Effect.fail(withSent(error, p.batch < this.batches)))
     this.shutdown?.()
   }
 
@@ -334,7 +353,7 @@ export class FpnnConnection {
     for (const [seq, p] of this.pending) {
       if (p.deadline <= now) {
         this.pending.delete(seq)
-        p.resume(Effect.fail(timeoutError(p.method, this.endpoint, p.timeoutMillis)))
+        p.resume(Effect.fail(timeoutError(p.method, this.endpoint, p.timeoutMillis, p.batch < this.batches)))
       } else if (p.deadline < next) next = p.deadline
     }
     if (next !== Infinity) this.armTimer(next)
@@ -352,14 +371,7 @@ export class FpnnConnection {
     const bytes = this.cipher === undefined ? frame : this.cipher.encrypt(frame)
     this.queuedBytes += bytes.length
     if (this.queuedBytes > this.maxQueuedBytes) {
-      return this.close(
-        new FpnnConnectionError({
-          reason: "Stalled",
-          endpoint: this.endpoint,
-          message: `${this.endpoint} stopped reading: more than ${this.maxQueuedBytes} bytes waited to be sent, ` +
-            "so the connection was closed (the next call reconnects)"
-        })
-      )
+      return this.close(connectionError("Stalled", { endpoint: this.endpoint, sent: false, detail: `${this.maxQueuedBytes}` }))
     }
     this.outbox.push(bytes)
     this.scheduleFlush()
@@ -408,6 +420,7 @@ export class FpnnConnection {
         const batch = self.outbox as unknown as readonly [Uint8Array, ...Array<Uint8Array>]
         self.outbox = []
         self.queuedBytes = 0
+        self.batches++
         yield* writer.writeAll(batch)
       }
     }).pipe(Effect.catch((e) => Effect.sync(() => self.close(socketError(self.endpoint, e)))))
@@ -452,43 +465,19 @@ export const socketError = (endpoint: string, error: Socket.SocketError): FpnnCo
   const code = (cause as { code?: string } | undefined)?.code
   switch (reason._tag) {
     case "SocketOpenError":
-      if (reason.kind === "Timeout") {
-        return new FpnnConnectionError({
-          reason: "ConnectTimeout",
-          endpoint,
-          message: `connecting to ${endpoint} timed out; check the endpoint and the network, or raise the connect timeout`,
-          cause
-        })
-      }
-      if (code === "ECONNREFUSED") {
-        return new FpnnConnectionError({
-          reason: "Refused",
-          endpoint,
-          message: `connection to ${endpoint} was refused: nothing listens there; check the host and port`,
-          cause
-        })
-      }
+      if (reason.kind === "Timeout") return connectionError("ConnectTimeout", { endpoint, sent: false, cause })
+      if (code === "ECONNREFUSED") return connectionError("Refused", { endpoint, sent: false, cause })
       if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
-        return new FpnnConnectionError({
-          reason: "Unresolved",
-          endpoint,
-          message: `the host of ${endpoint} could not be resolved (${code}); check the host name`,
-          cause
-        })
+        return connectionError("Unresolved", { endpoint, sent: false, detail: code, cause })
       }
-      return new FpnnConnectionError({
-        reason: "Unknown",
+      return connectionError("Unknown", {
         endpoint,
-        message: `connecting to ${endpoint} failed${code ? ` (${code})` : ""}: ${String((cause as Error | undefined)?.message ?? reason.message)}`,
+        sent: false,
+        detail: `${code ? `${code}: ` : ""}${String((cause as Error | undefined)?.message ?? reason.message)}`,
         cause
       })
     default:
-      return new FpnnConnectionError({
-        reason: "Closed",
-        endpoint,
-        message: `the connection to ${endpoint} was closed${code ? ` (${code})` : ""} before the answer arrived; ` +
-          "the call may or may not have taken effect — it was not resent",
-        cause
-      })
+      // The connection-level error: each pending call sees it as sent or not (see `close`).
+      return connectionError("Closed", { endpoint, sent: false, detail: code, cause })
   }
 }

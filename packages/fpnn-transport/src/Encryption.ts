@@ -15,33 +15,55 @@ import {
   type Decipheriv,
   type KeyObject
 } from "node:crypto"
+import { Schema } from "effect"
+import { type Reason, ReasonSchema, reasonCache } from "./Errors.js"
 
 export type Curve = "secp256k1" | "secp256r1" | "secp224r1" | "secp192r1"
 export type Strength = 128 | 256
 export type Mode = "package" | "stream"
 
-export type EncryptionErrorReason =
-  | "invalid-key-format"
-  | "unknown-curve"
-  | "curve-mismatch"
-  | "invalid-public-key-length"
-  | "invalid-point"
-  | "invalid-private-key"
-  | "invalid-strength"
-  | "invalid-mode"
-  | "oversized"
-  | "invalid-length"
-  | "invalid-key-quest"
-  | "invalid-bits"
+export const encryptionErrorReasons = [
+  "InvalidKeyFormat",
+  "UnknownCurve",
+  "CurveMismatch",
+  "InvalidPublicKeyLength",
+  "InvalidPoint",
+  "InvalidPrivateKey",
+  "InvalidStrength",
+  "InvalidMode",
+  "Oversized",
+  "InvalidLength",
+  "InvalidKeyQuest",
+  "InvalidBits"
+] as const
 
-export class EncryptionError extends Error {
-  override readonly name = "EncryptionError"
-  readonly reason: EncryptionErrorReason
-  constructor(reason: EncryptionErrorReason, message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.reason = reason
+export type EncryptionErrorReasonName = (typeof encryptionErrorReasons)[number]
+export type EncryptionErrorReason = Reason<EncryptionErrorReasonName>
+const encryptionReasons = reasonCache(encryptionErrorReasons)
+
+/**
+ * Key material or encrypted bytes that cannot be used. Thrown by the synchronous
+ * functions of this module (they are pure); the client and the server turn it into a
+ * typed failure (`FpnnOptionsError` at build, `FpnnConnectionError` "Encryption" on a
+ * connection). `detail` says what was wrong.
+ */
+export class EncryptionError extends Schema.TaggedError<EncryptionError>()("EncryptionError", {
+  reason: ReasonSchema(encryptionErrorReasons),
+  detail: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {
+  override get message(): string {
+    return this.detail
   }
 }
+
+const encryptionError = (reason: EncryptionErrorReasonName, detail: string, options?: { cause?: unknown }) =>
+  new EncryptionError(
+    options?.cause === undefined
+      ? { reason: encryptionReasons[reason], detail }
+      : { reason: encryptionReasons[reason], detail, cause: options.cause },
+    { disableChecks: true }
+  )
 
 export interface ServerPublicKey {
   readonly curve: Curve
@@ -125,19 +147,19 @@ export const curveSize = (curve: Curve): number => curveInfo(curve).size
 const curveInfo = (curve: Curve): CurveInfo => {
   // Guards against untyped callers (config files, CLI flags).
   if (!Object.prototype.hasOwnProperty.call(CURVES, curve)) {
-    throw new EncryptionError("unknown-curve", `Unsupported curve ${JSON.stringify(curve)}`)
+    throw encryptionError("UnknownCurve", `Unsupported curve ${JSON.stringify(curve)}`)
   }
   return CURVES[curve]
 }
 
 const curveFromOid = (oid: string): Curve => {
   for (const name of CURVE_NAMES) if (CURVES[name].oid === oid) return name
-  throw new EncryptionError("unknown-curve", `Unsupported EC named-curve OID ${oid}`)
+  throw encryptionError("UnknownCurve", `Unsupported EC named-curve OID ${oid}`)
 }
 
 const checkStrength = (strength: Strength): void => {
   if (strength !== 128 && strength !== 256) {
-    throw new EncryptionError("invalid-strength", `AES strength must be 128 or 256, got ${String(strength)}`)
+    throw encryptionError("InvalidStrength", `AES strength must be 128 or 256, got ${String(strength)}`)
   }
 }
 
@@ -161,7 +183,7 @@ interface Tlv {
 }
 
 const derFail = (what: string): never => {
-  throw new EncryptionError("invalid-key-format", `Malformed DER: ${what}`)
+  throw encryptionError("InvalidKeyFormat", `Malformed DER: ${what}`)
 }
 
 const readTlv = (buf: Uint8Array, pos: number): Tlv => {
@@ -223,7 +245,7 @@ const readEcAlgorithm = (tlv: Tlv | undefined): Curve => {
   const [alg, params] = readSequence(expectTag(tlv, 0x30, "AlgorithmIdentifier"))
   const algOid = decodeOid(expectTag(alg, 0x06, "algorithm OID"))
   if (algOid !== ID_EC_PUBLIC_KEY) {
-    throw new EncryptionError("invalid-key-format", `Not an EC key (algorithm OID ${algOid})`)
+    throw encryptionError("InvalidKeyFormat", `Not an EC key (algorithm OID ${algOid})`)
   }
   return curveFromOid(decodeOid(expectTag(params, 0x06, "named-curve OID (explicit curve parameters are not supported)")))
 }
@@ -271,7 +293,7 @@ const isHex = (s: string): boolean => s.length % 2 === 0 && /^[0-9a-fA-F]+$/.tes
 
 const checkCurveMatch = (found: Curve, requested: Curve | undefined): void => {
   if (requested !== undefined && requested !== found) {
-    throw new EncryptionError("curve-mismatch", `Key is for ${found} but ${requested} was requested`)
+    throw encryptionError("CurveMismatch", `Key is for ${found} but ${requested} was requested`)
   }
 }
 
@@ -283,8 +305,8 @@ const normalizePoint = (point: Uint8Array, curve: Curve): Uint8Array => {
     (point.length === 2 * size + 1 && prefix === 0x04) ||
     (point.length === size + 1 && (prefix === 0x02 || prefix === 0x03))
   if (!ok) {
-    throw new EncryptionError(
-      "invalid-public-key-length",
+    throw encryptionError(
+      "InvalidPublicKeyLength",
       `Not a SEC1 point for ${curve}: ${point.length} bytes with prefix 0x${(prefix ?? 0).toString(16)}`
     )
   }
@@ -292,7 +314,7 @@ const normalizePoint = (point: Uint8Array, curve: Curve): Uint8Array => {
     // convertKey rejects points not on the curve and decompresses 02/03 forms.
     return new Uint8Array(ECDH.convertKey(toBuffer(point), node, undefined, undefined, "uncompressed") as Buffer)
   } catch (cause) {
-    throw new EncryptionError("invalid-point", `Public key is not a valid point on ${curve}`, { cause })
+    throw encryptionError("InvalidPoint", `Public key is not a valid point on ${curve}`, { cause })
   }
 }
 
@@ -320,12 +342,12 @@ export const parseServerPublicKey = (input: Uint8Array | string, curve?: Curve):
     const block = pemBlock(text)
     if (block !== undefined) {
       if (block.label !== "PUBLIC KEY") {
-        throw new EncryptionError("invalid-key-format", `Expected a "PUBLIC KEY" PEM block, got "${block.label}"`)
+        throw encryptionError("InvalidKeyFormat", `Expected a "PUBLIC KEY" PEM block, got "${block.label}"`)
       }
       return fromSpki(block.der, curve)
     }
     const hex = text.trim()
-    if (!isHex(hex)) throw new EncryptionError("invalid-key-format", "Public key text is neither PEM nor hex")
+    if (!isHex(hex)) throw encryptionError("InvalidKeyFormat", "Public key text is neither PEM nor hex")
     return parseServerPublicKey(Buffer.from(hex, "hex"), curve)
   }
   const bytes = input as Uint8Array
@@ -335,7 +357,7 @@ export const parseServerPublicKey = (input: Uint8Array | string, curve?: Curve):
     try {
       spki = parseSpkiDer(bytes)
     } catch (e) {
-      if (!(e instanceof EncryptionError) || e.reason !== "invalid-key-format") throw e
+      if (!(e instanceof EncryptionError) || e.reason._tag !== "InvalidKeyFormat") throw e
     }
     if (spki !== undefined) {
       checkCurveMatch(spki.curve, curve)
@@ -345,8 +367,8 @@ export const parseServerPublicKey = (input: Uint8Array | string, curve?: Curve):
   const c = curve ?? DEFAULT_CURVE
   const { size } = curveInfo(c)
   if (bytes.length !== 2 * size && bytes.length !== 2 * size + 1 && bytes.length !== size + 1) {
-    throw new EncryptionError(
-      "invalid-public-key-length",
+    throw encryptionError(
+      "InvalidPublicKeyLength",
       `Public key of ${bytes.length} bytes is neither DER SPKI nor a raw ${c} point (${2 * size + 1}, ${2 * size} or ${size + 1} bytes)`
     )
   }
@@ -367,19 +389,19 @@ const checkScalar = (scalar: Uint8Array, curve: Curve): Uint8Array => {
   while (start < scalar.length - 1 && scalar[start] === 0) start++
   const trimmed = scalar.subarray(start)
   if (trimmed.length > size) {
-    throw new EncryptionError("invalid-private-key", `Private key is longer than ${size} bytes for ${curve}`)
+    throw encryptionError("InvalidPrivateKey", `Private key is longer than ${size} bytes for ${curve}`)
   }
   try {
     createECDH(node).setPrivateKey(toBuffer(trimmed))
   } catch (cause) {
-    throw new EncryptionError("invalid-private-key", `Private key is out of range for ${curve}`, { cause })
+    throw encryptionError("InvalidPrivateKey", `Private key is out of range for ${curve}`, { cause })
   }
   return new Uint8Array(leftPad(trimmed, size))
 }
 
 const fromPrivateKeyObject = (key: KeyObject, curve: Curve | undefined): ServerPrivateKey => {
   if (key.asymmetricKeyType !== "ec") {
-    throw new EncryptionError("invalid-key-format", `Expected an EC private key, got ${String(key.asymmetricKeyType)}`)
+    throw encryptionError("InvalidKeyFormat", `Expected an EC private key, got ${String(key.asymmetricKeyType)}`)
   }
   // Normalise SEC1/PKCS#8 via OpenSSL, then read the scalar ourselves (JWK export lacks P-224/P-192).
   const der = key.export({ type: "pkcs8", format: "der" })
@@ -408,11 +430,11 @@ export const parseServerPrivateKey = (input: Uint8Array | string, curve?: Curve)
   if (text !== undefined) {
     if (pemBlock(text) !== undefined) {
       const key = importPrivateKey({ key: text, format: "pem" })
-      if (key === undefined) throw new EncryptionError("invalid-key-format", "Unreadable PEM private key")
+      if (key === undefined) throw encryptionError("InvalidKeyFormat", "Unreadable PEM private key")
       return fromPrivateKeyObject(key, curve)
     }
     const hex = text.trim()
-    if (!isHex(hex)) throw new EncryptionError("invalid-key-format", "Private key text is neither PEM nor hex")
+    if (!isHex(hex)) throw encryptionError("InvalidKeyFormat", "Private key text is neither PEM nor hex")
     return parseServerPrivateKey(Buffer.from(hex, "hex"), curve)
   }
   const bytes = input as Uint8Array
@@ -423,8 +445,8 @@ export const parseServerPrivateKey = (input: Uint8Array | string, curve?: Curve)
     importPrivateKey({ key: buf, format: "der", type: "pkcs8" }) ??
     importPrivateKey({ key: buf, format: "der", type: "sec1" })
   if (key === undefined) {
-    throw new EncryptionError(
-      "invalid-key-format",
+    throw encryptionError(
+      "InvalidKeyFormat",
       `Private key of ${bytes.length} bytes is neither DER (SEC1/PKCS#8) nor a raw ${c} scalar (${curveInfo(c).size} bytes)`
     )
   }
@@ -468,7 +490,7 @@ const sharedSecret = (ecdh: ECDH, point: Uint8Array, curve: Curve): Uint8Array =
   try {
     return leftPad(new Uint8Array(ecdh.computeSecret(toBuffer(point))), curveInfo(curve).size)
   } catch (cause) {
-    throw new EncryptionError("invalid-point", `Peer public key is not a valid point on ${curve}`, { cause })
+    throw encryptionError("InvalidPoint", `Peer public key is not a valid point on ${curve}`, { cause })
   }
 }
 
@@ -500,8 +522,8 @@ export const serverKeyExchange = (
   checkStrength(strength)
   const { node, size } = curveInfo(server.curve)
   if (clientPublicKeyXY.length !== 2 * size) {
-    throw new EncryptionError(
-      "invalid-public-key-length",
+    throw encryptionError(
+      "InvalidPublicKeyLength",
       `Client public key must be ${2 * size} bytes (X || Y) for ${server.curve}, got ${clientPublicKeyXY.length}`
     )
   }
@@ -517,15 +539,15 @@ export const serverKeyExchange = (
 // Ciphers (§12.5 – §12.7)
 
 const cipherName = (key: Uint8Array, iv: Uint8Array): string => {
-  if (iv.length !== 16) throw new EncryptionError("invalid-length", `IV must be 16 bytes, got ${iv.length}`)
+  if (iv.length !== 16) throw encryptionError("InvalidLength", `IV must be 16 bytes, got ${iv.length}`)
   if (key.length === 16) return "aes-128-cfb"
   if (key.length === 32) return "aes-256-cfb"
-  throw new EncryptionError("invalid-length", `AES key must be 16 or 32 bytes, got ${key.length}`)
+  throw encryptionError("InvalidLength", `AES key must be 16 or 32 bytes, got ${key.length}`)
 }
 
 const checkMode = (mode: Mode): void => {
   if (mode !== "package" && mode !== "stream") {
-    throw new EncryptionError("invalid-mode", `Mode must be "package" or "stream", got ${String(mode)}`)
+    throw encryptionError("InvalidMode", `Mode must be "package" or "stream", got ${String(mode)}`)
   }
 }
 
@@ -545,7 +567,7 @@ export const makeEncryptor = (mode: Mode, key: Uint8Array, iv: Uint8Array): ((fr
   const cfb = packageCfb(key, iv)
   return (frame) => {
     // The receiver rejects a zero length; an empty frame is never valid FPNN anyway.
-    if (frame.length === 0) throw new EncryptionError("invalid-length", "Cannot encrypt an empty package")
+    if (frame.length === 0) throw encryptionError("InvalidLength", "Cannot encrypt an empty package")
     const out = Buffer.allocUnsafe(4 + frame.length)
     out.writeUInt32LE(frame.length, 0)
     if (frame.length <= SMALL_PACKAGE_BYTES) cfb.encryptInto(frame, out, 4)
@@ -634,12 +656,12 @@ export const makeDecryptor = (
         const length = header.readUInt32LE(0)
         // Validate before allocating so a hostile prefix cannot make us reserve 4 GiB.
         if (length === 0) {
-          failure = new EncryptionError("invalid-length", "Encrypted package with length 0")
+          failure = encryptionError("InvalidLength", "Encrypted package with length 0")
           throw failure
         }
         if (length > maxPackageBytes) {
-          failure = new EncryptionError(
-            "oversized",
+          failure = encryptionError(
+            "Oversized",
             `Encrypted package of ${length} bytes exceeds the limit of ${maxPackageBytes}`
           )
           throw failure
@@ -680,7 +702,7 @@ export const keyQuestPayload = (publicKeyXY: Uint8Array, mode: Mode, strength: S
 }
 
 const badQuest = (message: string): never => {
-  throw new EncryptionError("invalid-key-quest", message)
+  throw encryptionError("InvalidKeyQuest", message)
 }
 
 const field = (payload: object, name: string): unknown =>
@@ -718,7 +740,7 @@ export const parseKeyQuestPayload = (payload: unknown): ParsedKeyQuest => {
   if (bits === undefined || bits === null) strength = 128
   else if (bits === 128 || bits === 128n) strength = 128
   else if (bits === 256 || bits === 256n) strength = 256
-  else throw new EncryptionError("invalid-bits", `*key bits must be 128 or 256, got ${String(bits)}`)
+  else throw encryptionError("InvalidBits", `*key bits must be 128 or 256, got ${String(bits)}`)
   return { publicKey, mode: streamMode === true ? "stream" : "package", strength }
 }
 

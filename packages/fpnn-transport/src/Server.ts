@@ -14,7 +14,7 @@ import { Cause, Context, Duration, Effect, Exit, FiberSet, Layer, Option, Scope 
 import type { Socket, SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { destroyOnRelease, FpnnConnection } from "./Connection.js"
-import { FpnnConnectionError, FpnnErrorAnswer } from "./Errors.js"
+import { connectionError, FpnnErrorAnswer } from "./Errors.js"
 import {
   type Curve,
   keyQuestPublicKeyBytes,
@@ -156,10 +156,10 @@ export const makeServer = <R>(
         const keyExchange = (conn: FpnnConnection, quest: Quest, payload: Payload): boolean => {
           const reject = (why: string) => {
             conn.close(
-              new FpnnConnectionError({
-                reason: "Encryption",
+              connectionError("Encryption", {
                 endpoint: remoteAddress,
-                message: `key exchange from ${remoteAddress} rejected: ${why}`
+                sent: false,
+                detail: `key exchange from ${remoteAddress} rejected: ${why}`
               })
             )
             return true

@@ -102,7 +102,7 @@ const expectEncryptionError = (f: () => unknown, reason: string): void => {
     f()
   } catch (e) {
     expect(e).toBeInstanceOf(EncryptionError)
-    expect((e as EncryptionError).reason).toBe(reason)
+    expect((e as EncryptionError).reason._tag).toBe(reason)
     expect((e as EncryptionError).name).toBe("EncryptionError")
     return
   }
@@ -148,30 +148,30 @@ describe("parseServerPublicKey", () => {
   })
 
   it("rejects bad lengths, off-curve points, unknown OIDs and curve mismatches", () => {
-    expectEncryptionError(() => parseServerPublicKey(unhex(serverXY).subarray(1)), "invalid-public-key-length")
-    expectEncryptionError(() => parseServerPublicKey(new Uint8Array(65)), "invalid-public-key-length")
+    expectEncryptionError(() => parseServerPublicKey(unhex(serverXY).subarray(1)), "InvalidPublicKeyLength")
+    expectEncryptionError(() => parseServerPublicKey(new Uint8Array(65)), "InvalidPublicKeyLength")
     const offCurve = unhex(serverPoint)
     offCurve[64] = offCurve[64]! ^ 1
-    expectEncryptionError(() => parseServerPublicKey(offCurve), "invalid-point")
-    expectEncryptionError(() => parseServerPublicKey(offCurve.subarray(1)), "invalid-point")
+    expectEncryptionError(() => parseServerPublicKey(offCurve), "InvalidPoint")
+    expectEncryptionError(() => parseServerPublicKey(offCurve.subarray(1)), "InvalidPoint")
     const der = unhex(c("server_public_key_der"))
     der[der.length - 1] = der[der.length - 1]! ^ 1
-    expectEncryptionError(() => parseServerPublicKey(der), "invalid-point")
+    expectEncryptionError(() => parseServerPublicKey(der), "InvalidPoint")
 
     const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" }).publicKey
-    expectEncryptionError(() => parseServerPublicKey(p384.export({ type: "spki", format: "der" })), "unknown-curve")
+    expectEncryptionError(() => parseServerPublicKey(p384.export({ type: "spki", format: "der" })), "UnknownCurve")
     expectEncryptionError(
       () => parseServerPublicKey(p384.export({ type: "spki", format: "pem" }) as string),
-      "unknown-curve"
+      "UnknownCurve"
     )
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey
-    expectEncryptionError(() => parseServerPublicKey(rsa.export({ type: "spki", format: "pem" }) as string), "invalid-key-format")
+    expectEncryptionError(() => parseServerPublicKey(rsa.export({ type: "spki", format: "pem" }) as string), "InvalidKeyFormat")
 
-    expectEncryptionError(() => parseServerPublicKey(specPem(), "secp256r1"), "curve-mismatch")
-    expectEncryptionError(() => parseServerPublicKey("not a key"), "invalid-key-format")
+    expectEncryptionError(() => parseServerPublicKey(specPem(), "secp256r1"), "CurveMismatch")
+    expectEncryptionError(() => parseServerPublicKey("not a key"), "InvalidKeyFormat")
     expectEncryptionError(
       () => parseServerPublicKey("-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n"),
-      "invalid-key-format"
+      "InvalidKeyFormat"
     )
   })
 })
@@ -274,19 +274,19 @@ describe("package mode", () => {
   it("rejects an oversized or zero length prefix and stays failed", () => {
     const dec = makeDecryptor("package", key128, iv)
     expect(dec.push(Uint8Array.of(0x01, 0x00))).toEqual([])
-    expectEncryptionError(() => dec.push(Uint8Array.of(0x80, 0x00)), "oversized") // 8 MiB + 1
-    expectEncryptionError(() => dec.push(unhex(vector("enc_key_answer_package_aes128").hex)), "oversized")
+    expectEncryptionError(() => dec.push(Uint8Array.of(0x80, 0x00)), "Oversized") // 8 MiB + 1
+    expectEncryptionError(() => dec.push(unhex(vector("enc_key_answer_package_aes128").hex)), "Oversized")
 
     const exact = makeDecryptor("package", key128, iv)
     expect(exact.push(Uint8Array.of(0x00, 0x00, 0x80, 0x00))).toEqual([]) // exactly 8 MiB is allowed
     expect(exact.buffered).toBe(4)
 
     const small = makeDecryptor("package", key128, iv, 16)
-    expectEncryptionError(() => small.push(unhex(vector("enc_key_answer_package_aes128").hex)), "oversized")
+    expectEncryptionError(() => small.push(unhex(vector("enc_key_answer_package_aes128").hex)), "Oversized")
 
     const zero = makeDecryptor("package", key128, iv)
-    expectEncryptionError(() => zero.push(Uint8Array.of(0, 0, 0, 0, 1, 2)), "invalid-length")
-    expectEncryptionError(() => makeEncryptor("package", key128, iv)(new Uint8Array(0)), "invalid-length")
+    expectEncryptionError(() => zero.push(Uint8Array.of(0, 0, 0, 0, 1, 2)), "InvalidLength")
+    expectEncryptionError(() => makeEncryptor("package", key128, iv)(new Uint8Array(0)), "InvalidLength")
   })
 })
 
@@ -415,12 +415,12 @@ describe("generateKeyPair", () => {
   }
 
   it("rejects bad private keys", () => {
-    expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(32)), "invalid-private-key")
-    expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(32).fill(0xff)), "invalid-private-key")
-    expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(31).fill(1)), "invalid-key-format")
-    expectEncryptionError(() => parseServerPrivateKey(generateKeyPair("secp256r1").privateKeyPem, "secp256k1"), "curve-mismatch")
+    expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(32)), "InvalidPrivateKey")
+    expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(32).fill(0xff)), "InvalidPrivateKey")
+    expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(31).fill(1)), "InvalidKeyFormat")
+    expectEncryptionError(() => parseServerPrivateKey(generateKeyPair("secp256r1").privateKeyPem, "secp256k1"), "CurveMismatch")
     const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" }).privateKey
-    expectEncryptionError(() => parseServerPrivateKey(p384.export({ type: "pkcs8", format: "pem" }) as string), "unknown-curve")
+    expectEncryptionError(() => parseServerPrivateKey(p384.export({ type: "pkcs8", format: "pem" }) as string), "UnknownCurve")
   })
 })
 
@@ -428,23 +428,23 @@ describe("serverKeyExchange rejections", () => {
   it("rejects a public key that is not exactly 2 * L bytes", () => {
     const xy = unhex(c("client_public_key_xy"))
     for (const bad of [xy.subarray(1), concat([Uint8Array.of(4), xy]), new Uint8Array(0), xy.subarray(0, 33)]) {
-      expectEncryptionError(() => serverKeyExchange(serverPriv, bad, 128), "invalid-public-key-length")
+      expectEncryptionError(() => serverKeyExchange(serverPriv, bad, 128), "InvalidPublicKeyLength")
     }
     const p224 = parseServerPrivateKey(generateKeyPair("secp224r1").privateKeyRaw, "secp224r1")
-    expectEncryptionError(() => serverKeyExchange(p224, xy, 128), "invalid-public-key-length")
+    expectEncryptionError(() => serverKeyExchange(p224, xy, 128), "InvalidPublicKeyLength")
   })
 
   it("rejects a point that is not on the curve", () => {
     const xy = unhex(c("client_public_key_xy"))
     xy[63] = xy[63]! ^ 1
-    expectEncryptionError(() => serverKeyExchange(serverPriv, xy, 128), "invalid-point")
-    expectEncryptionError(() => serverKeyExchange(serverPriv, new Uint8Array(64), 128), "invalid-point")
+    expectEncryptionError(() => serverKeyExchange(serverPriv, xy, 128), "InvalidPoint")
+    expectEncryptionError(() => serverKeyExchange(serverPriv, new Uint8Array(64), 128), "InvalidPoint")
   })
 
   it("rejects a bad strength", () => {
     expectEncryptionError(
       () => serverKeyExchange(serverPriv, unhex(c("client_public_key_xy")), 192 as Strength),
-      "invalid-strength"
+      "InvalidStrength"
     )
   })
 })
@@ -468,14 +468,14 @@ describe("parseKeyQuestPayload", () => {
 
   it("rejects bad bits, streamMode and publicKey", () => {
     for (const bits of [192, 0, 512, "128", 128.5, true, -128]) {
-      expectEncryptionError(() => parseKeyQuestPayload({ publicKey: xy, bits }), "invalid-bits")
+      expectEncryptionError(() => parseKeyQuestPayload({ publicKey: xy, bits }), "InvalidBits")
     }
-    expectEncryptionError(() => parseKeyQuestPayload({ publicKey: xy, streamMode: 1 }), "invalid-key-quest")
-    expectEncryptionError(() => parseKeyQuestPayload({ streamMode: true }), "invalid-key-quest")
-    expectEncryptionError(() => parseKeyQuestPayload({ publicKey: 42 }), "invalid-key-quest")
-    expectEncryptionError(() => parseKeyQuestPayload({ publicKey: "\u20ac" }), "invalid-key-quest")
-    expectEncryptionError(() => parseKeyQuestPayload(null), "invalid-key-quest")
-    expectEncryptionError(() => parseKeyQuestPayload([xy]), "invalid-key-quest")
+    expectEncryptionError(() => parseKeyQuestPayload({ publicKey: xy, streamMode: 1 }), "InvalidKeyQuest")
+    expectEncryptionError(() => parseKeyQuestPayload({ streamMode: true }), "InvalidKeyQuest")
+    expectEncryptionError(() => parseKeyQuestPayload({ publicKey: 42 }), "InvalidKeyQuest")
+    expectEncryptionError(() => parseKeyQuestPayload({ publicKey: "\u20ac" }), "InvalidKeyQuest")
+    expectEncryptionError(() => parseKeyQuestPayload(null), "InvalidKeyQuest")
+    expectEncryptionError(() => parseKeyQuestPayload([xy]), "InvalidKeyQuest")
   })
 })
 

@@ -24,6 +24,6 @@ describe("runEmulator", () => {
       assert.deepStrictEqual(yield* call, { rids: [] })
       yield* Fiber.interrupt(fiber)
       const refused = yield* Effect.flip(call)
-      assert.strictEqual(refused._tag === "FpnnConnectionError" && refused.reason, "Refused")
+      assert.strictEqual(refused._tag === "FpnnConnectionError" && refused.reason._tag, "Refused")
     }))
 })

@@ -9,27 +9,59 @@
  * None of them carries the project secret or the request signature: messages are built
  * from the operation, the parameter and the server's `ex` text only.
  */
-import type { FpnnConnectionError, FpnnProtocolError, FpnnRemoteError, FpnnTimeoutError } from "@rtm-voice/fpnn-transport"
-import { Data } from "effect"
+import {
+  type FpnnConnectionError,
+  type FpnnProtocolError,
+  type FpnnRemoteError,
+  type FpnnTimeoutError,
+  optionsErrorReasons,
+  type Reason,
+  reasonCache,
+  ReasonSchema
+} from "@rtm-voice/fpnn-transport"
+import { Schema } from "effect"
 
-/** An argument that cannot be sent: wrong type, not an int64, empty list... */
-export class VoiceRoomValidationError extends Data.TaggedError("VoiceRoomValidationError")<{
-  /** The operation, e.g. `pullUserIntoVoiceRoom`. */
-  readonly operation: string
-  /** The offending parameter as named in the API, e.g. `roomId`, `uids[2]`. */
-  readonly parameter: string
-  readonly message: string
-}> {}
+// Errors are made on failure paths; the fields are typed here, so no re-validation.
+const trusted = { disableChecks: true } as const
 
-/** An OK answer whose map does not match the operation's answer schema. */
-export class VoiceRoomDecodeError extends Data.TaggedError("VoiceRoomDecodeError")<{
-  readonly operation: string
+/** An argument that cannot be sent: wrong type, not an int64, empty list... Never sent. */
+export class VoiceRoomValidationError extends Schema.TaggedError<VoiceRoomValidationError>()(
+  "VoiceRoomValidationError",
+  {
+    /** The operation, e.g. `pullUserIntoVoiceRoom`. */
+    operation: Schema.String,
+    /** The offending parameter as named in the API, e.g. `roomId`, `uids[2]`. */
+    parameter: Schema.String,
+    /** What is wrong with it, prefixed by the operation (the validators word it per parameter kind). */
+    message: Schema.String
+  }
+) {
+  get sent(): false {
+    return false
+  }
+}
+
+/** An OK answer whose map does not match the operation's answer schema. The quest was sent. */
+export class VoiceRoomDecodeError extends Schema.TaggedError<VoiceRoomDecodeError>()("VoiceRoomDecodeError", {
+  operation: Schema.String,
   /** The wire method that was called. */
-  readonly method: string
+  method: Schema.String,
   /** Path of the first bad field in the answer, e.g. `uids[1]`, `count`; `""` for the root. */
-  readonly field: string
-  readonly message: string
-}> {}
+  field: Schema.String,
+  /** What the schema said about it. */
+  detail: Schema.String
+}) {
+  get sent(): true {
+    return true
+  }
+  override get message(): string {
+    return `${this.operation} (${this.method}): the answer does not match the expected shape at ` +
+      `${this.field === "" ? "the root" : JSON.stringify(this.field)}: ${this.detail}`
+  }
+}
+
+export const decodeError = (operation: string, method: string, field: string, detail: string): VoiceRoomDecodeError =>
+  new VoiceRoomDecodeError({ operation, method, field, detail }, trusted)
 
 /**
  * Named reasons for the error codes of the RTM gateway (RTM-VOICE.md §3.1, Go names
@@ -114,16 +146,21 @@ export const rtmCodes = {
   30002: "ZipDecompress"
 } as const
 
-export type RtmErrorReason = (typeof rtmCodes)[keyof typeof rtmCodes] | "Unknown"
+export type RtmErrorReasonName = (typeof rtmCodes)[keyof typeof rtmCodes] | "Unknown"
+/** The reason of an `RtmError` as a tagged value: `error.reason._tag === "NotInRoom"`. */
+export type RtmErrorReason = Reason<RtmErrorReasonName>
+
+export const rtmErrorReasons: ReadonlyArray<RtmErrorReasonName> = [...new Set(Object.values(rtmCodes)), "Unknown"]
+const rtmReasons = reasonCache(rtmErrorReasons)
 
 /** The code of each named reason (reverse of `rtmCodes`). */
-export const rtmCodeOf: { readonly [R in Exclude<RtmErrorReason, "Unknown">]: number } = Object.fromEntries(
+export const rtmCodeOf: { readonly [R in Exclude<RtmErrorReasonName, "Unknown">]: number } = Object.fromEntries(
   Object.entries(rtmCodes).map(([code, reason]) => [reason, Number(code)])
 ) as never
 
-/** The reason for a numeric code; `"Unknown"` for codes outside both tables. */
-export const reasonOf = (code: number): RtmErrorReason =>
-  (rtmCodes as Readonly<Record<number, RtmErrorReason>>)[code] ?? "Unknown"
+/** The reason name for a numeric code; `"Unknown"` for codes outside both tables. */
+export const reasonOf = (code: number): RtmErrorReasonName =>
+  (rtmCodes as Readonly<Record<number, RtmErrorReasonName>>)[code] ?? "Unknown"
 
 /**
  * Codes that describe a transient condition on the gateway's side: trying again later
@@ -132,35 +169,109 @@ export const reasonOf = (code: number): RtmErrorReason =>
  */
 const transientCodes: ReadonlySet<number> = new Set([200010, 200011, 20002, 20003, 20011, 20012, 20014])
 
-/** The gateway answered with an error. `code` and `ex` are kept verbatim. */
-export class RtmError extends Data.TaggedError("RtmError")<{
-  readonly reason: RtmErrorReason
-  readonly code: number
-  readonly ex: string
+/**
+ * The gateway answered with an error. `code` and `ex` are kept verbatim; `reason` is
+ * derived from `code` (so they cannot disagree). The quest was sent: `sent` is true.
+ */
+export class RtmError extends Schema.TaggedError<RtmError>()("RtmError", {
+  reason: ReasonSchema(rtmErrorReasons as ReadonlyArray<RtmErrorReasonName>),
+  code: Schema.Number,
+  ex: Schema.String,
   /** The operation, e.g. `getVoiceRoomMembers`. */
-  readonly operation: string
+  operation: Schema.String,
   /** The wire method that was called, e.g. `getRTCRoomMembers`. */
-  readonly method: string
-  readonly raiser?: string | undefined
-  readonly message: string
-}> {
+  method: Schema.String,
+  raiser: Schema.optional(Schema.UndefinedOr(Schema.String))
+}) {
+  /** An answer came back: the quest was written. */
+  get sent(): true {
+    return true
+  }
   /** True when the same request may succeed later (rate limit, busy or stopping server). */
   get isRetryable(): boolean {
     return transientCodes.has(this.code)
   }
+  override get message(): string {
+    return `${this.operation} (${this.method}) failed with ${this.reason._tag} (${this.code}): ${this.ex}`
+  }
+  override get name(): string {
+    return `RtmError.${this.reason._tag}`
+  }
+
+  /** An `RtmError` for a code (tests, fakes): the reason is derived from the code. */
+  static fromCode(
+    code: number,
+    ex = "",
+    fields?: { readonly operation?: string; readonly method?: string; readonly raiser?: string | undefined }
+  ): RtmError {
+    return new RtmError({
+      reason: rtmReasons[reasonOf(code)],
+      code,
+      ex,
+      operation: fields?.operation ?? "unknown",
+      method: fields?.method ?? fields?.operation ?? "unknown",
+      raiser: fields?.raiser
+    }, trusted)
+  }
 }
 
-export const rtmErrorFromRemote = (operation: string, error: FpnnRemoteError): RtmError => {
-  const reason = reasonOf(error.code)
-  return new RtmError({
-    reason,
-    code: error.code,
-    ex: error.ex,
-    operation,
-    method: error.method,
-    raiser: error.raiser,
-    message: `${operation} (${error.method}) failed with ${reason} (${error.code}): ${error.ex}`
-  })
+export const rtmErrorFromRemote = (operation: string, error: FpnnRemoteError): RtmError =>
+  RtmError.fromCode(error.code, error.ex, { operation, method: error.method, raiser: error.raiser })
+
+// ---------------------------------------------------------------------------------------
+// Options
+
+export type VoiceRoomOptionsErrorReasonName = (typeof optionsErrorReasons)[number]
+export type VoiceRoomOptionsErrorReason = Reason<VoiceRoomOptionsErrorReasonName>
+const optionsReasons = reasonCache(optionsErrorReasons)
+
+/**
+ * An option of the voice-room client (or of its transport, under `transport.`) was
+ * rejected when the Layer was built, before any fiber or socket existed. `option` names
+ * it as the caller wrote it: `pid`, `timeout`, `transport.encryption.serverKey`, or an
+ * environment variable (`RTM_TIMEOUT`) for `layerConfig`. Never sent.
+ */
+export class VoiceRoomOptionsError extends Schema.TaggedError<VoiceRoomOptionsError>()("VoiceRoomOptionsError", {
+  option: Schema.String,
+  reason: ReasonSchema(optionsErrorReasons),
+  detail: Schema.String
+}) {
+  get sent(): false {
+    return false
+  }
+  override get message(): string {
+    return `VoiceRoomClient: invalid option ${this.option}: ${this.detail}`
+  }
+  override get name(): string {
+    return `VoiceRoomOptionsError.${this.reason._tag}`
+  }
+}
+
+export const voiceRoomOptionsError = (
+  option: string,
+  reason: VoiceRoomOptionsErrorReasonName,
+  detail: string
+): VoiceRoomOptionsError => new VoiceRoomOptionsError({ option, reason: optionsReasons[reason], detail }, trusted)
+
+/**
+ * A file named by the configuration (the server key, `RTM_SERVER_KEY`) could not be
+ * read: an I/O failure, not a bad value. `cause` is the FileSystem's error.
+ */
+export class VoiceRoomConfigFileError extends Schema.TaggedError<VoiceRoomConfigFileError>()(
+  "VoiceRoomConfigFileError",
+  {
+    option: Schema.String,
+    path: Schema.String,
+    detail: Schema.String,
+    cause: Schema.optional(Schema.Defect())
+  }
+) {
+  get sent(): false {
+    return false
+  }
+  override get message(): string {
+    return `VoiceRoomClient: cannot read the file ${this.path} (${this.option}): ${this.detail}`
+  }
 }
 
 /** Every failure of a voice-room call. */
@@ -181,8 +292,8 @@ export const isRetryable = (error: VoiceRoomError): boolean => {
     case "FpnnTimeoutError":
       return true
     case "FpnnConnectionError":
-      return error.reason === "Closed" || error.reason === "Refused" || error.reason === "ConnectTimeout" ||
-        error.reason === "KeepaliveTimeout"
+      return error.reason._tag === "Closed" || error.reason._tag === "Refused" ||
+        error.reason._tag === "ConnectTimeout" || error.reason._tag === "KeepaliveTimeout"
     default:
       return false
   }

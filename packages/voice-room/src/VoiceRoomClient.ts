@@ -42,8 +42,8 @@ import {
 import {
   isRetryable,
   rtmErrorFromRemote,
+  decodeError as makeDecodeError,
   type VoiceRoomError,
-  VoiceRoomDecodeError,
   VoiceRoomValidationError
 } from "./Errors.js"
 import * as Metrics from "./Metrics.js"
@@ -215,13 +215,7 @@ export const makeVoiceRoomClient = (
       const decode = Schema.decodeUnknownResult(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
       const decodeError = (issue: SchemaIssue.Issue) => {
         const { detail, field } = issuePath(issue)
-        return new VoiceRoomDecodeError({
-          operation: operation.name,
-          method,
-          field,
-          message: `${operation.name} (${method}): the answer does not match the expected shape at ` +
-            `${field === "" ? "the root" : JSON.stringify(field)}: ${detail}`
-        })
+        return makeDecodeError(operation.name, method, field, detail)
       }
       const toError = (e: FpnnCallError): VoiceRoomError =>
         e._tag === "FpnnRemoteError" ? rtmErrorFromRemote(operation.name, e) : e

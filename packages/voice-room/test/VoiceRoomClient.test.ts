@@ -95,11 +95,11 @@ describe("VoiceRoomClient", () => {
       assert.strictEqual(new Set(salts).size, 3, "three attempts, three salts")
 
       const write = yield* Effect.flip(client.closeVoiceRoom(1))
-      assert.isTrue(write instanceof RtmError && write.reason === "FrequencyLimited" && write.isRetryable)
+      assert.isTrue(write instanceof RtmError && write.reason._tag === "FrequencyLimited" && write.isRetryable)
       assert.strictEqual(closes, 1, "a write is sent once")
 
       const denied = yield* Effect.flip(client.getVoiceRoomMembers(1))
-      assert.isTrue(denied instanceof RtmError && denied.reason === "PermissionDenied" && !denied.isRetryable)
+      assert.isTrue(denied instanceof RtmError && denied.reason._tag === "PermissionDenied" && !denied.isRetryable)
       assert.strictEqual(members, 1, "a non-retryable read error is not retried")
     }))
 
@@ -134,10 +134,10 @@ describe("VoiceRoomClient", () => {
         method: "adminCommand",
         operation: "adminCommand",
         raiser: "RTMGated",
-        reason: "AdminOnly"
+        reason: { _tag: "AdminOnly" }
       })
       const unknown = yield* Effect.flip(client.getVoiceRoomList())
-      assert.isTrue(unknown instanceof RtmError && unknown.reason === "Unknown" && unknown.code === 123456)
+      assert.isTrue(unknown instanceof RtmError && unknown.reason._tag === "Unknown" && unknown.code === 123456)
     }))
 
   it.live("answers that do not fit → VoiceRoomDecodeError naming the field", () =>

@@ -257,6 +257,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     let retryAt = 0
     let exhausted = false
     let closed = false
+    let sessionFiber: Fiber.Fiber<void> | undefined
 
     const shutdownError = connectionError("Shutdown", { endpoint, sent: false })
 
@@ -513,7 +514,12 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         }
         const ready = Deferred.makeUnsafe<FpnnConnection, FpnnConnectionError>()
         connecting = ready
-        return Effect.forkIn(session(ready), sessions).pipe(Effect.andThen(Deferred.await(ready)))
+        return Effect.forkIn(session(ready), sessions).pipe(
+          Effect.andThen((fiber) => {
+            sessionFiber = fiber
+            return Deferred.await(ready)
+          })
+        )
       })
 
     const withTimeout = (method: string, timeout: number, sent: () => boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
@@ -568,6 +574,15 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           }
         }
         conn?.close(shutdownError)
+        // The session reports the end of its connection (event, metric, log) before the
+        // sessions scope interrupts it.
+        if (conn !== undefined && sessionFiber !== undefined) {
+          yield* Fiber.await(sessionFiber).pipe(
+            Effect.timeout(1000),
+            Effect.ignore,
+            Effect.provideService(Clock.Clock, liveClock)
+          )
+        }
         yield* setState({ _tag: "Closed", error: shutdownError, final: true })
         yield* Effect.logInfo(`client for ${endpoint} closed`)
       }).pipe(

@@ -399,19 +399,18 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           if (current === conn) current = undefined
           emit({ _tag: "Closed", endpoint, connectionId, error })
           yield* count(FpnnMetrics.disconnects, error)
-          const ended = `the connection to ${endpoint} ended: ${error.message}`
+          const ended = `the connection to ${endpoint} ended (${reasonName(error)}` +
+            (error.detail === undefined ? ")" : `: ${error.detail})`)
           yield* (reasonName(error) === "Shutdown" ? Effect.logInfo(ended) : Effect.logWarning(ended)).pipe(Effect.annotateLogs({ "fpnn.connection_id": connectionId, "fpnn.reason": reasonName(error) }))
           yield* recordLoss(conn, error)
         }).pipe(
           Effect.scoped,
           Effect.catch((error: FpnnConnectionError) =>
             Effect.gen(function*() {
-              connecting = undefined
               const at = now()
-              // Events and the backoff before the callers resume: their next call sees both.
+              // Events, metrics, logs and the backoff before the callers resume: their next
+              // call sees the backoff, and a caller closing the client loses no report.
               emit({ _tag: "ConnectFailed", endpoint, error })
-              yield* lost(error, { elapsedMillis: at - dialedAt, connected: false }, false)
-              Deferred.doneUnsafe(ready, Exit.fail(error))
               yield* count(FpnnMetrics.connectFailures, error)
               yield* Metric.update(
                 Metric.withAttributes(FpnnMetrics.connectDuration, metricAttributes),
@@ -420,6 +419,9 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
               yield* Effect.logWarning(`connecting to ${endpoint} failed: ${error.message}`).pipe(
                 Effect.annotateLogs({ "fpnn.attempt": attempt, "fpnn.reason": reasonName(error) })
               )
+              yield* lost(error, { elapsedMillis: at - dialedAt, connected: false }, false)
+              connecting = undefined
+              Deferred.doneUnsafe(ready, Exit.fail(error))
             })
           ),
           Effect.annotateLogs(annotations)

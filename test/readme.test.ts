@@ -29,15 +29,27 @@ describe("README", () => {
     expect(readme).toContain(renderOperationsTable())
   })
 
-  it("the SDK example compiles", () => {
-    const example = codeBlocks("ts").find((b) => b.includes("README example"))
-    expect(example).toBeDefined()
+  it("the SDK example, the production and the observability snippets compile", () => {
+    const markers = ["README example", "Running in production:", "Observability:"]
+    const files = markers.map((marker, i) => {
+      const example = codeBlocks("ts").find((b) => b.includes(marker))
+      expect(example, marker).toBeDefined()
+      return { name: i === 0 ? "readme-example.ts" : `readme-snippet-${i}.ts`, text: example! }
+    })
+    // the sections exist, each with its snippet
+    const production = readme.slice(readme.indexOf("## Running in production"))
+    expect(production.indexOf("Running in production:")).toBeGreaterThan(0)
+    expect(readme.slice(readme.indexOf("## Observability")).indexOf("Observability:")).toBeGreaterThan(0)
     const dir = `${root}/test/.generated`
     mkdirSync(dir, { recursive: true })
-    writeFileSync(`${dir}/readme-example.ts`, example!)
+    for (const file of files) writeFileSync(`${dir}/${file.name}`, file.text)
     writeFileSync(
       `${dir}/tsconfig.json`,
-      JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { noEmit: true }, files: ["readme-example.ts"] })
+      JSON.stringify({
+        extends: "../../tsconfig.base.json",
+        compilerOptions: { noEmit: true },
+        files: files.map((f) => f.name)
+      })
     )
     const tsc = `${root}/node_modules/typescript/bin/tsc`
     let output = ""

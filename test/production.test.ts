@@ -182,7 +182,15 @@ describe("OpenTelemetry export (@effect/opentelemetry, in-memory exporters)", ()
       const names = new Set(
         metrics.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name)))
       )
-      for (const name of ["rpc.client.duration", "rpc.client.requests", "rpc.client.errors", "fpnn.client.connects"]) {
+      for (
+        const name of [
+          "rpc.client.duration",
+          "rpc.client.requests",
+          "rpc.client.errors",
+          "fpnn.client.connects",
+          "fpnn.client.calls.pending"
+        ]
+      ) {
         expect(names, name).toContain(name)
       }
       const requests = metrics.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))

@@ -249,6 +249,11 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     const spanAttributes = { "rpc.system": "fpnn", "server.address": host, "server.port": port }
 
     let current: FpnnConnection | undefined
+    const untrackPending = FpnnMetrics.trackPending(
+      yield* Effect.context<never>(),
+      metricAttributes,
+      () => current?.pendingCount ?? 0
+    )
     let connecting: Deferred.Deferred<FpnnConnection, FpnnConnectionError> | undefined
     let lastFailure: FpnnConnectionError | undefined
     // The reconnect schedule's step; replaced by a fresh one when a connection proves good.
@@ -586,6 +591,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           )
         }
         yield* setState({ _tag: "Closed", error: shutdownError, final: true })
+        untrackPending()
         yield* Effect.logInfo(`client for ${endpoint} closed`)
       }).pipe(
         Effect.annotateLogs(annotations),

@@ -1,13 +1,14 @@
 // The reconnect schedule (stepped directly, and driving a real client under TestClock),
 // the connection state, and the graceful close.
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Schedule, Scope, Stream } from "effect"
+import { Duration, Effect, Exit, Fiber, Metric, Schedule, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import {
   connectionError,
   type ConnectionEvent,
   type ConnectionState,
   type FpnnClientOptions,
+  FpnnMetrics,
   makeClient,
   makeServer,
   Reconnect,
@@ -216,6 +217,10 @@ describe("graceful close", () => {
       // a call in flight on a fiber of its own (a request handler, a Promise caller)
       const inFlight = yield* Effect.forkDetach(c.call("slow", { n: 7 }))
       yield* Effect.sleep(50)
+      // the calls pending, as a metric read at export time
+      const [address, port] = server.address.split(":") as [string, string]
+      const pending = Metric.withAttributes(FpnnMetrics.pendingCalls, { "server.address": address, "server.port": port })
+      expect((yield* Metric.value(pending)).value).toBe(1)
       const closing = yield* Effect.forkDetach(Scope.close(scope, Exit.void))
       yield* Effect.sleep(20)
       const refused = yield* Effect.flip(c.call("echo", {}))
@@ -225,6 +230,7 @@ describe("graceful close", () => {
       expect(refused.reason._tag).toBe("Shutdown")
       expect(refused.sent).toBe(false)
       expect(yield* Fiber.join(inFlight)).toEqual({ n: 7 })
+      expect((yield* Metric.value(pending)).value).toBe(0)
       yield* Fiber.join(closing)
       expect(events.filter((e) => e._tag === "Closed")).toHaveLength(1)
     }))

@@ -5,8 +5,9 @@
  * (`VoiceRoom`), `rpc.method` (the wire method), `server.address`, `server.port`,
  * `rtm.operation` (the SDK name), `rtm.dialect`; failures add `error.type` (the error's
  * tag) and `rtm.reason` (RtmError reason, transport reason, or the tag). Never the
- * secret, the signature or user ids. The connection metrics are the transport's
- * (`FpnnMetrics` in @rtm-voice/fpnn-transport).
+ * secret, the signature or user ids. The connection metrics, and the calls pending,
+ * are the transport's (`FpnnMetrics` in @rtm-voice/fpnn-transport): they cost the call
+ * path nothing (BENCHMARKS.md).
  */
 import { Metric } from "effect"
 
@@ -25,9 +26,4 @@ export const failures = Metric.counter("rpc.client.errors", {
 /** Duration of completed calls (success or failure), retries included. */
 export const latency = Metric.timer("rpc.client.duration", {
   description: "duration of voice-room calls"
-})
-
-/** Calls started and not yet completed (sent and awaiting an answer, or waiting to be sent). */
-export const pending = Metric.counter("rpc.client.active_requests", {
-  description: "voice-room calls in progress"
 })

@@ -233,7 +233,6 @@ export const makeVoiceRoomClient = (
         } satisfies Tracer.SpanOptions,
         calls: Metric.withAttributes(Metrics.calls, attributes),
         latency: Metric.withAttributes(Metrics.latency, attributes),
-        pending: Metric.withAttributes(Metrics.pending, attributes),
         failures: (type: string, reason: string) => {
           const key = `${type}/${reason}`
           let series = failureSeries.get(key)
@@ -285,10 +284,8 @@ export const makeVoiceRoomClient = (
         const clock = fiber.getRef(Clock.Clock)
         const start = clock.currentTimeNanosUnsafe()
         p.calls.updateUnsafe(1, context)
-        p.pending.updateUnsafe(1, context)
         return Effect.onExitPrimitive(program(p, fiber, args, callOptions), (exit) => {
           p.latency.updateUnsafe(Duration.nanos(clock.currentTimeNanosUnsafe() - start), context)
-          p.pending.updateUnsafe(-1, context)
           if (exit._tag === "Failure") {
             const error = Cause.findErrorOption(exit.cause)
             if (Option.isSome(error)) {

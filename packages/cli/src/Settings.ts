@@ -5,7 +5,7 @@
  */
 import { parseEndpoint } from "@rtm-voice/fpnn-transport"
 import { VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
-import { Config, Effect, Layer, Option, type Redacted } from "effect"
+import { Config, Effect, Layer, Option, type Redacted, Result } from "effect"
 import { Flag } from "effect/cli"
 import { readFileSync } from "node:fs"
 
@@ -60,10 +60,9 @@ const invalid = (parameter: string, message: string) =>
 export const clientLayer = (settings: Settings) =>
   Layer.unwrap(
     Effect.gen(function*() {
-      yield* Effect.try({
-        try: () => parseEndpoint(settings.endpoint), // the transport's own rule
-        catch: () => invalid("endpoint", `--endpoint must be host:port, got ${JSON.stringify(settings.endpoint)}`)
-      })
+      if (Result.isFailure(parseEndpoint(settings.endpoint))) { // the transport's own rule
+        return yield* invalid("endpoint", `--endpoint must be host:port, got ${JSON.stringify(settings.endpoint)}`)
+      }
       const timeout = Option.getOrUndefined(settings.timeout)
       if (timeout !== undefined && timeout <= 0) return yield* invalid("timeout", "--timeout must be a positive number of ms")
       let serverKey: Uint8Array | undefined

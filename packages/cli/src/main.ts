@@ -15,7 +15,9 @@ import { VERSION } from "./version.js"
 /** The exit code for a failure of a command. */
 export const exitCodeOf = (error: unknown): 1 | 2 => {
   if (CliError.isCliError(error)) return 2
-  if (error !== null && typeof error === "object" && (error as { _tag?: unknown })._tag === "VoiceRoomValidationError") return 2
+  const tag = error !== null && typeof error === "object" ? (error as { _tag?: unknown })._tag : undefined
+  // Bad input or configuration: rejected before anything was sent.
+  if (tag === "VoiceRoomValidationError" || tag === "VoiceRoomOptionsError" || tag === "FpnnOptionsError") return 2
   return 1
 }
 

@@ -23,6 +23,7 @@ import {
   Layer,
   Metric,
   PubSub,
+  Result,
   Schedule,
   Scope,
   Stream,
@@ -36,19 +37,20 @@ import {
   connectionError,
   type FpnnCallError,
   type FpnnConnectionError,
+  type FpnnOptionsError,
   type FpnnProtocolError,
   timeoutError,
   withSent
 } from "./Errors.js"
-import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, parseServerPublicKey, type Strength } from "./Encryption.js"
-import { DEFAULT_MAX_FRAME_BYTES, encodeQuest } from "./Frame.js"
+import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, type Strength } from "./Encryption.js"
+import { encodeQuest } from "./Frame.js"
 import * as FpnnMetrics from "./Metrics.js"
+import { resolveCallTimeout, resolveClientOptions } from "./Options.js"
 import {
   HEALTHY_AFTER_MILLIS,
   type ReconnectInput,
   type ReconnectSchedule,
-  type RegressiveStrategy,
-  toReconnectSchedule
+  type RegressiveStrategy
 } from "./Reconnect.js"
 
 export interface KeepaliveOptions {
@@ -152,7 +154,11 @@ export interface FpnnClientService {
   /** Connects now (a no-op when connected); calls otherwise connect lazily. */
   readonly connect: Effect.Effect<void, FpnnConnectionError>
   /** A twoway quest: the answer's payload, or a tagged error. */
-  readonly call: (method: string, payload: Payload, options?: CallOptions) => Effect.Effect<Payload, FpnnCallError>
+  readonly call: (
+    method: string,
+    payload: Payload,
+    options?: CallOptions
+  ) => Effect.Effect<Payload, FpnnCallError | FpnnOptionsError>
   /** A oneway quest: written with the next batch, never answered. */
   readonly send: (method: string, payload: Payload) => Effect.Effect<void, FpnnConnectionError | FpnnProtocolError>
   /** Quests pushed by the server, from the moment of subscription. */
@@ -168,44 +174,51 @@ export interface FpnnClientService {
 }
 
 export class FpnnClient extends Context.Service<FpnnClient, FpnnClientService>()("@rtm-voice/fpnn-transport/FpnnClient") {
-  static readonly layer = (options: FpnnClientOptions): Layer.Layer<FpnnClient> => Layer.effect(FpnnClient, makeClient(options))
+  /** Options are checked when the layer is built: a bad one fails it with `FpnnOptionsError`. */
+  static readonly layer = (options: FpnnClientOptions): Layer.Layer<FpnnClient, FpnnOptionsError> =>
+    Layer.effect(FpnnClient, makeClient(options))
 
-  /** Reads `FPNN_ENDPOINT` and optional `FPNN_TIMEOUT` (ms) / `FPNN_CONNECT_TIMEOUT` (ms). */
+  /**
+   * From configuration, as `@effect/sql-pg`'s `layerConfig`: any `Config` of the options
+   * (`Config.Wrap`: each field a plain value or a Config). The default reads
+   * `FPNN_ENDPOINT` and optional `FPNN_TIMEOUT` / `FPNN_CONNECT_TIMEOUT` (a Duration
+   * string such as "5 seconds", or milliseconds).
+   */
   static readonly layerConfig = (
-    config: Config.Config<FpnnClientOptions> = Config.all({
-      endpoint: Config.String("FPNN_ENDPOINT"),
-      questTimeout: Config.Int("FPNN_TIMEOUT").pipe(Config.withDefault(5000)),
-      connectTimeout: Config.Int("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(5000))
-    })
-  ): Layer.Layer<FpnnClient, Config.ConfigError> =>
+    config: Config.Wrap<FpnnClientOptions> = FpnnClientConfig
+  ): Layer.Layer<FpnnClient, Config.ConfigError | FpnnOptionsError> =>
     Layer.effect(
       FpnnClient,
       Effect.gen(function*() {
-        return yield* makeClient(yield* config)
+        return yield* makeClient(yield* Config.unwrap(config))
       })
     )
 }
 
-const DEFAULT_TIMEOUT = 5000
+/**
+ * A duration from configuration: a Duration string ("5 seconds", "Infinity") or a
+ * number of milliseconds ("5000"). Range checks (no 0, no negative) happen where the
+ * options are checked, so they name the option.
+ */
+export const DurationConfig = (name: string): Config.Config<Duration.Input> =>
+  Config.String(name).pipe(
+    Config.map((text): Duration.Input => {
+      const trimmed = text.trim()
+      return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed as Duration.Input
+    })
+  )
+
+/** The environment `FpnnClient.layerConfig()` reads by default. */
+export const FpnnClientConfig: Config.Wrap<FpnnClientOptions> = {
+  endpoint: Config.String("FPNN_ENDPOINT"),
+  questTimeout: DurationConfig("FPNN_TIMEOUT").pipe(Config.withDefault(5000 as Duration.Input)),
+  connectTimeout: DurationConfig("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(5000 as Duration.Input))
+}
+
 /** The default (live) Clock: a fiber whose Clock differs (TestClock) gets Effect timeouts. */
 const liveClock = Context.get(Context.empty(), Clock.Clock)
 
-const toMillis = (input: Duration.Input | undefined, fallback: number): number =>
-  input === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(input))
-
-/** Splits "host:port" (IPv6 as "[::1]:port"). */
-export const parseEndpoint = (endpoint: string): { host: string; port: number } => {
-  const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(endpoint.trim())
-  const port = match === null ? NaN : Number(match[2])
-  if (match === null || match[1] === "" || !(port >= 0 && port <= 65535)) {
-    throw new Error(`invalid endpoint ${JSON.stringify(endpoint)}: expected "host:port"`)
-  }
-  return { host: match[1]!, port }
-}
-
 let connectionIds = 0
-
-const DEFAULT_SHUTDOWN_GRACE = 5000
 
 const reasonName = (error: FpnnConnectionError): string => error.reason._tag
 
@@ -222,17 +235,21 @@ const notSentError = (failure: FpnnConnectionError, retryInMillis: number | unde
     cause: failure
   })
 
-export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, never, Scope.Scope> =>
+/**
+ * Builds a client. Every option is checked first, before any fiber or socket exists: a
+ * bad one fails with `FpnnOptionsError` naming it (see Options.ts).
+ */
+export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> =>
   Effect.gen(function*() {
-    const endpoint = options.endpoint
-    const connectTimeout = toMillis(options.connectTimeout, 5000)
-    const questTimeout = toMillis(options.questTimeout, DEFAULT_TIMEOUT)
-    const shutdownGrace = toMillis(options.shutdownGrace, DEFAULT_SHUTDOWN_GRACE)
-    const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
-    const keepalive = options.keepalive === true ? {} : options.keepalive === false ? undefined : options.keepalive
-    const encryption = options.encryption
-    const serverKey = encryption === undefined ? undefined : parseServerPublicKey(encryption.serverKey, encryption.curve)
-    const reconnect = toReconnectSchedule(options.reconnect)
+    const resolved = yield* Effect.fromResult(resolveClientOptions(options))
+    const { endpoint, host, port, maxFrameBytes } = resolved
+    const connectTimeout = resolved.connectTimeoutMillis
+    const questTimeout = resolved.questTimeoutMillis
+    const shutdownGrace = resolved.shutdownGraceMillis
+    const keepalive = resolved.keepalive
+    const encryption = resolved.encryption
+    const serverKey = encryption?.serverKey
+    const reconnect = resolved.reconnect
     const scope = yield* Effect.scope
     // Sessions live in a child scope made before the drain finalizer below: finalizers run
     // in reverse order, so the connection still runs while calls in flight drain.
@@ -243,8 +260,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     const events = yield* PubSub.unbounded<ConnectionEvent>()
     const quests = yield* PubSub.unbounded<IncomingQuest>()
     const state = yield* SubscriptionRef.make<ConnectionState>({ _tag: "Idle" })
-    const { host, port } = parseEndpoint(endpoint)
-    const annotations = { endpoint, ...options.logAnnotations }
+    const annotations = { endpoint, ...resolved.logAnnotations }
     const metricAttributes = { "server.address": host, "server.port": String(port) }
     const spanAttributes = { "rpc.system": "fpnn", "server.address": host, "server.port": port }
 
@@ -347,7 +363,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         return Effect.gen(function*() {
           yield* setState({ _tag: "Connecting", attempt })
           yield* Effect.logDebug(`connecting to ${endpoint}`)
-          const conn = new FpnnConnection({ endpoint, maxFrameBytes, maxQueuedBytes: options.maxQueuedBytes, onQuest })
+          const conn = new FpnnConnection({ endpoint, maxFrameBytes, maxQueuedBytes: resolved.maxQueuedBytes, onQuest })
           const opened = yield* Effect.gen(function*() {
             const socket = yield* NodeSocket.makeNet({ host, port, noDelay: true })
             const { pull } = yield* socket.reader
@@ -358,7 +374,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
             return running
           }).pipe(
             Effect.mapError((e) => (Socket.isSocketError(e) ? socketError(endpoint, e) : e)),
-            Effect.timeoutOrElse({
+            connectTimeout === Infinity ? (effect) => effect : Effect.timeoutOrElse({
               duration: connectTimeout,
               orElse: () =>
                 Effect.fail(
@@ -435,8 +451,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
 
     const keyExchange = (conn: FpnnConnection) =>
       Effect.suspend(() => {
-        const mode = encryption!.mode ?? "package"
-        const strength = encryption!.strength ?? 128
+        const { mode, strength } = encryption!
         const exchange = clientKeyExchange(serverKey!, strength)
         const request = conn.handshake(
           encodeQuest("*key", 1, encodePayload(keyQuestPayload(exchange.publicKeyXY, mode, strength) as never)),
@@ -474,10 +489,10 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         )
       })
 
-    const keepAlive = (conn: FpnnConnection, o: KeepaliveOptions) =>
+    const keepAlive = (conn: FpnnConnection, o: { readonly intervalMillis: number; readonly deadAfterMillis: number }) =>
       Effect.gen(function*() {
-        const interval = toMillis(o.interval, 20_000)
-        const deadAfter = toMillis(o.deadAfter, interval + 15_000)
+        const interval = o.intervalMillis
+        const deadAfter = o.deadAfterMillis
         let pinging = false
         while (conn.closed === undefined) {
           yield* Effect.sleep(Math.max(10, Math.min(interval, deadAfter - interval) / 4))
@@ -530,13 +545,20 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
       })
 
     const withTimeout = (method: string, timeout: number, sent: () => boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
-      Effect.timeoutOrElse(effect, {
+      timeout === Infinity ? effect : Effect.timeoutOrElse(effect, {
         duration: timeout,
         orElse: () => Effect.suspend(() => Effect.fail(timeoutError(method, endpoint, timeout, sent())))
       })
 
-    const call = (method: string, payload: Payload, callOptions?: CallOptions): Effect.Effect<Payload, FpnnCallError> => {
-      const timeout = callOptions?.timeout === undefined ? questTimeout : toMillis(callOptions.timeout, questTimeout)
+    const call = (
+      method: string,
+      payload: Payload,
+      callOptions?: CallOptions
+    ): Effect.Effect<Payload, FpnnCallError | FpnnOptionsError> => {
+      // Checked before anything is sent: a bad timeout is a typed failure, not a defect.
+      const checked = callOptions === undefined ? undefined : resolveCallTimeout(callOptions, questTimeout)
+      if (checked !== undefined && Result.isFailure(checked)) return Effect.fail(checked.failure)
+      const timeout = checked === undefined ? questTimeout : checked.success
       return Effect.withFiber((fiber): Effect.Effect<Payload, FpnnCallError> => {
         const conn = current
         // Perf fast path (BENCHMARKS.md): connected, on the live clock — the connection

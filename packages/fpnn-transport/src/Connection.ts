@@ -22,6 +22,7 @@ import {
 } from "./Codec.js"
 import {
   connectionError,
+  FpnnErrorCode,
   type FpnnCallError,
   type FpnnConnectionError,
   type FpnnProtocolError,
@@ -40,6 +41,7 @@ import {
   type Quest,
   readU32LE
 } from "./Frame.js"
+import { timerMillis } from "./Options.js"
 
 /** Turns plaintext frames into bytes on the wire and back (see Encryption.ts). */
 export interface Cipher {
@@ -74,6 +76,8 @@ export interface ConnectionOptions {
    * chunk after this quest (the rest is kept for `resume`); used by the `*key` handshake.
    */
   readonly onQuest: (connection: FpnnConnection, quest: Quest, payload: Payload) => boolean | void
+  /** Called when an answer over the frame limit was replaced by an error answer (to log it). */
+  readonly onOversizedAnswer?: ((quest: Quest, bytes: number) => void) | undefined
 }
 
 export class FpnnConnection {
@@ -89,6 +93,7 @@ export class FpnnConnection {
   private readonly reader: FrameReader
   private readonly maxFrameBytes: number
   private readonly onQuest: ConnectionOptions["onQuest"]
+  private readonly onOversizedAnswer: ConnectionOptions["onOversizedAnswer"]
   private seq = 0
   private outbox: Array<Uint8Array> = []
   // Number of batches the flusher has taken from the outbox (handed to the socket). A
@@ -114,6 +119,7 @@ export class FpnnConnection {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
     this.onQuest = options.onQuest
+    this.onOversizedAnswer = options.onOversizedAnswer
   }
 
   get pendingCount(): number {
@@ -199,9 +205,27 @@ export class FpnnConnection {
     } catch (e) {
       flag = FLAG_MSGPACK
       status = 1
-      bytes = encodePayload({ code: 20005, ex: `answer could not be encoded: ${(e as Error).message}` })
+      bytes = encodePayload({ code: FpnnErrorCode.EncodingError, ex: `answer could not be encoded: ${(e as Error).message}` })
     }
-    this.enqueue(encodeAnswer(quest.seq, status, bytes, flag, quest.version))
+    let frame = encodeAnswer(quest.seq, status, bytes, flag, quest.version)
+    // Reliability (RELIABILITY.md, oversized answer): the peer closes the connection on a
+    // frame over its limit, failing every other call in flight with it. The caller gets an
+    // error answer instead, and the connection stays up.
+    if (frame.length > this.maxFrameBytes) {
+      const size = frame.length
+      frame = encodeAnswer(
+        quest.seq,
+        1,
+        encodePayload({
+          code: FpnnErrorCode.EncodingError,
+          ex: `the answer to ${quest.method} is ${size} bytes, over the frame limit of ${this.maxFrameBytes} bytes`
+        }),
+        FLAG_MSGPACK,
+        quest.version
+      )
+      this.onOversizedAnswer?.(quest, size)
+    }
+    this.enqueue(frame)
   }
 
   /**
@@ -338,7 +362,9 @@ export class FpnnConnection {
   private armTimer(at: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(this.expire, Math.max(0, at - Date.now()))
+    // Clamped: Node fires a longer delay at once (TimeoutOverflowWarning), which re-armed
+    // this timer every millisecond; `expire` re-arms for what is left.
+    this.timer = setTimeout(this.expire, timerMillis(at - Date.now()))
   }
 
   // Fails the calls whose deadline has passed, then re-arms for the earliest remaining

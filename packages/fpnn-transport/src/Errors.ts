@@ -255,6 +255,18 @@ export class FpnnErrorAnswer extends Schema.TaggedError<FpnnErrorAnswer>()("Fpnn
   }
 }
 
+/**
+ * The FPNN error codes the transport's server answers with on its own (FPNN.md §11).
+ * `EncodingError` (FPNN_EC_CORE_ENCODING) is also the answer that replaces one that would
+ * exceed the frame limit: the peer would close the connection on such a frame.
+ */
+export const FpnnErrorCode = {
+  ServerInternalError: 20001,
+  UnknownMethod: 20004,
+  EncodingError: 20005,
+  ServerStopping: 20014
+} as const
+
 /** Every error a twoway call can fail with. */
 export type FpnnCallError = FpnnConnectionError | FpnnTimeoutError | FpnnRemoteError | FpnnProtocolError
 

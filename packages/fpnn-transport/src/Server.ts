@@ -14,16 +14,16 @@ import { Cause, Context, Duration, Effect, Exit, FiberSet, Layer, Option, Scope 
 import type { Socket, SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { destroyOnRelease, FpnnConnection } from "./Connection.js"
-import { connectionError, FpnnErrorAnswer } from "./Errors.js"
+import { connectionError, FpnnErrorAnswer, FpnnErrorCode, type FpnnOptionsError } from "./Errors.js"
 import {
   type Curve,
   keyQuestPublicKeyBytes,
   makeDecryptor,
   makeEncryptor,
   parseKeyQuestPayload,
-  parseServerPrivateKey,
   serverKeyExchange
 } from "./Encryption.js"
+import { resolveServerOptions } from "./Options.js"
 import type { Quest } from "./Frame.js"
 
 export interface QuestContext {
@@ -74,7 +74,10 @@ export interface FpnnServerService {
 }
 
 export class FpnnServer extends Context.Service<FpnnServer, FpnnServerService>()("@rtm-voice/fpnn-transport/FpnnServer") {
-  static readonly layer = <R>(options: FpnnServerOptions<R>): Layer.Layer<FpnnServer, SocketServer.SocketServerError, R> =>
+  /** Options are checked when the layer is built: a bad one fails it with `FpnnOptionsError`. */
+  static readonly layer = <R>(
+    options: FpnnServerOptions<R>
+  ): Layer.Layer<FpnnServer, SocketServer.SocketServerError | FpnnOptionsError, R> =>
     Layer.effect(FpnnServer, makeServer(options))
 }
 
@@ -84,24 +87,29 @@ const wallClockPause = Effect.callback<void>((resume) => {
   return Effect.sync(() => clearTimeout(timer))
 })
 
-const unknownMethod = (method: string) => ({ code: 20004, ex: `Unknown method: ${method}` })
+const unknownMethod = (method: string) => ({ code: FpnnErrorCode.UnknownMethod, ex: `Unknown method: ${method}` })
+const serverStopping = { code: FpnnErrorCode.ServerStopping, ex: "Server is stopping" }
 
 export const makeServer = <R>(
   options: FpnnServerOptions<R>
-): Effect.Effect<FpnnServerService, SocketServer.SocketServerError, Scope.Scope | R> =>
+): Effect.Effect<FpnnServerService, SocketServer.SocketServerError | FpnnOptionsError, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const host = options.host ?? "127.0.0.1"
-    const handlers = options.handlers
-    const privateKey = options.encryption === undefined
-      ? undefined
-      : parseServerPrivateKey(options.encryption.privateKey, options.encryption.curve)
-    const server = yield* NodeSocketServer.make({ host, port: options.port ?? 0 })
+    const resolved = yield* Effect.fromResult(resolveServerOptions(options))
+    const { host, maxFrameBytes, maxQueuedBytes, privateKey, shutdownGraceMillis: shutdownGrace } = resolved
+    const handlers = resolved.handlers as Readonly<Record<string, QuestHandler<R>>>
+    // Own properties only: "constructor", "toString", "valueOf" or "__proto__" are
+    // inherited from Object and are not handlers (they get 20004 like any unknown method).
+    const handlerOf = (method: string): QuestHandler<R> | undefined => {
+      if (!Object.hasOwn(handlers, method)) return undefined
+      const handler = handlers[method]
+      return typeof handler === "function" ? handler : undefined
+    }
+    const server = yield* NodeSocketServer.make({ host, port: resolved.port })
     const port = "port" in server.address ? server.address.port : 0
     const context = yield* Effect.context<R>()
     let connections = 0
     let inflight = 0
     let stopping = false
-    const shutdownGrace = options.shutdownGrace === undefined ? 2000 : Duration.toMillis(Duration.fromInputUnsafe(options.shutdownGrace))
 
     const serveConnection = (socket: Socket.Socket) =>
       Effect.gen(function*() {
@@ -120,13 +128,13 @@ export const makeServer = <R>(
           const { method, twoway } = quest
           if (method === "*ping") return void conn.answer(quest, { ts: Date.now() })
           if (method === "*key") return keyExchange(conn, quest, payload)
-          const handler = handlers[method]
+          const handler = handlerOf(method)
           if (handler === undefined) {
             if (twoway) conn.answer(quest, unknownMethod(method), 1)
             return
           }
           if (stopping) {
-            if (twoway) conn.answer(quest, { code: 20014, ex: "Server is stopping" }, 1)
+            if (twoway) conn.answer(quest, serverStopping, 1)
             return
           }
           const ctx: QuestContext = { method, twoway, remoteAddress, encrypted }
@@ -144,9 +152,9 @@ export const makeServer = <R>(
                   return conn.answer(quest, raiser === undefined ? { code, ex } : { code, ex, raiser }, 1)
                 }
                 if (Cause.hasInterruptsOnly(exit.cause)) {
-                  return conn.answer(quest, { code: 20014, ex: "Server is stopping" }, 1)
+                  return conn.answer(quest, serverStopping, 1)
                 }
-                conn.answer(quest, { code: 20001, ex: `Internal error in ${method}` }, 1)
+                conn.answer(quest, { code: FpnnErrorCode.ServerInternalError, ex: `Internal error in ${method}` }, 1)
               })
             )
           )
@@ -175,7 +183,7 @@ export const makeServer = <R>(
             const { key, iv } = serverKeyExchange(privateKey, request.publicKey, request.strength)
             conn.setCipher({
               encrypt: makeEncryptor(request.mode, key, iv),
-              decrypt: makeDecryptor(request.mode, key, iv, options.maxFrameBytes)
+              decrypt: makeDecryptor(request.mode, key, iv, maxFrameBytes)
             })
             encrypted = true
             conn.answer(quest, {})
@@ -187,9 +195,16 @@ export const makeServer = <R>(
 
         const conn = new FpnnConnection({
           endpoint: remoteAddress,
-          maxFrameBytes: options.maxFrameBytes,
-          maxQueuedBytes: options.maxQueuedBytes,
-          onQuest: dispatch
+          maxFrameBytes,
+          maxQueuedBytes,
+          onQuest: dispatch,
+          onOversizedAnswer: (quest, bytes) =>
+            runFork(
+              Effect.logWarning(
+                `the answer to ${quest.method} for ${remoteAddress} is ${bytes} bytes, over the frame limit of ` +
+                  `${maxFrameBytes} bytes: error ${FpnnErrorCode.EncodingError} was answered instead`
+              )
+            )
         })
         connections++
         yield* Effect.ensuring(

@@ -76,15 +76,17 @@ export const verifyAuth = (
   const pid = payload["pid"] as number | bigint
   const signature = payload["sign"] as string
   const salt = BigInt(payload["salt"] as number | bigint)
-  const ts = Number(payload["ts"] as number | bigint)
+  // Exact: an int64 ts near 2^63 rounded to a float signs differently (200002, not 200008).
+  const ts = BigInt(payload["ts"] as number | bigint)
   if (BigInt(pid) !== BigInt(config.pid)) return rtmError(200002, "invalid pid or sign")
   const expected = sign({ pid: config.pid, secret: config.secret, salt, method, ts })
   if (signature.toUpperCase() !== expected) return rtmError(200002, "invalid pid or sign")
-  const now = Math.floor(nowMillis / 1000)
-  if (Math.abs(ts - now) > config.windowSeconds) {
+  const now = BigInt(Math.floor(nowMillis / 1000))
+  const distance = ts > now ? ts - now : now - ts
+  if (distance > BigInt(Math.floor(config.windowSeconds))) {
     return rtmError(200008, `ts ${ts} is more than ${config.windowSeconds} s away from the server time ${now}`)
   }
-  if (replay.check(`${salt}:${expected}`, (ts + config.windowSeconds + 1) * 1000, nowMillis)) {
+  if (replay.check(`${salt}:${expected}`, (Number(ts) + config.windowSeconds + 1) * 1000, nowMillis)) {
     return rtmError(200006, "the same salt and sign were already used")
   }
   return undefined

@@ -2,8 +2,8 @@
  * `VoiceRoomEmulator`: an in-memory RTM voice gateway on the transport's FPNN server.
  * Both dialects share one port and one set of rooms. Binds 127.0.0.1 by default.
  */
-import { makeServer, type ServerEncryptionOptions } from "@rtm-voice/fpnn-transport"
-import { Clock, Context, Effect, Layer, type Redacted, type Scope } from "effect"
+import { type FpnnOptionsError, makeServer, Options, type ServerEncryptionOptions } from "@rtm-voice/fpnn-transport"
+import { Clock, Context, Effect, Layer, Redacted, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
 import { ReplayCache } from "./Auth.js"
 import { makeHandlers } from "./Handlers.js"
@@ -53,27 +53,57 @@ export interface VoiceRoomEmulatorService {
   readonly connectionCount: Effect.Effect<number>
 }
 
-/** Starts an emulator; it stops when the scope closes. */
+/**
+ * The emulator's own options, checked before the server is built (which checks host,
+ * port and the key): pid, secret, clock and the ts window.
+ */
+const checkOptions = (options: unknown) =>
+  Options.check("options", () => {
+    const o = Options.record(options, "options")
+    const pid = Options.integer(Options.field(o, "pid", "pid"), "pid", 1, 0x7fffffff)
+    const secret = Options.field(o, "secret", "secret")
+    if (!Redacted.isRedacted(secret) && typeof secret !== "string") {
+      Options.rejectOption("secret", secret === undefined ? "Missing" : "WrongType", "secret must be a Redacted string")
+    }
+    const clock = Options.field(o, "clock", "clock")
+    if (clock !== undefined && typeof clock !== "function") {
+      Options.rejectOption("clock", "WrongType", `clock must be a function returning milliseconds, got ${Options.show(clock)}`)
+    }
+    const window = Options.field(o, "tsWindowSeconds", "tsWindowSeconds")
+    const tsWindowSeconds = window === undefined ? 300 : Options.integer(window, "tsWindowSeconds", 0, 2 ** 31 - 1)
+    return {
+      pid,
+      secret: typeof secret === "string" ? Redacted.make(secret) : secret as Redacted.Redacted<string>,
+      clock: clock as (() => number) | undefined,
+      tsWindowSeconds,
+      host: Options.field(o, "host", "host"),
+      port: Options.field(o, "port", "port"),
+      encryption: Options.field(o, "encryption", "encryption")
+    }
+  })
+
+/** Starts an emulator; it stops when the scope closes. Bad options fail with `FpnnOptionsError`. */
 export const makeEmulator = (
-  options: EmulatorOptions
-): Effect.Effect<VoiceRoomEmulatorService, SocketServer.SocketServerError, Scope.Scope> =>
+  input: EmulatorOptions
+): Effect.Effect<VoiceRoomEmulatorService, SocketServer.SocketServerError | FpnnOptionsError, Scope.Scope> =>
   Effect.gen(function*() {
+    const options = yield* Effect.fromResult(checkOptions(input))
     const rooms = new Rooms()
     const replay = new ReplayCache()
     const quests = new Map<string, number>()
     const clock = options.clock
     const handlers = makeHandlers({
-      auth: { pid: options.pid, secret: options.secret, windowSeconds: options.tsWindowSeconds ?? 300 },
+      auth: { pid: options.pid, secret: options.secret, windowSeconds: options.tsWindowSeconds },
       replay,
       rooms,
       now: clock === undefined ? Clock.currentTimeMillis : Effect.sync(clock),
       onQuest: (method) => quests.set(method, (quests.get(method) ?? 0) + 1)
     })
     const server = yield* makeServer({
-      host: options.host ?? "127.0.0.1",
-      port: options.port ?? 0,
+      host: (options.host ?? "127.0.0.1") as string,
+      port: (options.port ?? 0) as number,
       handlers,
-      encryption: options.encryption
+      encryption: options.encryption as ServerEncryptionOptions | undefined
     })
     const snapshotOf = () => rooms.snapshot()
     return {
@@ -100,7 +130,9 @@ export const makeEmulator = (
 export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceRoomEmulatorService>()(
   "@rtm-voice/voice-room-emulator/VoiceRoomEmulator"
 ) {
-  static readonly layer = (options: EmulatorOptions): Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError> =>
+  static readonly layer = (
+    options: EmulatorOptions
+  ): Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError | FpnnOptionsError> =>
     Layer.effect(VoiceRoomEmulator, makeEmulator(options))
 }
 
@@ -111,7 +143,7 @@ export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceR
 export const runEmulator = <E = never, R = never>(
   options: EmulatorOptions,
   onListening?: (emulator: VoiceRoomEmulatorService) => Effect.Effect<void, E, R>
-): Effect.Effect<never, SocketServer.SocketServerError | E, R> =>
+): Effect.Effect<never, SocketServer.SocketServerError | FpnnOptionsError | E, R> =>
   Effect.scoped(
     Effect.gen(function*() {
       const emulator = yield* makeEmulator(options)

@@ -16,8 +16,8 @@ export interface SignInput {
   readonly salt: bigint
   /** The wire method of this quest, e.g. `getVoiceRoomMemberCount`. */
   readonly method: string
-  /** Unix time in whole seconds. */
-  readonly ts: number
+  /** Unix time in whole seconds (a bigint renders exactly, for a verifier given an int64). */
+  readonly ts: number | bigint
 }
 
 /** The 32-character upper-case hex signature of one request. */

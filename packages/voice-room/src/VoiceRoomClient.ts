@@ -18,9 +18,14 @@ import {
   type FpnnCallError,
   FpnnClient,
   type FpnnClientOptions,
-  parseEndpoint
+  type FpnnOptionsError,
+  DurationConfig,
+  type Encryption,
+  type EncryptionOptions,
+  makeClient,
+  Options
 } from "@rtm-voice/fpnn-transport"
-import { readFileSync } from "node:fs"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import {
   Cause,
   Clock,
@@ -29,10 +34,12 @@ import {
   Duration,
   Effect,
   type Fiber,
+  FileSystem,
   Layer,
   Metric,
   Option,
   Redacted,
+  Result,
   Schedule,
   Schema,
   SchemaIssue,
@@ -41,6 +48,9 @@ import {
 } from "effect"
 import {
   isRetryable,
+  VoiceRoomConfigFileError,
+  type VoiceRoomOptionsError,
+  voiceRoomOptionsError,
   rtmErrorFromRemote,
   decodeError as makeDecodeError,
   type VoiceRoomError,
@@ -138,33 +148,26 @@ const issuePath = (issue: SchemaIssue.Issue): { field: string; detail: string } 
   return { field, detail: first?.message ?? "invalid" }
 }
 
-const validateOptions = (options: VoiceRoomClientOptions): VoiceRoomValidationError | undefined => {
-  const fail = (parameter: string, message: string) =>
-    new VoiceRoomValidationError({ operation: "VoiceRoomClient", parameter, message: `VoiceRoomClient: ${message}` })
-  if (typeof options.pid !== "number" || !Number.isInteger(options.pid) || options.pid <= 0 || options.pid > 0x7fffffff) {
-    return fail("pid", "pid must be a positive int32 project id")
-  }
-  const secret = options.secret as unknown
-  if (!(Redacted.isRedacted(secret) || typeof secret === "string")) return fail("secret", "secret must be a Redacted string")
-  if ((Redacted.isRedacted(secret) ? Redacted.value(secret as Redacted.Redacted<string>) : secret) === "") {
-    return fail("secret", "secret must not be empty")
-  }
-  if (options.dialect !== undefined && options.dialect !== "voice" && options.dialect !== "rtc") {
-    return fail("dialect", `dialect must be "voice" or "rtc"`)
-  }
-  return undefined
+/** The same rejection, as the voice-room client reports it (`prefix` for transport options). */
+const fromTransport = (e: FpnnOptionsError, prefix = ""): VoiceRoomOptionsError =>
+  voiceRoomOptionsError(`${prefix}${e.option}`, e.reason._tag, e.detail)
+
+interface ResolvedVoiceRoomOptions {
+  readonly pid: number
+  readonly secret: Redacted.Redacted<string>
+  readonly dialect: Dialect
+  /** Milliseconds (Infinity = none); undefined = the transport's quest timeout. */
+  readonly timeoutMillis: number | undefined
+  readonly readRetry: Schedule.Schedule<unknown, VoiceRoomError> | undefined
+  readonly connect: "lazy" | "eager"
 }
 
 /** `rpc.service` of every span and metric series. */
 export const RPC_SERVICE = "VoiceRoom"
 
 const serverOf = (endpoint: string): { address: string; port: number } => {
-  try {
-    const { host, port } = parseEndpoint(endpoint)
-    return { address: host, port }
-  } catch {
-    return { address: endpoint, port: 0 }
-  }
+  const parsed = Options.parseEndpoint(endpoint)
+  return Result.isSuccess(parsed) ? { address: parsed.success.host, port: parsed.success.port } : { address: endpoint, port: 0 }
 }
 
 /** The reason's name: a tagged reason's `_tag`, a string reason, else the error's tag. */
@@ -178,20 +181,65 @@ const reasonOf = (e: { readonly _tag: string }): string => {
 /** The room id the startup check reads (a missing room answers count 0). */
 const STARTUP_CHECK_ROOM = 1
 
+/**
+ * Checks the client's options once, at build, for any input (untyped callers, Proxies,
+ * throwing getters): a bad one is a `VoiceRoomOptionsError` naming it.
+ */
+const resolveOptions = (options: unknown): Result.Result<ResolvedVoiceRoomOptions, VoiceRoomOptionsError> =>
+  Result.mapError(
+    Options.check("options", (): ResolvedVoiceRoomOptions => {
+      const o = Options.record(options, "options")
+      const pid = Options.field(o, "pid", "pid")
+      if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) {
+        Options.rejectOption(
+          "pid",
+          pid === undefined ? "Missing" : typeof pid === "number" ? "OutOfRange" : "WrongType",
+          `pid must be a positive int32 project id, got ${Options.show(pid)}`
+        )
+      }
+      const secret = Options.field(o, "secret", "secret")
+      if (!(Redacted.isRedacted(secret) || typeof secret === "string")) {
+        Options.rejectOption("secret", secret === undefined ? "Missing" : "WrongType", "secret must be a Redacted string")
+      }
+      // Untyped callers may hand over a plain string: wrap it so it cannot leak by printing.
+      const redacted = typeof secret === "string" ? Redacted.make(secret) : secret as Redacted.Redacted<string>
+      if (Redacted.value(redacted) === "") Options.rejectOption("secret", "OutOfRange", "secret must not be empty")
+      const dialect = Options.field(o, "dialect", "dialect")
+      const timeout = Options.field(o, "timeout", "timeout")
+      const readRetry = Options.field(o, "readRetry", "readRetry")
+      const connect = Options.field(o, "connect", "connect")
+      if (readRetry !== undefined && !Schedule.isSchedule(readRetry)) {
+        Options.rejectOption("readRetry", "WrongType", `readRetry must be a Schedule, got ${Options.show(readRetry)}`)
+      }
+      return {
+        pid: pid as number,
+        secret: redacted,
+        dialect: dialect === undefined ? "voice" : Options.oneOf(dialect, "dialect", ["voice", "rtc"] as const),
+        timeoutMillis: timeout === undefined ? undefined : Options.durationMillis(timeout, "timeout", { infinite: true }),
+        readRetry: readRetry as Schedule.Schedule<unknown, VoiceRoomError> | undefined,
+        connect: connect === undefined ? "lazy" : Options.oneOf(connect, "connect", ["lazy", "eager"] as const)
+      }
+    }),
+    (e) => fromTransport(e)
+  )
+
+/**
+ * What the startup check can fail with, in a Layer's error channel: the errors of a call
+ * when `connect` may be `"eager"`, nothing otherwise.
+ */
+export type StartupCheckError<O> = O extends { readonly connect?: infer C } ? EagerError<C> : never
+type EagerError<C> = C extends "eager" ? VoiceRoomError : never
+
 /** Builds the client on an existing FPNN client. */
 export const makeVoiceRoomClient = (
   transport: FpnnClient["Service"],
   options: VoiceRoomClientOptions
-): Effect.Effect<VoiceRoomClientService, VoiceRoomError> =>
-  Effect.suspend(() => {
-    const invalid = validateOptions(options)
-    if (invalid !== undefined) return Effect.fail(invalid)
-    const pid = options.pid
-    // Untyped callers may hand over a plain string: wrap it so it cannot leak by printing.
-    const secret = typeof options.secret === "string" ? Redacted.make<string>(options.secret) : options.secret
-    const dialect: Dialect = options.dialect ?? "voice"
-    const defaultTimeout = options.timeout
-    const readRetry = options.readRetry
+): Effect.Effect<VoiceRoomClientService, VoiceRoomOptionsError | VoiceRoomError> =>
+  Effect.suspend((): Effect.Effect<VoiceRoomClientService, VoiceRoomOptionsError | VoiceRoomError> => {
+    const resolved = resolveOptions(options)
+    if (Result.isFailure(resolved)) return Effect.fail(resolved.failure)
+    const { dialect, pid, readRetry, secret } = resolved.success
+    const defaultTimeout = resolved.success.timeoutMillis
 
     // Everything that does not change from call to call is prepared once per operation
     // (BENCHMARKS.md, "voice-room hot path"): the metric series (a fresh
@@ -217,8 +265,12 @@ export const makeVoiceRoomClient = (
         const { detail, field } = issuePath(issue)
         return makeDecodeError(operation.name, method, field, detail)
       }
-      const toError = (e: FpnnCallError): VoiceRoomError =>
-        e._tag === "FpnnRemoteError" ? rtmErrorFromRemote(operation.name, e) : e
+      const toError = (e: FpnnCallError | FpnnOptionsError): VoiceRoomError =>
+        e._tag === "FpnnRemoteError"
+          ? rtmErrorFromRemote(operation.name, e)
+          : e._tag === "FpnnOptionsError"
+          ? new VoiceRoomValidationError({ operation: operation.name, parameter: `options.${e.option}`, message: e.message })
+          : e
       // One failure series per (error type, reason), made on the first such failure.
       const failureSeries = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
       return {
@@ -332,9 +384,22 @@ export const makeVoiceRoomClient = (
         const span = Context.getOption(fiber.context, Tracer.ParentSpan)
         if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("rtm.room_id", String(rid))
       }
-      const timeout: FpnnCallOptions = callOptions === undefined
-        ? defaultCallOptions
-        : { timeout: (callOptions as CallOptions).timeout ?? defaultTimeout }
+      let timeout = defaultCallOptions
+      if (callOptions !== undefined) {
+        // Checked before anything is sent: 0, negative, NaN, "banana" or a Symbol is a typed failure.
+        const checked = Options.resolveCallTimeout(callOptions, -1) // -1: no timeout given
+        if (Result.isFailure(checked)) {
+          return Effect.fail(
+            new VoiceRoomValidationError({
+              operation: operation.name,
+              parameter: `options.${checked.failure.option}`,
+              message: `${operation.name}: ${checked.failure.message}`
+            })
+          )
+        }
+        const millis = checked.success
+        timeout = millis === -1 ? defaultCallOptions : { timeout: millis }
+      }
       return operation.write || readRetry === undefined
         ? p.attempt(fields, timeout)
         : Effect.retry(p.attempt(fields, timeout), { schedule: readRetry, while: isRetryable })
@@ -383,7 +448,7 @@ export const makeVoiceRoomClient = (
       connectionStateChanges: transport.stateChanges,
       connectionEvents: transport.events
     }
-    if (options.connect !== "eager") return Effect.succeed(service)
+    if (resolved.success.connect !== "eager") return Effect.succeed(service)
     // The startup check: connect (its own span and logs), then one signed read.
     return transport.connect.pipe(
       Effect.andThen(service.getVoiceRoomMemberCount(STARTUP_CHECK_ROOM)),
@@ -398,89 +463,205 @@ export const makeVoiceRoomClient = (
     )
   })
 
+/**
+ * What `VoiceRoomClient.layerConfig` reads: the layer's options that configuration can
+ * express, and the path of the server's public key (read through effect's FileSystem).
+ */
+export interface VoiceRoomClientConfigOptions {
+  readonly endpoint: string
+  readonly pid: number
+  readonly secret: Redacted.Redacted<string>
+  readonly timeout?: Duration.Input | undefined
+  readonly dialect?: Dialect | undefined
+  readonly connectTimeout?: Duration.Input | undefined
+  /** Path of the server's public key (PEM, DER or a raw point); absent = a plain connection. */
+  readonly serverKeyFile?: string | undefined
+  readonly encryptionMode?: Encryption.Mode | undefined
+  readonly encryptionStrength?: Encryption.Strength | undefined
+}
 
-
-/** The environment variables `VoiceRoomClient.layerConfig` reads. */
-export const VoiceRoomClientConfig: Config.Config<VoiceRoomClientLayerOptions> = Config.all({
+/**
+ * The environment `VoiceRoomClient.layerConfig()` reads by default: `RTM_ENDPOINT`,
+ * `RTM_PID`, `RTM_SECRET` (redacted), optional `RTM_TIMEOUT` and `RTM_CONNECT_TIMEOUT`
+ * (a Duration string such as "5 seconds", or milliseconds), `RTM_DIALECT` (`voice` |
+ * `rtc`), and for an encrypted connection `RTM_SERVER_KEY` (a path),
+ * `RTM_ENCRYPTION_MODE` (`package` | `stream`), `RTM_ENCRYPTION_STRENGTH` (`128` | `256`).
+ */
+export const VoiceRoomClientConfig: Config.Wrap<VoiceRoomClientConfigOptions> = {
   endpoint: Config.String("RTM_ENDPOINT"),
   pid: Config.Int("RTM_PID"),
   secret: Config.Redacted("RTM_SECRET"),
-  timeout: Config.Int("RTM_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
-  dialect: Config.Literals(["voice", "rtc"], "RTM_DIALECT").pipe(Config.withDefault("voice" as const))
-})
+  timeout: DurationConfig("RTM_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  dialect: Config.Literals(["voice", "rtc"], "RTM_DIALECT").pipe(Config.withDefault("voice" as const)),
+  connectTimeout: DurationConfig("RTM_CONNECT_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  serverKeyFile: Config.String("RTM_SERVER_KEY").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  encryptionMode: Config.Literals(["package", "stream"], "RTM_ENCRYPTION_MODE").pipe(
+    Config.withDefault("package" as const)
+  ),
+  encryptionStrength: Config.Literals(["128", "256"], "RTM_ENCRYPTION_STRENGTH").pipe(
+    Config.withDefault("128" as const),
+    Config.map((s): Encryption.Strength => (s === "256" ? 256 : 128))
+  )
+}
 
-/**
- * Encryption from the environment: `RTM_SERVER_KEY` (path of the server's public key:
- * PEM, DER or a raw point), `RTM_ENCRYPTION_MODE` (`package` default | `stream`),
- * `RTM_ENCRYPTION_STRENGTH` (`128` default | `256`). Absent key = plain connection.
- */
-export const EncryptionConfig = Config.all({
-  serverKeyPath: Config.String("RTM_SERVER_KEY").pipe(Config.option),
-  mode: Config.Literals(["package", "stream"], "RTM_ENCRYPTION_MODE").pipe(Config.withDefault("package" as const)),
-  strength: Config.Literals(["128", "256"], "RTM_ENCRYPTION_STRENGTH").pipe(Config.withDefault("128" as const))
-})
+/** The variable behind each option of the default configuration: errors name what the user set. */
+const envNames: Readonly<Record<string, string>> = {
+  endpoint: "RTM_ENDPOINT",
+  pid: "RTM_PID",
+  secret: "RTM_SECRET",
+  timeout: "RTM_TIMEOUT",
+  dialect: "RTM_DIALECT",
+  connectTimeout: "RTM_CONNECT_TIMEOUT",
+  "transport.encryption.serverKey": "RTM_SERVER_KEY",
+  "transport.encryption.mode": "RTM_ENCRYPTION_MODE",
+  "transport.encryption.strength": "RTM_ENCRYPTION_STRENGTH"
+}
 
-/** Reads the server key file named by `EncryptionConfig`, if any. */
-const encryptionFromConfig = Effect.gen(function*() {
-  const { mode, serverKeyPath, strength } = yield* EncryptionConfig
-  if (Option.isNone(serverKeyPath)) return undefined
-  const path = serverKeyPath.value
-  const serverKey = yield* Effect.try({
-    try: () => readFileSync(path),
-    catch: (e) =>
-      new VoiceRoomValidationError({
-        operation: "VoiceRoomClient",
-        parameter: "RTM_SERVER_KEY",
-        message: `VoiceRoomClient: cannot read the server key file ${path} (RTM_SERVER_KEY): ${(e as Error).message}`
-      })
+const transportKeys = [
+  "questTimeout",
+  "maxFrameBytes",
+  "maxQueuedBytes",
+  "reconnect",
+  "keepalive",
+  "encryption",
+  "shutdownGrace",
+  "logAnnotations"
+] as const
+
+/** The transport's options of a layer: `transport`, plus `endpoint` and `connectTimeout`; read safely. */
+const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOptions, VoiceRoomOptionsError> =>
+  Result.mapError(
+    Options.check("transport", (): FpnnClientOptions => {
+      const o = Options.record(options, "options")
+      const t = Options.field(o, "transport", "transport")
+      const out: Record<string, unknown> = {
+        endpoint: Options.field(o, "endpoint", "endpoint"),
+        connectTimeout: Options.field(o, "connectTimeout", "connectTimeout")
+      }
+      if (t !== undefined) {
+        const transport = Options.record(t, "transport")
+        for (const key of transportKeys) out[key] = Options.field(transport, key, `transport.${key}`)
+      }
+      return out as unknown as FpnnClientOptions
+    }),
+    (e) => fromTransport(e)
+  )
+
+/** Options the transport names itself (`keepalive.interval`) are `transport.*` options of the layer. */
+const transportOption = (e: FpnnOptionsError): VoiceRoomOptionsError =>
+  fromTransport(e, e.option === "endpoint" || e.option === "connectTimeout" || e.option.startsWith("transport") ? "" : "transport.")
+
+const renameOption = (names: Readonly<Record<string, string>>) => <E>(e: E | VoiceRoomOptionsError): E | VoiceRoomOptionsError =>
+  e instanceof Object && (e as { _tag?: unknown })._tag === "VoiceRoomOptionsError" &&
+    Object.hasOwn(names, (e as VoiceRoomOptionsError).option)
+    ? voiceRoomOptionsError(
+      names[(e as VoiceRoomOptionsError).option]!,
+      (e as VoiceRoomOptionsError).reason._tag,
+      (e as VoiceRoomOptionsError).detail
+    )
+    : e
+
+const makeLayerClient = (options: VoiceRoomClientLayerOptions) =>
+  Effect.gen(function*() {
+    // The client's own options first: a bad pid fails before the transport is built.
+    const own = resolveOptions(options)
+    if (Result.isFailure(own)) return yield* Effect.fail(own.failure)
+    const transportOptions = yield* Effect.fromResult(transportOptionsOf(options))
+    // The transport's logs name the project too (never the secret).
+    const transport = yield* makeClient({
+      ...transportOptions,
+      logAnnotations: { pid: own.success.pid, ...transportOptions.logAnnotations }
+    }).pipe(Effect.mapError(transportOption))
+    return yield* makeVoiceRoomClient(transport, options)
   })
-  return { serverKey, mode, strength: strength === "256" ? 256 as const : 128 as const }
-})
 
 export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomClientService>()(
   "@rtm-voice/voice-room/VoiceRoomClient"
 ) {
   /** On the `FpnnClient` in context (share one connection, or bring your own options). */
-  static readonly layerFromTransport = (
-    options: VoiceRoomClientOptions
-  ): Layer.Layer<VoiceRoomClient, VoiceRoomError, FpnnClient> =>
+  static readonly layerFromTransport = <const O extends VoiceRoomClientOptions>(
+    options: O
+  ): Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError | StartupCheckError<O>, FpnnClient> =>
     Layer.effect(
       VoiceRoomClient,
       Effect.gen(function*() {
         return yield* makeVoiceRoomClient(yield* FpnnClient, options)
       })
-    )
-
-  /** With its own FPNN client to `options.endpoint`, closed with the layer. */
-  static readonly layer = (options: VoiceRoomClientLayerOptions): Layer.Layer<VoiceRoomClient, VoiceRoomError> =>
-    VoiceRoomClient.layerFromTransport(options).pipe(
-      Layer.provide(
-        FpnnClient.layer({
-          ...options.transport,
-          // The transport's logs name the project too (never the secret).
-          logAnnotations: { pid: options.pid, ...options.transport?.logAnnotations },
-          endpoint: options.endpoint,
-          ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout })
-        })
-      )
-    )
+    ) as Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError | StartupCheckError<O>, FpnnClient>
 
   /**
-   * From configuration: `RTM_ENDPOINT`, `RTM_PID`, `RTM_SECRET` (redacted), optional
-   * `RTM_TIMEOUT` (ms) and `RTM_DIALECT` (`voice` | `rtc`, default `voice`), and for an
-   * encrypted connection `RTM_SERVER_KEY` (a path) with `RTM_ENCRYPTION_MODE` and
-   * `RTM_ENCRYPTION_STRENGTH` (see `EncryptionConfig`). `extra`
-   * adds what configuration cannot express (a retry schedule, transport options).
+   * With its own FPNN client to `options.endpoint`, closed with the layer. Every option
+   * (the transport's included) is checked when the layer is built: a bad one fails it
+   * with `VoiceRoomOptionsError` naming it, before any fiber or socket exists.
    */
-  static readonly layerConfig = (
-    extra?: Pick<VoiceRoomClientLayerOptions, "readRetry" | "transport" | "connectTimeout" | "connect">
-  ): Layer.Layer<VoiceRoomClient, Config.ConfigError | VoiceRoomError> =>
-    Layer.unwrap(
+  static readonly layer = <const O extends VoiceRoomClientLayerOptions>(
+    options: O
+  ): Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError | StartupCheckError<O>> =>
+    Layer.effect(VoiceRoomClient, makeLayerClient(options)) as Layer.Layer<
+      VoiceRoomClient,
+      VoiceRoomOptionsError | StartupCheckError<O>
+    >
+
+  /**
+   * From configuration, as `@effect/sql-pg`'s `layerConfig`: `config` is a `Config.Wrap`
+   * (each field a plain value or a `Config`, or one `Config` of the whole); the default
+   * reads the `RTM_*` environment (see `VoiceRoomClientConfig`), and its errors name the
+   * variable. The server key file is read through effect's `FileSystem` (Node's, provided
+   * here): an I/O failure is a `VoiceRoomConfigFileError`, a bad key a
+   * `VoiceRoomOptionsError`. `extra` adds what configuration cannot express (a retry
+   * schedule, further transport options).
+   */
+  static readonly layerConfig = <
+    const X extends Pick<VoiceRoomClientLayerOptions, "readRetry" | "transport" | "connect"> = {}
+  >(
+    config: Config.Wrap<VoiceRoomClientConfigOptions> = VoiceRoomClientConfig,
+    extra?: X
+  ): Layer.Layer<
+    VoiceRoomClient,
+    Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError | StartupCheckError<X>
+  > => {
+    const rename = config === VoiceRoomClientConfig ? renameOption(envNames) : renameOption({
+      "transport.encryption.serverKey": "serverKeyFile",
+      "transport.encryption.mode": "encryptionMode",
+      "transport.encryption.strength": "encryptionStrength"
+    })
+    return Layer.effect(
+      VoiceRoomClient,
       Effect.gen(function*() {
-        const config = yield* VoiceRoomClientConfig
-        const encryption = yield* encryptionFromConfig
+        const c = yield* Config.unwrap(config)
+        const keyOption = config === VoiceRoomClientConfig ? "RTM_SERVER_KEY" : "serverKeyFile"
+        let encryption: EncryptionOptions | undefined
+        if (c.serverKeyFile !== undefined) {
+          const path = c.serverKeyFile
+          const fs = yield* FileSystem.FileSystem
+          const serverKey = yield* fs.readFile(path).pipe(
+            Effect.mapError((e) =>
+              new VoiceRoomConfigFileError({ option: keyOption, path, detail: e.message, cause: e })
+            )
+          )
+          encryption = {
+            serverKey,
+            ...(c.encryptionMode === undefined ? {} : { mode: c.encryptionMode }),
+            ...(c.encryptionStrength === undefined ? {} : { strength: c.encryptionStrength })
+          }
+        }
         const transport = encryption === undefined ? extra?.transport : { ...extra?.transport, encryption }
-        return VoiceRoomClient.layer({ ...config, ...extra, ...(transport === undefined ? {} : { transport }) })
-      })
-    )
+        const options: VoiceRoomClientLayerOptions = {
+          endpoint: c.endpoint,
+          pid: c.pid,
+          secret: c.secret,
+          timeout: c.timeout,
+          dialect: c.dialect,
+          connectTimeout: c.connectTimeout,
+          readRetry: extra?.readRetry,
+          connect: extra?.connect,
+          transport
+        }
+        return yield* makeLayerClient(options).pipe(Effect.mapError(rename))
+      }).pipe(Effect.provide(NodeFileSystem.layer))
+    ) as Layer.Layer<
+      VoiceRoomClient,
+      Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError | StartupCheckError<X>
+    >
+  }
 }

@@ -9,6 +9,7 @@ import {
   VoiceRoomClient,
   type VoiceRoomClientOptions,
   VoiceRoomDecodeError,
+  VoiceRoomOptionsError,
   VoiceRoomValidationError
 } from "../src/index.js"
 
@@ -190,8 +191,9 @@ describe("VoiceRoomClient", () => {
         [{ pid: 1, secret: SECRET, dialect: "v2" }, "dialect"]
       ] as const) {
         const e = yield* Effect.flip(makeVoiceRoomClient(fake, options as never))
-        assert.instanceOf(e, VoiceRoomValidationError)
-        assert.strictEqual(e.parameter, parameter)
+        assert.instanceOf(e, VoiceRoomOptionsError)
+        assert.strictEqual(e.option, parameter)
+        assert.isFalse(e.sent)
       }
     }))
 

@@ -57,6 +57,19 @@ describe("startup check (connect: \"eager\")", () => {
       expect(e.sent).toBe(false)
     }))
 
+  it.live("a connect option other than \"lazy\" or \"eager\" fails the Layer with VoiceRoomOptionsError", () =>
+    Effect.gen(function*() {
+      const layer = VoiceRoomClient.layer({
+        endpoint: "127.0.0.1:1",
+        pid: PID,
+        secret: SECRET,
+        connect: "sometimes" as unknown as "eager"
+      })
+      const e = yield* Effect.flip(Effect.scoped(Layer.build(layer)))
+      assert(e._tag === "VoiceRoomOptionsError")
+      expect(e.option).toBe("connect")
+    }))
+
   it.live("lazy (the default): building the Layer makes no connection", () =>
     Effect.gen(function*() {
       const gateway = yield* emulator

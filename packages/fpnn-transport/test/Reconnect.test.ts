@@ -255,3 +255,23 @@ describe("graceful close", () => {
       expect(closedAfter).toBeLessThan(2000)
     }))
 })
+
+describe("the options of this file, checked when the client is built", () => {
+  const bad = (options: Record<string, unknown>) =>
+    Effect.flip(makeClient({ endpoint: "127.0.0.1:1", ...options } as unknown as FpnnClientOptions))
+
+  it.effect("shutdownGrace, reconnect and logAnnotations name themselves when wrong", () =>
+    Effect.gen(function*() {
+      expect((yield* bad({ shutdownGrace: -1 })).option).toBe("shutdownGrace")
+      expect((yield* bad({ shutdownGrace: "soon" })).option).toBe("shutdownGrace")
+      expect((yield* bad({ reconnect: 5 })).option).toBe("reconnect")
+      expect((yield* bad({ reconnect: { firstDelay: -1 } })).option).toBe("reconnect.firstDelay")
+      expect((yield* bad({ logAnnotations: { pid: {} } })).option).toBe("logAnnotations.pid")
+      // a zero grace is allowed: close at once
+      const scope = yield* Scope.make()
+      yield* makeClient({ endpoint: "127.0.0.1:1", shutdownGrace: 0, reconnect: Schedule.spaced("1 second") }).pipe(
+        Scope.provide(scope)
+      )
+      yield* Scope.close(scope, Exit.void)
+    }))
+})

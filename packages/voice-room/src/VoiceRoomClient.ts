@@ -25,7 +25,6 @@ import {
   makeClient,
   Options
 } from "@rtm-voice/fpnn-transport"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import {
   Cause,
   Clock,
@@ -561,6 +560,20 @@ const renameOption = (names: Readonly<Record<string, string>>) => <E>(e: E | Voi
     )
     : e
 
+/**
+ * The FileSystem in context, else Node's. Loaded on demand: only a configuration that names
+ * a key file needs it, and a CLI start should not pay for the module.
+ */
+const fileSystem: Effect.Effect<FileSystem.FileSystem> = Effect.flatMap(
+  Effect.serviceOption(FileSystem.FileSystem),
+  (fs) =>
+    Option.isSome(fs)
+      ? Effect.succeed(fs.value)
+      : Effect.promise(() => import("@effect/platform-node/NodeFileSystem")).pipe(
+        Effect.flatMap((node) => Effect.provide(Effect.service(FileSystem.FileSystem), node.layer))
+      )
+)
+
 const makeLayerClient = (options: VoiceRoomClientLayerOptions) =>
   Effect.gen(function*() {
     // The client's own options first: a bad pid fails before the transport is built.
@@ -606,8 +619,8 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
    * From configuration, as `@effect/sql-pg`'s `layerConfig`: `config` is a `Config.Wrap`
    * (each field a plain value or a `Config`, or one `Config` of the whole); the default
    * reads the `RTM_*` environment (see `VoiceRoomClientConfig`), and its errors name the
-   * variable. The server key file is read through effect's `FileSystem` (Node's, provided
-   * here): an I/O failure is a `VoiceRoomConfigFileError`, a bad key a
+   * variable. The server key file is read through effect's `FileSystem`: the one in
+   * context when there is one, else Node's (`@effect/platform-node`'s NodeFileSystem): an I/O failure is a `VoiceRoomConfigFileError`, a bad key a
    * `VoiceRoomOptionsError`. `extra` adds what configuration cannot express (a retry
    * schedule, further transport options).
    */
@@ -633,7 +646,7 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
         let encryption: EncryptionOptions | undefined
         if (c.serverKeyFile !== undefined) {
           const path = c.serverKeyFile
-          const fs = yield* FileSystem.FileSystem
+          const fs = yield* fileSystem
           const serverKey = yield* fs.readFile(path).pipe(
             Effect.mapError((e) =>
               new VoiceRoomConfigFileError({ option: keyOption, path, detail: e.message, cause: e })
@@ -658,7 +671,7 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
           transport
         }
         return yield* makeLayerClient(options).pipe(Effect.mapError(rename))
-      }).pipe(Effect.provide(NodeFileSystem.layer))
+      })
     ) as Layer.Layer<
       VoiceRoomClient,
       Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError | StartupCheckError<X>

@@ -329,7 +329,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         if (delay === 0) return yield* setState({ _tag: "Closed", error, final: false })
         yield* setState({ _tag: "BackingOff", until: retryAt, attempt: failedCount, error })
         emit({ _tag: "ReconnectScheduled", endpoint, delayMillis: delay, failedCount })
-        yield* Effect.logInfo(`reconnecting to ${endpoint} in ${Math.round(delay)} ms`).pipe(
+        yield* Effect.logDebug(`reconnecting to ${endpoint} in ${Math.round(delay)} ms`).pipe(
           Effect.annotateLogs({ "fpnn.attempt": failedCount, "fpnn.reason": reasonName(error) })
         )
       })
@@ -411,7 +411,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
             Metric.withAttributes(FpnnMetrics.connectDuration, metricAttributes),
             Duration.millis(connectedAt - dialedAt)
           )
-          yield* Effect.logInfo(`connected to ${endpoint}`).pipe(
+          yield* Effect.logDebug(`connected to ${endpoint}`).pipe(
             Effect.annotateLogs({ "fpnn.connection_id": connectionId, "fpnn.encrypted": serverKey !== undefined })
           )
           if (keepalive !== undefined) yield* Effect.forkScoped(keepAlive(conn, keepalive))
@@ -422,7 +422,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           yield* count(FpnnMetrics.disconnects, error)
           const ended = `the connection to ${endpoint} ended (${reasonName(error)}` +
             (error.detail === undefined ? ")" : `: ${error.detail})`)
-          yield* (reasonName(error) === "Shutdown" ? Effect.logInfo(ended) : Effect.logWarning(ended)).pipe(Effect.annotateLogs({ "fpnn.connection_id": connectionId, "fpnn.reason": reasonName(error) }))
+          yield* (reasonName(error) === "Shutdown" ? Effect.logDebug(ended) : Effect.logWarning(ended)).pipe(Effect.annotateLogs({ "fpnn.connection_id": connectionId, "fpnn.reason": reasonName(error) }))
           yield* recordLoss(conn, error)
         }).pipe(
           Effect.scoped,
@@ -614,7 +614,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
         }
         yield* setState({ _tag: "Closed", error: shutdownError, final: true })
         untrackPending()
-        yield* Effect.logInfo(`client for ${endpoint} closed`)
+        yield* Effect.logDebug(`client for ${endpoint} closed`)
       }).pipe(
         Effect.annotateLogs(annotations),
         Effect.andThen(PubSub.shutdown(events)),

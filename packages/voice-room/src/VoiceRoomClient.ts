@@ -451,7 +451,7 @@ export const makeVoiceRoomClient = (
     // The startup check: connect (its own span and logs), then one signed read.
     return transport.connect.pipe(
       Effect.andThen(service.getVoiceRoomMemberCount(STARTUP_CHECK_ROOM)),
-      Effect.tap(() => Effect.logInfo("voice-room startup check passed")),
+      Effect.tap(() => Effect.logDebug("voice-room startup check passed")),
       Effect.tapError((e) => Effect.logError(`voice-room startup check failed: ${e.message}`)),
       Effect.annotateLogs({ endpoint: transport.endpoint, pid }),
       Effect.withSpan("VoiceRoom.startupCheck", {

@@ -4,12 +4,12 @@ import { Encryption } from "@rtm-voice/fpnn-transport"
 import { VoiceRoomClient } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { assert, describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Exit, Layer, Option } from "effect"
 import { generateKeyPairSync } from "node:crypto"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { PID, SECRET, SECRET_TEXT } from "./support.js"
+import { PID, recordingTracer, SECRET, SECRET_TEXT } from "./support.js"
 
 const keys = Encryption.generateKeyPair("secp256k1")
 const rsaPem = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }) as string
@@ -41,6 +41,28 @@ describe("encrypted connections from configuration", () => {
         expect(members.uids).toEqual([2n ** 63n - 1n])
       }))
   }
+
+  it.live("connecting and the key exchange have spans of their own, under the call that connected", () =>
+    Effect.gen(function*() {
+      const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, encryption: { privateKey: keys.privateKeyPem } })
+      const { spans, tracer } = recordingTracer()
+      yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(
+        Effect.provide(fromEnv(emulator.address, { RTM_SERVER_KEY: join(dir, "server-public.pem") })),
+        Effect.withTracer(tracer)
+      )
+      const call = spans.find((s) => s.name === "VoiceRoom.getVoiceRoomList")
+      const connect = spans.find((s) => s.name === "FpnnClient.connect")
+      const keyExchange = spans.find((s) => s.name === "FpnnClient.keyExchange")
+      assert(call !== undefined && connect !== undefined && keyExchange !== undefined)
+      const parentOf = (s: typeof call) => Option.getOrUndefined(s.parent)?.spanId
+      expect(parentOf(connect)).toBe(call.spanId)
+      expect(parentOf(keyExchange)).toBe(connect.spanId)
+      expect(connect.attributes.get("fpnn.encrypted")).toBe(true)
+      expect(keyExchange.attributes.get("fpnn.encryption.mode")).toBe("package")
+      expect(keyExchange.attributes.get("fpnn.encryption.strength")).toBe(128)
+      expect(keyExchange.attributes.get("server.address")).toBe("127.0.0.1")
+      assert(keyExchange.status._tag === "Ended" && Exit.isSuccess(keyExchange.status.exit))
+    }))
 
   it.live("the wrong server key fails fast with a tagged Encryption error", () =>
     Effect.gen(function*() {

@@ -29,19 +29,27 @@ describe("README", () => {
     expect(readme).toContain(renderOperationsTable())
   })
 
-  it("the SDK example and the Promise example compile", () => {
-    const marked = codeBlocks("ts").filter((b) => /^\/\/ README [\w ]*example: compiled by the test suite/.test(b))
-    expect(marked.find((b) => b.startsWith("// README example:"))).toBeDefined()
-    expect(marked.find((b) => b.startsWith("// README Promise example:"))).toBeDefined()
+  it("the SDK, Promise, production and observability snippets compile", () => {
+    const markers = ["// README example:", "// README Promise example:", "Running in production:", "Observability:"]
+    const files = markers.map((marker, i) => {
+      const example = codeBlocks("ts").find((b) => b.includes(marker))
+      expect(example, marker).toBeDefined()
+      return { name: `readme-snippet-${i}.ts`, text: example! }
+    })
+    // the sections exist, each with its snippet
+    const production = readme.slice(readme.indexOf("## Running in production"))
+    expect(production.indexOf("Running in production:")).toBeGreaterThan(0)
+    expect(readme.slice(readme.indexOf("## Observability")).indexOf("Observability:")).toBeGreaterThan(0)
     const dir = `${root}/test/.generated`
     mkdirSync(dir, { recursive: true })
-    const files = marked.map((block, i) => {
-      writeFileSync(`${dir}/readme-example-${i}.ts`, block)
-      return `readme-example-${i}.ts`
-    })
+    for (const file of files) writeFileSync(`${dir}/${file.name}`, file.text)
     writeFileSync(
       `${dir}/tsconfig.json`,
-      JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { noEmit: true }, files })
+      JSON.stringify({
+        extends: "../../tsconfig.base.json",
+        compilerOptions: { noEmit: true },
+        files: files.map((f) => f.name)
+      })
     )
     const tsc = `${root}/node_modules/typescript/bin/tsc`
     let output = ""

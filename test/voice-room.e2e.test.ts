@@ -12,7 +12,7 @@ import {
   VoiceRoomValidationError
 } from "@rtm-voice/voice-room"
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
-import { Effect, Exit, Layer, Logger, Metric, Redacted, References } from "effect"
+import { Effect, Exit, Layer, Logger, Metric, Option, Redacted, References } from "effect"
 import { inspect } from "node:util"
 import { EmulatorLayer, PID, RawLayer, recordingTracer, SECRET, SECRET_TEXT, sdk, signed } from "./support.js"
 
@@ -188,15 +188,26 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
     it.effect("calls update the metrics, failures by tag and reason", () =>
       Effect.gen(function*() {
         const client = yield* sdk()
-        const attrs = { operation: "kickoutFromVoiceRoom", method: "kickoutFromVoiceRoom", dialect: "voice" }
+        const [address, port] = client.endpoint.split(":") as [string, string]
+        // OpenTelemetry RPC attributes, plus the RTM ones
+        const attrs = {
+          "rpc.system": "fpnn",
+          "rpc.service": "VoiceRoom",
+          "rpc.method": "kickoutFromVoiceRoom",
+          "server.address": address,
+          "server.port": port,
+          "rtm.operation": "kickoutFromVoiceRoom",
+          "rtm.dialect": "voice"
+        }
         const calls = Metric.withAttributes(Metrics.calls, attrs)
-        const notInRoom = Metric.withAttributes(Metrics.failures, { ...attrs, error: "RtmError", reason: "NotInRoom" })
+        const notInRoom = Metric.withAttributes(Metrics.failures, { ...attrs, "error.type": "RtmError", "rtm.reason": "NotInRoom" })
         const before = [(yield* Metric.value(calls)).count, (yield* Metric.value(notInRoom)).count]
         yield* Effect.exit(client.kickoutFromVoiceRoom(999, 1, 2))
         const after = [(yield* Metric.value(calls)).count, (yield* Metric.value(notInRoom)).count]
         assert.deepStrictEqual([after[0]! - before[0]!, after[1]! - before[1]!], [1, 1])
         const latency = yield* Metric.value(Metric.withAttributes(Metrics.latency, attrs))
         assert.isAbove(latency.count, 0)
+        assert.strictEqual(Metrics.latency.id, "rpc.client.duration")
       }))
 
     it.effect("spans: one per call, named after the operation, with room id and wire method; no secret anywhere", () =>
@@ -225,6 +236,30 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
         assert.isDefined(count)
         assert.strictEqual(count.attributes.get("rtm.method"), "getRTCRoomMemberCount")
         assert.strictEqual(count.attributes.get("rtm.room_id"), "9007199254740993")
+        // OpenTelemetry RPC conventions
+        assert.strictEqual(count.attributes.get("rpc.system"), "fpnn")
+        assert.strictEqual(count.attributes.get("rpc.service"), "VoiceRoom")
+        assert.strictEqual(count.attributes.get("rpc.method"), "getRTCRoomMemberCount")
+        assert.strictEqual(count.attributes.get("server.address"), "127.0.0.1")
+        assert.strictEqual(count.attributes.get("server.port"), Number(rtc.endpoint.split(":")[1]))
+        assert.strictEqual(count.attributes.get("rtm.pid"), PID)
+        assert.strictEqual(count.attributes.get("rtm.dialect"), "rtc")
+        assert.isUndefined(count.attributes.get("error.type"))
+        // a failure names its type, reason and code
+        const list = spans.find((s) => s.name === "VoiceRoom.getVoiceRoomList")!
+        assert.strictEqual(list.attributes.get("error.type"), "RtmError")
+        assert.strictEqual(list.attributes.get("rtm.reason"), "InvalidSignature")
+        assert.strictEqual(list.attributes.get("rtm.code"), 200002)
+        const invalid = spans.find((s) => s.name === "VoiceRoom.pullUserIntoVoiceRoom" && s.status._tag === "Ended" &&
+          Exit.isFailure(s.status.exit))!
+        assert.strictEqual(invalid.attributes.get("error.type"), "VoiceRoomValidationError")
+        // connecting has its own span, a child of the call that made the connection
+        const pull = spans.find((s) => s.name === "VoiceRoom.pullUserIntoVoiceRoom")!
+        const connect = spans.find((s) => s.name === "FpnnClient.connect" && Option.isSome(s.parent) && s.parent.value.spanId === pull.spanId)
+        assert.isDefined(connect)
+        assert.strictEqual(connect!.attributes.get("rpc.system"), "fpnn")
+        assert.strictEqual(connect!.attributes.get("server.address"), "127.0.0.1")
+        assert.isTrue(connect!.status._tag === "Ended" && Exit.isSuccess(connect!.status.exit))
         assert.isTrue(count.status._tag === "Ended" && Exit.isSuccess(count.status.exit))
         assert.includeMembers(spans.map((s) => s.name), [
           "VoiceRoom.pullUserIntoVoiceRoom",

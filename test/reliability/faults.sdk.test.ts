@@ -166,6 +166,9 @@ describe("peer faults against VoiceRoomClient", () => {
           const tags = new Set<string>()
           for (let i = 0; i < 50; i++) {
             const e = yield* Effect.flip(client.getVoiceRoomMemberCount(1, { timeout: TIMEOUT }))
+            // A call that waited for the next attempt may run out of time while that attempt
+            // connects (a loaded machine): a timeout, not sent, is the right outcome then.
+            if (e._tag === "FpnnTimeoutError" && e.sent === false) continue
             tags.add(`${e._tag}/${(e as { reason?: { _tag: string } }).reason?._tag}`)
           }
           return yield* Effect.fail([...tags].join(",") as never)

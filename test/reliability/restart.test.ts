@@ -2,8 +2,8 @@
 // with its regressive backoff (no dial storm while the port is closed), every call
 // settles — with its answer or a tagged error — within its timeout, none vanishes, and
 // calls succeed again once the emulator is back.
-import { describe, expect, it } from "@effect/vitest"
-import type { ConnectionEvent } from "@rtm-voice/fpnn-transport"
+import { assert, describe, expect, it } from "@effect/vitest"
+import { type ConnectionEvent, Reconnect } from "@rtm-voice/fpnn-transport"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Fiber, Scope, Stream } from "effect"
 import { eventually, fiberCounter, freePort, guardProcess, PID, SECRET, tcpSockets, voiceClient } from "./support.js"
@@ -126,4 +126,81 @@ describe("emulator restart between calls", () => {
       expect(yield* eventually(tcpSockets, (n) => n <= socketsBefore)).toBeLessThanOrEqual(socketsBefore)
     }).pipe(fibers.track)
   })
+
+  it.live("default settings: the first call after the gateway is back succeeds within a second (one dial, delays ≤ 960 ms)", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const start = Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, port }).pipe(Scope.provide(scope))
+        return { emulator, scope }
+      })
+      let running = yield* start
+      const events: Array<{ readonly at: number; readonly event: ConnectionEvent }> = []
+      const outcomes: Array<{ readonly at: number; readonly end: number; readonly ok: boolean; readonly sent?: boolean }> = []
+      const measured = yield* Effect.scoped(
+        Effect.gen(function*() {
+          // default reconnect schedule, default 5 s timeout
+          const { client, fpnn } = yield* voiceClient(`127.0.0.1:${port}`)
+          yield* fpnn.events.pipe(
+            Stream.runForEach((event) => Effect.sync(() => events.push({ at: Date.now(), event }))),
+            Effect.forkScoped
+          )
+          yield* Effect.sleep(5)
+          expect(yield* client.getVoiceRoomMemberCount(ROOM)).toBe(0)
+          let stop = false
+          // two callers run all along, as a service's traffic does
+          const worker = Effect.gen(function*() {
+            while (!stop) {
+              const at = Date.now()
+              const exit = yield* Effect.exit(client.getVoiceRoomMemberCount(ROOM))
+              const end = Date.now()
+              if (Exit.isSuccess(exit)) outcomes.push({ at, end, ok: true })
+              else {
+                const e = exit.cause.reasons[0]
+                const error = e?._tag === "Fail" ? e.error as { sent?: boolean } : undefined
+                outcomes.push({ at, end, ok: false, ...(error?.sent === undefined ? {} : { sent: error.sent }) })
+              }
+              yield* Effect.sleep(20)
+            }
+          })
+          const workers = yield* Effect.forEach([1, 2], () => Effect.forkChild(worker))
+          yield* Effect.sleep(200)
+          yield* Scope.close(running.scope, Exit.void) // the gateway goes away
+          yield* Effect.sleep(2500) // long enough for the schedule to reach its cap
+          running = yield* start // back, on the same port
+          const backAt = Date.now()
+          yield* Effect.sleep(1500)
+          stop = true
+          yield* Fiber.joinAll(workers)
+          return { backAt }
+        })
+      )
+      yield* Scope.close(running.scope, Exit.void)
+      const { backAt } = measured
+      const delays = events.flatMap((e) => (e.event._tag === "ReconnectScheduled" ? [e.event.delayMillis] : []))
+      // the default schedule never waits more than ~1 s between attempts
+      expect(delays.length).toBeGreaterThan(3)
+      expect(Math.max(...delays)).toBeLessThanOrEqual(Reconnect.FAST_CAP_MILLIS * 1.2)
+      // the first attempt after the gateway is back connects (at most one refused dial
+      // can race with the listen)
+      const reconnected = events.find((e) => e.event._tag === "Connected" && e.at >= backAt)
+      assert(reconnected !== undefined)
+      const failedAfter = events.filter((e) => e.event._tag === "ConnectFailed" && e.at >= backAt && e.at < reconnected.at)
+      expect(failedAfter.length).toBeLessThanOrEqual(1)
+      // measured recovery: gateway back → first successful call (generous bound)
+      const firstOk = outcomes.find((o) => o.ok && o.end >= backAt)
+      assert(firstOk !== undefined)
+      const recovery = firstOk.end - backAt
+      expect(recovery).toBeLessThan(2500)
+      // every failure during the outage was reported as not sent (the one in flight at the loss excepted)
+      const failures = outcomes.filter((o) => !o.ok)
+      expect(failures.length).toBeGreaterThan(0)
+      expect(failures.filter((o) => o.sent !== false).length).toBeLessThanOrEqual(2)
+      // after the recovery, every call succeeds
+      expect(outcomes.filter((o) => o.at > firstOk.end).every((o) => o.ok)).toBe(true)
+      if (process.env.REL_DEBUG) {
+        console.log(JSON.stringify({ recovery, delays: delays.map(Math.round), failures: failures.length }))
+      }
+    }))
 })

@@ -6,7 +6,7 @@
 import { makeClient } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, type OperationName, Operations, type VoiceRoomClientService } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
-import { Console, Effect, Redacted } from "effect"
+import { Console, Effect, Redacted, References } from "effect"
 import { describeError, humanResult } from "./Output.js"
 
 const PID = 11000001
@@ -88,4 +88,8 @@ export const runDemo = Effect.gen(function*() {
   const missing = (Object.keys(Operations) as Array<OperationName>).filter((o) => !covered.has(o))
   if (missing.length > 0) return yield* Effect.fail(`demo does not cover ${missing.join(", ")}`)
   yield* Console.log(`\nAll ${covered.size} operations ran against the emulator (${n} steps). Done.`)
-}).pipe(Effect.scoped)
+}).pipe(
+  Effect.scoped,
+  // The SDK's connection logs are for services; the demo narrates on its own.
+  Effect.provideService(References.MinimumLogLevel, "None")
+)

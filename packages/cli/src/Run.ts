@@ -4,7 +4,7 @@
  * `--help` never loads the client, the transport or msgpackr.
  */
 import { type OperationName, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Option, References } from "effect"
 import { type CommandSpec, toArguments, toCallOptions } from "./Commands.js"
 import { exactJson, humanResult, jsonResult } from "./Output.js"
 import type { Settings, SettingsInput } from "./Settings.js"
@@ -44,7 +44,9 @@ export const runOperation = (spec: CommandSpec, input: OperationInput) =>
     const result = yield* VoiceRoomClient.use((client) => 
       client.invoke(name, args, Object.keys(callOptions).length === 0 ? undefined : callOptions)
     ).pipe(
-      Effect.provide(clientLayer(settings))
+      Effect.provide(clientLayer(settings)),
+      // The SDK's connection logs are for services; the CLI reports the outcome itself.
+      Effect.provideService(References.MinimumLogLevel, "None")
     )
     yield* Console.log(input.json ? exactJson(jsonResult(name, result)) : humanResult(name, args, result))
   }))

@@ -4,7 +4,7 @@
  * the option, for any input — a wrong type, a Symbol, a Proxy whose traps throw, a getter
  * that throws — so a bad option is a typed failure of the Layer, never a defect or a hang.
  */
-import { Duration, Result } from "effect"
+import { Duration, Result, Schedule } from "effect"
 import {
   CURVE_NAMES,
   type Curve,
@@ -18,6 +18,7 @@ import {
 } from "./Encryption.js"
 import { FpnnOptionsError, optionsError, type OptionsErrorReasonName } from "./Errors.js"
 import { DEFAULT_MAX_FRAME_BYTES } from "./Frame.js"
+import { fast, type ReconnectSchedule, regressive } from "./Reconnect.js"
 
 /** The largest delay Node's timers accept (2^31 - 1 ms); longer ones are clamped to it. */
 export const MAX_TIMER_MILLIS = 2 ** 31 - 1
@@ -227,13 +228,18 @@ export interface ResolvedClientOptions {
   readonly questTimeoutMillis: number
   readonly maxFrameBytes: number
   readonly maxQueuedBytes: number
-  readonly reconnect: ResolvedReconnect
+  /** The reconnect schedule: the one given, the regressive one of the settings given, or `fast`. */
+  readonly reconnect: ReconnectSchedule
   readonly keepalive: ResolvedKeepalive | undefined
   readonly encryption: ResolvedEncryption | undefined
+  readonly shutdownGraceMillis: number
+  readonly logAnnotations: Readonly<Record<string, string | number | boolean>>
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MILLIS = 5000
 export const DEFAULT_QUEST_TIMEOUT_MILLIS = 5000
+/** Closing a client: how long calls in flight may still take to be answered. */
+export const DEFAULT_SHUTDOWN_GRACE_MILLIS = 5000
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
 /** Frames need a 16-byte header; below this, nothing useful fits. */
 const MIN_FRAME_BYTES = 64
@@ -241,6 +247,21 @@ const MAX_BYTES = 2 ** 31 - 1
 
 const timeout = { infinite: true } as const
 const delay = { zero: true } as const
+
+/** Log annotations: a record of strings, numbers and booleans (copied). */
+const logAnnotationsOf = (value: unknown): Readonly<Record<string, string | number | boolean>> => {
+  if (value === undefined) return {}
+  const o = record(value, "logAnnotations")
+  const out: Record<string, string | number | boolean> = {}
+  for (const key of Object.keys(o)) {
+    const v = field(o, key, `logAnnotations.${key}`)
+    if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+      return reject(`logAnnotations.${key}`, "WrongType", `expected a string, number or boolean, got ${show(v)}`)
+    }
+    out[key] = v
+  }
+  return out
+}
 
 const keepaliveOf = (value: unknown): ResolvedKeepalive | undefined => {
   if (value === undefined || value === false) return undefined
@@ -257,8 +278,22 @@ const keepaliveOf = (value: unknown): ResolvedKeepalive | undefined => {
   return { intervalMillis, deadAfterMillis }
 }
 
-const reconnectOf = (value: unknown): ResolvedReconnect => {
-  const o = value === undefined ? {} : record(value, "reconnect")
+const reconnectOf = (value: unknown): ReconnectSchedule => {
+  if (value === undefined) return fast
+  if (Schedule.isSchedule(value)) return value as ReconnectSchedule
+  const r = regressiveOf(value)
+  return regressive({
+    failureWindow: r.failureWindowMillis,
+    immediateRetries: r.immediateRetries,
+    firstDelay: r.firstDelayMillis,
+    maxDelay: r.maxDelayMillis,
+    linearSteps: r.linearSteps
+  })
+}
+
+/** The settings of the regressive strategy, checked. */
+const regressiveOf = (value: unknown): ResolvedReconnect => {
+  const o = record(value, "reconnect")
   const d = (key: string, fallback: number) =>
     optionalDuration(field(o, key, `reconnect.${key}`), `reconnect.${key}`, fallback, delay)
   const failureWindowMillis = d("failureWindow", 1500)
@@ -356,7 +391,14 @@ export const resolveClientOptions = (options: unknown): Result.Result<ResolvedCl
       ),
       reconnect: reconnectOf(field(o, "reconnect", "reconnect")),
       keepalive: keepaliveOf(field(o, "keepalive", "keepalive")),
-      encryption: encryptionOf(field(o, "encryption", "encryption"), "encryption")
+      encryption: encryptionOf(field(o, "encryption", "encryption"), "encryption"),
+      shutdownGraceMillis: optionalDuration(
+        field(o, "shutdownGrace", "shutdownGrace"),
+        "shutdownGrace",
+        DEFAULT_SHUTDOWN_GRACE_MILLIS,
+        delay
+      ),
+      logAnnotations: logAnnotationsOf(field(o, "logAnnotations", "logAnnotations"))
     }
   })
 

@@ -161,11 +161,11 @@ describe("client ↔ server over 127.0.0.1", () => {
       expect(peer.connections()).toBe(2)
     }))
 
-  it.live("closing the client's scope fails pending calls with a Shutdown error", () =>
+  it.live("closing the client's scope fails pending calls with a Shutdown error once the grace has passed", () =>
     Effect.gen(function*() {
       const server = yield* echoServer()
       const fiber = yield* Effect.gen(function*() {
-        const c = yield* client(server.address)
+        const c = yield* client(server.address, { shutdownGrace: "100 millis" })
         const call = yield* c.call("never", {}, { timeout: "5 seconds" }).pipe(Effect.flip, Effect.forkDetach)
         yield* Effect.sleep(50)
         return call
@@ -219,13 +219,22 @@ describe("client ↔ server over 127.0.0.1", () => {
       yield* Effect.sleep(10)
       yield* c.connect.pipe(Effect.flip) // failure 1: immediate retry allowed
       yield* c.connect.pipe(Effect.flip) // failure 2: backoff scheduled
+      // the next attempt (300 ms away) is beyond this call's timeout: it fails at once, unsent
       const start = Date.now()
-      const fast = yield* c.call("x", {}).pipe(Effect.flip)
+      const fast = yield* c.call("x", {}, { timeout: "100 millis" }).pipe(Effect.flip)
       expect(Date.now() - start).toBeLessThan(100)
       assert(fast._tag === "FpnnConnectionError")
       expect(fast.message).toContain("backed off")
+      expect(fast.message).toMatch(/backed off for another \d+ ms/)
+      expect(fast.sent).toBe(false)
+      expect(fast.retryInMillis).toBeGreaterThan(100)
       expect(events).toContain("ReconnectScheduled")
       expect(events.filter((e) => e === "ConnectFailed")).toHaveLength(2)
+      // a call whose timeout covers the next attempt waits for it (and fails with its outcome)
+      const waited = yield* c.call("x", {}, { timeout: "2 seconds" }).pipe(Effect.flip)
+      expect(Date.now() - start).toBeGreaterThanOrEqual(250)
+      assert(waited._tag === "FpnnConnectionError")
+      expect(events.filter((e) => e === "ConnectFailed")).toHaveLength(3)
     }))
 
   it.live("quests pushed by the server are answered and exposed as a stream", () =>

@@ -14,6 +14,7 @@ import {
   dialects,
   type OperationName,
   Operations,
+  type StartupCheckError,
   VoiceRoomClient,
   type VoiceRoomClientLayerOptions,
   type VoiceRoomOptionsError
@@ -248,19 +249,19 @@ export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceR
    * `pid` and `secret` default to test values; the client options (`dialect`, `timeout`,
    * `readRetry`, `transport`...) go to the client, the rest to the emulator.
    */
-  static readonly layerClient = (
-    options: LayerClientOptions = {}
+  static readonly layerClient = <const O extends LayerClientOptions = {}>(
+    options?: O
   ): Layer.Layer<
     VoiceRoomEmulator | VoiceRoomClient,
-    SocketServer.SocketServerError | FpnnOptionsError | VoiceRoomOptionsError
+    SocketServer.SocketServerError | FpnnOptionsError | VoiceRoomOptionsError | StartupCheckError<O>
   > => {
-    const { clientOptions, ...emulatorOptions } = splitOptions(options)
+    const { clientOptions, ...emulatorOptions } = splitOptions(options ?? {})
     const client = Layer.unwrap(
       Effect.gen(function*() {
         const emulator = yield* VoiceRoomEmulator
         return VoiceRoomClient.layer({ ...clientOptions, endpoint: emulator.address })
       })
-    )
+    ) as Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError | StartupCheckError<O>, VoiceRoomEmulator>
     return Layer.provideMerge(client, VoiceRoomEmulator.layer(emulatorOptions))
   }
 }

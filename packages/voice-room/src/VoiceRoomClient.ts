@@ -13,6 +13,8 @@
  */
 import {
   type CallOptions as FpnnCallOptions,
+  type ConnectionEvent,
+  type ConnectionState,
   type FpnnCallError,
   FpnnClient,
   type FpnnClientOptions,
@@ -40,6 +42,7 @@ import {
   Schedule,
   Schema,
   SchemaIssue,
+  Stream,
   Tracer
 } from "effect"
 import {
@@ -111,6 +114,12 @@ export interface VoiceRoomClientService extends VoiceRoomOperations {
     args: ReadonlyArray<unknown>,
     options?: CallOptions | PullOptions
   ) => Effect.Effect<unknown, VoiceRoomError>
+  /** The connection's state now: connected, connecting, backing off until a time, closed with its reason. */
+  readonly connectionState: Effect.Effect<ConnectionState>
+  /** The connection's state: the current one, then every change. */
+  readonly connectionStateChanges: Stream.Stream<ConnectionState>
+  /** The transport's connection events (connected, connect failed, closed, reconnect scheduled), from subscription on. */
+  readonly connectionEvents: Stream.Stream<ConnectionEvent>
 }
 
 /** What the client needs besides a transport. */
@@ -129,6 +138,13 @@ export interface VoiceRoomClientOptions {
    * never retried. Default: no retry.
    */
   readonly readRetry?: Schedule.Schedule<unknown, VoiceRoomError> | undefined
+  /**
+   * `"lazy"` (default): the first call connects. `"eager"`: building the client connects
+   * and verifies pid and secret with one cheap read (`getVoiceRoomMemberCount`), so a
+   * misconfigured service fails at boot with the typed error (`Refused`,
+   * `InvalidSignature`, ...).
+   */
+  readonly connect?: "lazy" | "eager" | undefined
 }
 
 /** Options of `VoiceRoomClient.layer`: the client's, the endpoint and the transport's. */
@@ -159,7 +175,27 @@ interface ResolvedVoiceRoomOptions {
   /** Milliseconds (Infinity = none); undefined = the transport's quest timeout. */
   readonly timeoutMillis: number | undefined
   readonly readRetry: Schedule.Schedule<unknown, VoiceRoomError> | undefined
+  readonly connect: "lazy" | "eager"
 }
+
+/** `rpc.service` of every span and metric series. */
+export const RPC_SERVICE = "VoiceRoom"
+
+const serverOf = (endpoint: string): { address: string; port: number } => {
+  const parsed = Options.parseEndpoint(endpoint)
+  return Result.isSuccess(parsed) ? { address: parsed.success.host, port: parsed.success.port } : { address: endpoint, port: 0 }
+}
+
+/** The reason's name: a tagged reason's `_tag`, a string reason, else the error's tag. */
+const reasonOf = (e: { readonly _tag: string }): string => {
+  const reason = (e as { reason?: unknown }).reason
+  if (typeof reason === "string") return reason
+  if (typeof reason === "object" && reason !== null && "_tag" in reason) return String(reason._tag)
+  return e._tag
+}
+
+/** The room id the startup check reads (a missing room answers count 0). */
+const STARTUP_CHECK_ROOM = 1
 
 /**
  * Checks the client's options once, at build, for any input (untyped callers, Proxies,
@@ -187,6 +223,7 @@ const resolveOptions = (options: unknown): Result.Result<ResolvedVoiceRoomOption
       const dialect = Options.field(o, "dialect", "dialect")
       const timeout = Options.field(o, "timeout", "timeout")
       const readRetry = Options.field(o, "readRetry", "readRetry")
+      const connect = Options.field(o, "connect", "connect")
       if (readRetry !== undefined && !Schedule.isSchedule(readRetry)) {
         Options.rejectOption("readRetry", "WrongType", `readRetry must be a Schedule, got ${Options.show(readRetry)}`)
       }
@@ -195,18 +232,26 @@ const resolveOptions = (options: unknown): Result.Result<ResolvedVoiceRoomOption
         secret: redacted,
         dialect: dialect === undefined ? "voice" : Options.oneOf(dialect, "dialect", ["voice", "rtc"] as const),
         timeoutMillis: timeout === undefined ? undefined : Options.durationMillis(timeout, "timeout", { infinite: true }),
-        readRetry: readRetry as Schedule.Schedule<unknown, VoiceRoomError> | undefined
+        readRetry: readRetry as Schedule.Schedule<unknown, VoiceRoomError> | undefined,
+        connect: connect === undefined ? "lazy" : Options.oneOf(connect, "connect", ["lazy", "eager"] as const)
       }
     }),
     (e) => fromTransport(e)
   )
 
+/**
+ * What the startup check can fail with, in a Layer's error channel: the errors of a call
+ * when `connect` may be `"eager"`, nothing otherwise.
+ */
+export type StartupCheckError<O> = O extends { readonly connect?: infer C } ? EagerError<C> : never
+type EagerError<C> = C extends "eager" ? VoiceRoomError : never
+
 /** Builds the client on an existing FPNN client. */
 export const makeVoiceRoomClient = (
   transport: FpnnClient["Service"],
   options: VoiceRoomClientOptions
-): Effect.Effect<VoiceRoomClientService, VoiceRoomOptionsError> =>
-  Effect.suspend(() => {
+): Effect.Effect<VoiceRoomClientService, VoiceRoomOptionsError | VoiceRoomError> =>
+  Effect.suspend((): Effect.Effect<VoiceRoomClientService, VoiceRoomOptionsError | VoiceRoomError> => {
     const resolved = resolveOptions(options)
     if (Result.isFailure(resolved)) return Effect.fail(resolved.failure)
     const { dialect, pid, readRetry, secret } = resolved.success
@@ -218,9 +263,19 @@ export const makeVoiceRoomClient = (
     // options (no stack trace capture: a span per call must stay cheap) and the answer
     // decoder (synchronous: the answer schemas have no effects).
     const prepared = new Map<AnyOperation, ReturnType<typeof prepare>>()
+    const server = serverOf(transport.endpoint)
     const prepare = (operation: AnyOperation) => {
       const method = operation.wire[dialect]
-      const attributes = { operation: operation.name, method, dialect }
+      // OpenTelemetry RPC conventions, plus the RTM attributes (README, Observability).
+      const attributes: Record<string, string> = {
+        "rpc.system": "fpnn",
+        "rpc.service": RPC_SERVICE,
+        "rpc.method": method,
+        "server.address": server.address,
+        "server.port": String(server.port),
+        "rtm.operation": operation.name,
+        "rtm.dialect": dialect
+      }
       const decode = Schema.decodeUnknownResult(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
       const decodeError = (issue: SchemaIssue.Issue) => {
         const { detail, field } = issuePath(issue)
@@ -232,6 +287,8 @@ export const makeVoiceRoomClient = (
           : e._tag === "FpnnOptionsError"
           ? new VoiceRoomValidationError({ operation: operation.name, parameter: `options.${e.option}`, message: e.message })
           : e
+      // One failure series per (error type, reason), made on the first such failure.
+      const failureSeries = new Map<string, Metric.Metric<number, Metric.CounterState<number>>>()
       return {
         operation,
         method,
@@ -239,11 +296,20 @@ export const makeVoiceRoomClient = (
         span: `VoiceRoom.${operation.name}`,
         spanOptions: {
           kind: "client",
-          attributes: { "rtm.operation": operation.name, "rtm.method": method, "rtm.dialect": dialect, "rtm.pid": pid },
+          attributes: { ...attributes, "server.port": server.port, "rtm.method": method, "rtm.pid": pid },
           captureStackTrace: false
         } satisfies Tracer.SpanOptions,
         calls: Metric.withAttributes(Metrics.calls, attributes),
         latency: Metric.withAttributes(Metrics.latency, attributes),
+        failures: (type: string, reason: string) => {
+          const key = `${type}/${reason}`
+          let series = failureSeries.get(key)
+          if (series === undefined) {
+            series = Metric.withAttributes(Metrics.failures, { ...attributes, "error.type": type, "rtm.reason": reason })
+            failureSeries.set(key, series)
+          }
+          return series
+        },
         // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
         // The clock is read from the fiber (TestClock in tests), without an Effect step.
         attempt: (fields: Record<string, unknown>, timeout: FpnnCallOptions) =>
@@ -278,7 +344,6 @@ export const makeVoiceRoomClient = (
     const invoke = (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => {
       let p = prepared.get(operation)
       if (p === undefined) prepared.set(operation, p = prepare(operation))
-      const { attributes } = p
       // Metrics are updated synchronously on the fiber's context, at the start and at the
       // exit of the call: the same series `Metric.update`/`trackDuration`/`tapError` would
       // update, without three Effect steps per call.
@@ -293,8 +358,16 @@ export const makeVoiceRoomClient = (
             const error = Cause.findErrorOption(exit.cause)
             if (Option.isSome(error)) {
               const e = error.value
-              Metric.withAttributes(Metrics.failures, { ...attributes, error: e._tag, reason: "reason" in e ? e.reason._tag : e._tag })
-                .updateUnsafe(1, context)
+              const reason = reasonOf(e)
+              p.failures(e._tag, reason).updateUnsafe(1, context)
+              // The failure on this call's span (the fiber's parent span here).
+              const span = Context.getOption(context, Tracer.ParentSpan)
+              if (Option.isSome(span) && span.value._tag === "Span") {
+                span.value.attribute("error.type", e._tag)
+                span.value.attribute("rtm.reason", reason)
+                if (e._tag === "RtmError") span.value.attribute("rtm.code", e.code)
+                if ("sent" in e) span.value.attribute("rtm.sent", (e as { sent: boolean }).sent)
+              }
             }
           }
           return undefined
@@ -366,7 +439,7 @@ export const makeVoiceRoomClient = (
       methods[name] = (...args) => invoke(operation, args, args[arity])
     }
 
-    return Effect.succeed({
+    const service: VoiceRoomClientService = {
       ...(methods as unknown as VoiceRoomOperations),
       endpoint: transport.endpoint,
       pid,
@@ -396,8 +469,24 @@ export const makeVoiceRoomClient = (
           )
         }
         return invoke(operation, args, callOptions)
-      }
-    } satisfies VoiceRoomClientService)
+      },
+      connectionState: transport.state,
+      connectionStateChanges: transport.stateChanges,
+      connectionEvents: transport.events
+    }
+    if (resolved.success.connect !== "eager") return Effect.succeed(service)
+    // The startup check: connect (its own span and logs), then one signed read.
+    return transport.connect.pipe(
+      Effect.andThen(service.getVoiceRoomMemberCount(STARTUP_CHECK_ROOM)),
+      Effect.tap(() => Effect.logDebug("voice-room startup check passed")),
+      Effect.tapError((e) => Effect.logError(`voice-room startup check failed: ${e.message}`)),
+      Effect.annotateLogs({ endpoint: transport.endpoint, pid }),
+      Effect.withSpan("VoiceRoom.startupCheck", {
+        kind: "client",
+        attributes: { "rpc.system": "fpnn", "rpc.service": RPC_SERVICE, "rtm.pid": pid }
+      }, { captureStackTrace: false }),
+      Effect.as(service)
+    )
   })
 
 /**
@@ -454,7 +543,16 @@ const envNames: Readonly<Record<string, string>> = {
   "transport.encryption.strength": "RTM_ENCRYPTION_STRENGTH"
 }
 
-const transportKeys = ["questTimeout", "maxFrameBytes", "maxQueuedBytes", "reconnect", "keepalive", "encryption"] as const
+const transportKeys = [
+  "questTimeout",
+  "maxFrameBytes",
+  "maxQueuedBytes",
+  "reconnect",
+  "keepalive",
+  "encryption",
+  "shutdownGrace",
+  "logAnnotations"
+] as const
 
 /** The transport's options of a layer: `transport`, plus `endpoint` and `connectTimeout`; read safely. */
 const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOptions, VoiceRoomOptionsError> =>
@@ -479,8 +577,15 @@ const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOptions, 
 const transportOption = (e: FpnnOptionsError): VoiceRoomOptionsError =>
   fromTransport(e, e.option === "endpoint" || e.option === "connectTimeout" || e.option.startsWith("transport") ? "" : "transport.")
 
-const renameOption = (names: Readonly<Record<string, string>>) => (e: VoiceRoomOptionsError): VoiceRoomOptionsError =>
-  Object.hasOwn(names, e.option) ? voiceRoomOptionsError(names[e.option]!, e.reason._tag, e.detail) : e
+const renameOption = (names: Readonly<Record<string, string>>) => <E>(e: E | VoiceRoomOptionsError): E | VoiceRoomOptionsError =>
+  e instanceof Object && (e as { _tag?: unknown })._tag === "VoiceRoomOptionsError" &&
+    Object.hasOwn(names, (e as VoiceRoomOptionsError).option)
+    ? voiceRoomOptionsError(
+      names[(e as VoiceRoomOptionsError).option]!,
+      (e as VoiceRoomOptionsError).reason._tag,
+      (e as VoiceRoomOptionsError).detail
+    )
+    : e
 
 /**
  * The FileSystem in context, else Node's. Loaded on demand: only a configuration that names
@@ -502,20 +607,26 @@ const makeLayerClient = (options: VoiceRoomClientLayerOptions) =>
     const own = resolveOptions(options)
     if (Result.isFailure(own)) return yield* Effect.fail(own.failure)
     const transportOptions = yield* Effect.fromResult(transportOptionsOf(options))
-    const transport = yield* makeClient(transportOptions).pipe(Effect.mapError(transportOption))
+    // The transport's logs name the project too (never the secret).
+    const transport = yield* makeClient({
+      ...transportOptions,
+      logAnnotations: { pid: own.success.pid, ...transportOptions.logAnnotations }
+    }).pipe(Effect.mapError(transportOption))
     return yield* makeVoiceRoomClient(transport, options)
   })
 
 /** What `VoiceRoomClient.layerMock` takes: any of the operations, and optionally the client's fields. */
 export type VoiceRoomClientMock =
   & Partial<VoiceRoomOperations>
-  & Partial<Pick<VoiceRoomClientService, "endpoint" | "pid" | "dialect">>
+  & Partial<Pick<VoiceRoomClientService, "endpoint" | "pid" | "dialect" | "connectionState">>
 
 /**
  * A client from partial implementations: the operations given are used as they are
  * (typed, and reached through `invoke` too); any other one dies with a message naming it,
  * so a test that calls something it did not expect fails loudly instead of hanging.
  */
+const mockConnected: ConnectionState = { _tag: "Connected", connectionId: 0, encrypted: false, since: 0 }
+
 export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomClientService => {
   const given = mock as Readonly<Record<string, unknown>>
   const methods: Record<string, (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>> = {}
@@ -537,6 +648,10 @@ export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomCli
     endpoint: mock.endpoint ?? "mock",
     pid: mock.pid ?? 0,
     dialect: mock.dialect ?? "voice",
+    // A mock has no socket: it reports itself connected unless the test says otherwise.
+    connectionState: mock.connectionState ?? Effect.succeed(mockConnected),
+    connectionStateChanges: Stream.fromEffect(mock.connectionState ?? Effect.succeed(mockConnected)),
+    connectionEvents: Stream.empty,
     invoke: (name, args, options) =>
       Object.hasOwn(methods, name)
         ? methods[name]!(
@@ -557,15 +672,15 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
   "@rtm-voice/voice-room/VoiceRoomClient"
 ) {
   /** On the `FpnnClient` in context (share one connection, or bring your own options). */
-  static readonly layerFromTransport = (
-    options: VoiceRoomClientOptions
-  ): Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError, FpnnClient> =>
+  static readonly layerFromTransport = <const O extends VoiceRoomClientOptions>(
+    options: O
+  ): Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError | StartupCheckError<O>, FpnnClient> =>
     Layer.effect(
       VoiceRoomClient,
       Effect.gen(function*() {
         return yield* makeVoiceRoomClient(yield* FpnnClient, options)
       })
-    )
+    ) as Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError | StartupCheckError<O>, FpnnClient>
 
   /**
    * A mock for tests of code that uses the client, from partial implementations:
@@ -581,8 +696,13 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
    * (the transport's included) is checked when the layer is built: a bad one fails it
    * with `VoiceRoomOptionsError` naming it, before any fiber or socket exists.
    */
-  static readonly layer = (options: VoiceRoomClientLayerOptions): Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError> =>
-    Layer.effect(VoiceRoomClient, makeLayerClient(options))
+  static readonly layer = <const O extends VoiceRoomClientLayerOptions>(
+    options: O
+  ): Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError | StartupCheckError<O>> =>
+    Layer.effect(VoiceRoomClient, makeLayerClient(options)) as Layer.Layer<
+      VoiceRoomClient,
+      VoiceRoomOptionsError | StartupCheckError<O>
+    >
 
   /**
    * From configuration, as `@effect/sql-pg`'s `layerConfig`: `config` is a `Config.Wrap`
@@ -593,10 +713,15 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
    * `VoiceRoomOptionsError`. `extra` adds what configuration cannot express (a retry
    * schedule, further transport options).
    */
-  static readonly layerConfig = (
+  static readonly layerConfig = <
+    const X extends Pick<VoiceRoomClientLayerOptions, "readRetry" | "transport" | "connect"> = {}
+  >(
     config: Config.Wrap<VoiceRoomClientConfigOptions> = VoiceRoomClientConfig,
-    extra?: Pick<VoiceRoomClientLayerOptions, "readRetry" | "transport">
-  ): Layer.Layer<VoiceRoomClient, Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError> => {
+    extra?: X
+  ): Layer.Layer<
+    VoiceRoomClient,
+    Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError | StartupCheckError<X>
+  > => {
     const rename = config === VoiceRoomClientConfig ? renameOption(envNames) : renameOption({
       "transport.encryption.serverKey": "serverKeyFile",
       "transport.encryption.mode": "encryptionMode",
@@ -631,10 +756,14 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
           dialect: c.dialect,
           connectTimeout: c.connectTimeout,
           readRetry: extra?.readRetry,
+          connect: extra?.connect,
           transport
         }
         return yield* makeLayerClient(options).pipe(Effect.mapError(rename))
       })
-    )
+    ) as Layer.Layer<
+      VoiceRoomClient,
+      Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError | StartupCheckError<X>
+    >
   }
 }

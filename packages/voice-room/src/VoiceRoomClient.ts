@@ -293,7 +293,17 @@ export const makeVoiceRoomClient = (
       callOptions: unknown
     ): Effect.Effect<unknown, VoiceRoomError> => {
       const operation = p.operation
-      const fields = buildRequest(operation, dialect, args)
+      let fields: Record<string, unknown> | VoiceRoomValidationError
+      try {
+        fields = buildRequest(operation, dialect, args)
+      } catch (e) {
+        // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
+        fields = new VoiceRoomValidationError({
+          operation: operation.name,
+          parameter: "args",
+          message: `${operation.name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`
+        })
+      }
       if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
       if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
         return Effect.fail(

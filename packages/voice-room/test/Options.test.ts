@@ -123,6 +123,37 @@ describe("VoiceRoomClient options", () => {
       assert.deepStrictEqual(yield* client.getVoiceRoomMemberCount(1, { timeout: "Infinity" }), 1)
     }))
 
+  it.live("exotic arguments (Proxies with a lying length or throwing traps) are typed failures, unsent", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const server = yield* makeServer<never>({ handlers: { pullUserIntoVoiceRoom: () => Effect.sync(() => void calls++) } })
+      const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address })).pipe(
+        Effect.map(Context.get(VoiceRoomClient))
+      )
+      const lying = (length: unknown) =>
+        new Proxy([1n], { get: (t, k) => (k === "length" ? length : Reflect.get(t, k)) }) as unknown as Array<bigint>
+      const throwing = new Proxy([1n], {
+        get() {
+          throw new Error("trap")
+        }
+      }) as unknown as Array<bigint>
+      for (const [name, effect] of [
+        ["length 2^32", client.pullUserIntoVoiceRoom(1n, lying(2 ** 32))],
+        ["length 2^40", client.pullUserIntoVoiceRoom(1n, lying(2 ** 40))],
+        ["length NaN", client.pullUserIntoVoiceRoom(1n, lying(NaN))],
+        ["length -1", client.pullUserIntoVoiceRoom(1n, lying(-1))],
+        ["length a string", client.pullUserIntoVoiceRoom(1n, lying("3"))],
+        ["a throwing trap", client.pullUserIntoVoiceRoom(1n, throwing)],
+        ["invoke with throwing args", client.invoke("pullUserIntoVoiceRoom", throwing)]
+      ] as const) {
+        const exit = yield* Effect.exit(effect)
+        assert.isTrue(Exit.isFailure(exit) && !Cause.hasDies(exit.cause), `${name}: ${String(exit)}`)
+        const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : undefined
+        assert.isTrue(error?._tag === "Some" && error.value instanceof VoiceRoomValidationError, name)
+      }
+      assert.strictEqual(calls, 0)
+    }))
+
   it.live("layerConfig: RTM_TIMEOUT accepts \"5 seconds\" and milliseconds, rejects 0, -5 and banana naming the variable", () =>
     Effect.gen(function*() {
       const never: QuestHandler = () => Effect.never

@@ -9,7 +9,11 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { type ConnectionState } from "@rtm-voice/fpnn-transport"
 import { VoiceRoomClient } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
-import { AggregationTemporality, InMemoryMetricExporter, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics"
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  PeriodicExportingMetricReader
+} from "@opentelemetry/sdk-metrics"
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Exit, Layer, Logger, Redacted, References, Scope, Stream } from "effect"
 import { inspect } from "node:util"
@@ -79,7 +83,7 @@ describe("startup check (connect: \"eager\")", () => {
 })
 
 describe("connection state, events and logs through VoiceRoomClient", () => {
-  it.live("state changes and events are observable; connect, disconnect and backoff are logged with endpoint and pid", () =>
+  it.live("state changes and events are observable; connect, loss and backoff are logged with endpoint and pid", () =>
     Effect.gen(function*() {
       const logs: Array<{ level: string; message: string; annotations: Record<string, unknown> }> = []
       const capture = Logger.make((options) => {

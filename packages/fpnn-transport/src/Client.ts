@@ -422,7 +422,9 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           yield* count(FpnnMetrics.disconnects, error)
           const ended = `the connection to ${endpoint} ended (${reasonName(error)}` +
             (error.detail === undefined ? ")" : `: ${error.detail})`)
-          yield* (reasonName(error) === "Shutdown" ? Effect.logDebug(ended) : Effect.logWarning(ended)).pipe(Effect.annotateLogs({ "fpnn.connection_id": connectionId, "fpnn.reason": reasonName(error) }))
+          yield* (reasonName(error) === "Shutdown" ? Effect.logDebug(ended) : Effect.logWarning(ended)).pipe(
+            Effect.annotateLogs({ "fpnn.connection_id": connectionId, "fpnn.reason": reasonName(error) })
+          )
           yield* recordLoss(conn, error)
         }).pipe(
           Effect.scoped,
@@ -599,7 +601,9 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
             yield* Effect.sleep(Math.min(5, deadline - Date.now())).pipe(Effect.provideService(Clock.Clock, liveClock))
           }
           if (conn.pendingCount > 0) {
-            yield* Effect.logWarning(`closing: ${conn.pendingCount} calls still unanswered after ${shutdownGrace} ms fail`)
+            yield* Effect.logWarning(
+              `closing: ${conn.pendingCount} calls still unanswered after ${shutdownGrace} ms fail`
+            )
           }
         }
         conn?.close(shutdownError)

@@ -171,10 +171,12 @@ describe("the client's backoff, driven by TestClock", () => {
 })
 
 describe("connection state", () => {
-  it.live("Idle → Connecting → Connected → (the server goes) → BackingOff/Closed → … → Closed (final) at shutdown", () =>
+  it.live("Idle → Connecting → Connected → (server gone) → BackingOff/Closed → … → Closed (final) at shutdown", () =>
     Effect.gen(function*() {
       const serverScope = yield* Scope.make()
-      const server = yield* makeServer({ handlers: { echo: (p) => Effect.succeed(p) } }).pipe(Scope.provide(serverScope))
+      const server = yield* makeServer({ handlers: { echo: (p) => Effect.succeed(p) } }).pipe(
+        Scope.provide(serverScope)
+      )
       const states: Array<ConnectionState> = []
       const clientScope = yield* Scope.make()
       const c = yield* makeClient({ endpoint: server.address }).pipe(Scope.provide(clientScope))
@@ -219,7 +221,10 @@ describe("graceful close", () => {
       yield* Effect.sleep(50)
       // the calls pending, as a metric read at export time
       const [address, port] = server.address.split(":") as [string, string]
-      const pending = Metric.withAttributes(FpnnMetrics.pendingCalls, { "server.address": address, "server.port": port })
+      const pending = Metric.withAttributes(FpnnMetrics.pendingCalls, {
+        "server.address": address,
+        "server.port": port
+      })
       expect((yield* Metric.value(pending)).value).toBe(1)
       const closing = yield* Effect.forkDetach(Scope.close(scope, Exit.void))
       yield* Effect.sleep(20)

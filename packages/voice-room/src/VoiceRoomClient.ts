@@ -183,7 +183,9 @@ export const RPC_SERVICE = "VoiceRoom"
 
 const serverOf = (endpoint: string): { address: string; port: number } => {
   const parsed = Options.parseEndpoint(endpoint)
-  return Result.isSuccess(parsed) ? { address: parsed.success.host, port: parsed.success.port } : { address: endpoint, port: 0 }
+  return Result.isSuccess(parsed)
+    ? { address: parsed.success.host, port: parsed.success.port }
+    : { address: endpoint, port: 0 }
 }
 
 /** The reason's name: a tagged reason's `_tag`, a string reason, else the error's tag. */
@@ -577,7 +579,8 @@ const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOptions, 
 const transportOption = (e: FpnnOptionsError): VoiceRoomOptionsError =>
   fromTransport(e, e.option === "endpoint" || e.option === "connectTimeout" || e.option.startsWith("transport") ? "" : "transport.")
 
-const renameOption = (names: Readonly<Record<string, string>>) => <E>(e: E | VoiceRoomOptionsError): E | VoiceRoomOptionsError =>
+const renameOption = (names: Readonly<Record<string, string>>) =>
+<E>(e: E | VoiceRoomOptionsError): E | VoiceRoomOptionsError =>
   e instanceof Object && (e as { _tag?: unknown })._tag === "VoiceRoomOptionsError" &&
     Object.hasOwn(names, (e as VoiceRoomOptionsError).option)
     ? voiceRoomOptionsError(

@@ -5,12 +5,14 @@ import { VoiceRoomClient } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
+import { generateKeyPairSync } from "node:crypto"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PID, SECRET, SECRET_TEXT } from "./support.js"
 
 const keys = Encryption.generateKeyPair("secp256k1")
+const rsaPem = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }) as string
 const other = Encryption.generateKeyPair("secp256k1")
 const dir = mkdtempSync(join(tmpdir(), "rtm-keys-"))
 writeFileSync(join(dir, "server-public.pem"), keys.publicKeyPem)
@@ -53,14 +55,29 @@ describe("encrypted connections from configuration", () => {
       expect(Date.now() - start).toBeLessThan(2000)
     }))
 
-  it.live("an unreadable RTM_SERVER_KEY is a validation error naming the variable", () =>
+  it.live("an unreadable RTM_SERVER_KEY is an I/O error of its own (not a validation error) naming the variable", () =>
     Effect.gen(function*() {
       const error = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(
         Effect.provide(fromEnv("127.0.0.1:1", { RTM_SERVER_KEY: join(dir, "missing.pem") })),
         Effect.flip
       )
-      assert(error._tag === "VoiceRoomValidationError")
-      expect(error.parameter).toBe("RTM_SERVER_KEY")
+      assert(error._tag === "VoiceRoomConfigFileError", String(error))
+      expect(error.option).toBe("RTM_SERVER_KEY")
+      expect(error.path).toBe(join(dir, "missing.pem"))
+    }))
+
+  it.live("an empty or non-EC RTM_SERVER_KEY fails the layer with VoiceRoomOptionsError (InvalidKey), typed", () =>
+    Effect.gen(function*() {
+      writeFileSync(join(dir, "empty.pem"), "")
+      writeFileSync(join(dir, "rsa.pem"), rsaPem)
+      for (const file of ["empty.pem", "rsa.pem"]) {
+        const error = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(
+          Effect.provide(fromEnv("127.0.0.1:1", { RTM_SERVER_KEY: join(dir, file) })),
+          Effect.flip
+        )
+        assert(error._tag === "VoiceRoomOptionsError", String(error))
+        expect([error.option, error.reason._tag, error.sent]).toEqual(["RTM_SERVER_KEY", "InvalidKey", false])
+      }
     }))
 
   it.live("the emulator with a key still serves plain clients", () =>

@@ -355,7 +355,12 @@ export class FpnnConnection {
     const pending = [...this.pending.values()]
     this.pending.clear()
     this.outbox = []
-    for (const p of pending) p.resume(Effect.fail(withSent(error, p.batch < this.batches)))
+    // One error per outcome, shared by the calls it fails (thousands may be pending).
+    const notSent = withSent(error, false)
+    let sent: FpnnConnectionError | undefined
+    for (const p of pending) {
+      p.resume(Effect.fail(p.batch < this.batches ? (sent ??= withSent(error, true)) : notSent))
+    }
     this.shutdown?.()
   }
 

@@ -3,7 +3,7 @@
 // hang), before any socket exists; plus per-call timeouts, parseEndpoint and the Layers'
 // error channels at the type level.
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer } from "effect"
 import type { SocketServer } from "effect/socket"
 import { generateKeyPairSync } from "node:crypto"
 import {
@@ -213,6 +213,42 @@ describe("options are checked at build", () => {
     }))
 })
 
+describe("FpnnClient.layerConfig", () => {
+  const withEnv = (env: Record<string, string>) => Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env)))
+  const timeoutOf = (layer: Layer.Layer<FpnnClient, unknown>) =>
+    Effect.gen(function*() {
+      const c = yield* FpnnClient
+      return yield* Effect.flip(c.call("x", {}))
+    }).pipe(Effect.provide(layer))
+
+  it.live("FPNN_TIMEOUT accepts a Duration string or milliseconds; 0 and negative values fail naming the option", () =>
+    Effect.gen(function*() {
+      const peer = yield* rawPeer(() => {})
+      for (const [text, millis] of [["150", 150], ["0.2 seconds", 200]] as const) {
+        const e = yield* timeoutOf(FpnnClient.layerConfig().pipe(withEnv({ FPNN_ENDPOINT: peer.endpoint, FPNN_TIMEOUT: text })))
+        assert.isTrue(e._tag === "FpnnTimeoutError" && e.timeoutMillis === millis, e.message)
+      }
+      for (const text of ["0", "-5", "banana"]) {
+        const exit = yield* Effect.exit(Effect.scoped(Layer.build(
+          FpnnClient.layerConfig().pipe(withEnv({ FPNN_ENDPOINT: peer.endpoint, FPNN_TIMEOUT: text }))
+        )))
+        assertOptionsFailure(exit, "questTimeout", `FPNN_TIMEOUT=${text}`)
+      }
+      const noPort = yield* Effect.exit(Effect.scoped(Layer.build(FpnnClient.layerConfig().pipe(withEnv({ FPNN_ENDPOINT: "localhost" })))))
+      assertOptionsFailure(noPort, "endpoint", "FPNN_ENDPOINT=localhost")
+    }))
+
+  it.live("takes a Config.Wrap: a Config per field", () =>
+    Effect.gen(function*() {
+      const peer = yield* rawPeer(() => {})
+      const e = yield* timeoutOf(FpnnClient.layerConfig({
+        endpoint: Config.succeed(peer.endpoint),
+        questTimeout: Config.succeed("120 millis")
+      }))
+      assert.isTrue(e._tag === "FpnnTimeoutError" && e.timeoutMillis === 120 && e.sent, e.message)
+    }))
+})
+
 describe("the Layers' error channels (type level)", () => {
   it("FpnnClient.layer fails with FpnnOptionsError; FpnnServer.layer also with SocketServerError", () => {
     const client: Layer.Layer<FpnnClient, FpnnOptionsError> = FpnnClient.layer({ endpoint: "h:1" })
@@ -221,6 +257,7 @@ describe("the Layers' error channels (type level)", () => {
     const server: Layer.Layer<FpnnServer, FpnnOptionsError | SocketServer.SocketServerError> = FpnnServer.layer({ handlers: {} })
     // @ts-expect-error the server's layer names FpnnOptionsError too
     const serverSocketOnly: Layer.Layer<FpnnServer, SocketServer.SocketServerError> = FpnnServer.layer({ handlers: {} })
-    assert.isDefined([client, clientNever, server, serverSocketOnly])
+    const config: Layer.Layer<FpnnClient, Config.ConfigError | FpnnOptionsError> = FpnnClient.layerConfig()
+    assert.isDefined([client, clientNever, server, serverSocketOnly, config])
   })
 })

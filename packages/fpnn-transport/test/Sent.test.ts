@@ -142,6 +142,22 @@ describe("sent / not sent", () => {
       assertSent(yield* Effect.flip(fast.call("x", {}, { timeout: "200 millis" })), "FpnnTimeoutError")
     }))
 
+  it.live("a timeout beyond 2^31-1 ms on a connected client: no TimeoutOverflowWarning, the call still waits", () =>
+    Effect.gen(function*() {
+      const warnings: Array<string> = []
+      const onWarning = (w: Error) => warnings.push(w.name)
+      process.on("warning", onWarning)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.off("warning", onWarning)))
+      const peer = yield* rawPeer(() => {})
+      const c = yield* client(peer.endpoint, { questTimeout: 2 ** 40 })
+      yield* c.connect
+      const fiber = yield* Effect.forkChild(c.call("x", {}))
+      yield* Effect.sleep(100)
+      assert.isUndefined(fiber.pollUnsafe(), "the call is still pending")
+      yield* Fiber.interrupt(fiber)
+      assert.notInclude(warnings, "TimeoutOverflowWarning")
+    }))
+
   it.live("an error answer: FpnnRemoteError, sent", () =>
     Effect.gen(function*() {
       const server = yield* makeServer<never>({ handlers: {} })

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { FpnnErrorAnswer } from "@rtm-voice/fpnn-transport"
-import { authFields } from "@rtm-voice/voice-room"
+import { authFields, sign } from "@rtm-voice/voice-room"
 import { Redacted } from "effect"
 import { ReplayCache, verifyAuth } from "../src/Auth.js"
 
@@ -61,5 +61,19 @@ describe("verifyAuth", () => {
     const big = 27852800000002373n
     assert.isUndefined(verify(signed("m", NOW / 1000, big), "m"))
     assert.strictEqual(code(verify({ ...signed("m", NOW / 1000, big), salt: big + 1n }, "m")), 200002)
+  })
+
+  it("ts is compared exactly as an int64: 2^63 - 1 is out of the window (200008), not a bad signature", () => {
+    const ts = 2n ** 63n - 1n
+    const payload = {
+      pid: config.pid,
+      sign: sign({ pid: config.pid, secret: config.secret, salt: 7n, method: "m", ts }),
+      salt: 7n,
+      ts,
+      rid: 42
+    }
+    assert.strictEqual(code(verify(payload, "m")), 200008)
+    // One second off at the edge of the window is still told apart from the rounded float.
+    assert.strictEqual(code(verify({ ...payload, ts: ts - 1n }, "m")), 200002)
   })
 })

@@ -54,6 +54,9 @@ export const toInt64 = (
   return fail(`must be an integer (number or bigint), got ${describe(value)}`)
 }
 
+/** More ids than fit in a frame of the largest size FPNN allows (2^32 bytes, 1 byte per id). */
+const MAX_IDS = 2 ** 32
+
 /** Validates a non-empty list of int64 ids. */
 export const toInt64List = (
   operation: string,
@@ -67,18 +70,27 @@ export const toInt64List = (
       message: `${operation}: ${parameter} must be an array of integers, got ${describe(value)}`
     })
   }
-  if (value.length === 0) {
+  // Read once: a Proxy may report a length that is not an array length (or change it).
+  const length: unknown = value.length
+  if (length === 0) {
     return new VoiceRoomValidationError({
       operation,
       parameter,
       message: `${operation}: ${parameter} must contain at least one id`
     })
   }
-  const out: Array<bigint> = new Array(value.length)
-  for (let i = 0; i < value.length; i++) {
+  if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0 || length > MAX_IDS) {
+    return new VoiceRoomValidationError({
+      operation,
+      parameter,
+      message: `${operation}: ${parameter} has an invalid length ${describe(length)}`
+    })
+  }
+  const out: Array<bigint> = []
+  for (let i = 0; i < length; i++) {
     const id = toInt64(operation, `${parameter}[${i}]`, value[i])
     if (typeof id !== "bigint") return id
-    out[i] = id
+    out.push(id)
   }
   return out
 }

@@ -23,7 +23,6 @@ import {
   makeClient,
   Options
 } from "@rtm-voice/fpnn-transport"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import {
   Cause,
   Clock,
@@ -294,7 +293,17 @@ export const makeVoiceRoomClient = (
       callOptions: unknown
     ): Effect.Effect<unknown, VoiceRoomError> => {
       const operation = p.operation
-      const fields = buildRequest(operation, dialect, args)
+      let fields: Record<string, unknown> | VoiceRoomValidationError
+      try {
+        fields = buildRequest(operation, dialect, args)
+      } catch (e) {
+        // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
+        fields = new VoiceRoomValidationError({
+          operation: operation.name,
+          parameter: "args",
+          message: `${operation.name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`
+        })
+      }
       if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
       if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
         return Effect.fail(
@@ -456,6 +465,20 @@ const transportOption = (e: FpnnOptionsError): VoiceRoomOptionsError =>
 const renameOption = (names: Readonly<Record<string, string>>) => (e: VoiceRoomOptionsError): VoiceRoomOptionsError =>
   Object.hasOwn(names, e.option) ? voiceRoomOptionsError(names[e.option]!, e.reason._tag, e.detail) : e
 
+/**
+ * The FileSystem in context, else Node's. Loaded on demand: only a configuration that names
+ * a key file needs it, and a CLI start should not pay for the module.
+ */
+const fileSystem: Effect.Effect<FileSystem.FileSystem> = Effect.flatMap(
+  Effect.serviceOption(FileSystem.FileSystem),
+  (fs) =>
+    Option.isSome(fs)
+      ? Effect.succeed(fs.value)
+      : Effect.promise(() => import("@effect/platform-node/NodeFileSystem")).pipe(
+        Effect.flatMap((node) => Effect.provide(Effect.service(FileSystem.FileSystem), node.layer))
+      )
+)
+
 const makeLayerClient = (options: VoiceRoomClientLayerOptions) =>
   Effect.gen(function*() {
     // The client's own options first: a bad pid fails before the transport is built.
@@ -492,8 +515,8 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
    * From configuration, as `@effect/sql-pg`'s `layerConfig`: `config` is a `Config.Wrap`
    * (each field a plain value or a `Config`, or one `Config` of the whole); the default
    * reads the `RTM_*` environment (see `VoiceRoomClientConfig`), and its errors name the
-   * variable. The server key file is read through effect's `FileSystem` (Node's, provided
-   * here): an I/O failure is a `VoiceRoomConfigFileError`, a bad key a
+   * variable. The server key file is read through effect's `FileSystem`: the one in
+   * context when there is one, else Node's (`@effect/platform-node`'s NodeFileSystem): an I/O failure is a `VoiceRoomConfigFileError`, a bad key a
    * `VoiceRoomOptionsError`. `extra` adds what configuration cannot express (a retry
    * schedule, further transport options).
    */
@@ -514,7 +537,7 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
         let encryption: EncryptionOptions | undefined
         if (c.serverKeyFile !== undefined) {
           const path = c.serverKeyFile
-          const fs = yield* FileSystem.FileSystem
+          const fs = yield* fileSystem
           const serverKey = yield* fs.readFile(path).pipe(
             Effect.mapError((e) =>
               new VoiceRoomConfigFileError({ option: keyOption, path, detail: e.message, cause: e })
@@ -538,7 +561,7 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
           transport
         }
         return yield* makeLayerClient(options).pipe(Effect.mapError(rename))
-      }).pipe(Effect.provide(NodeFileSystem.layer))
+      })
     )
   }
 }

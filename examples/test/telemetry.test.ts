@@ -50,12 +50,13 @@ describe("examples/telemetry", () => {
 
         yield* Effect.promise(() => metricReader.forceFlush())
         const exported = metrics.getMetrics().flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics))
-        const sdkMetrics = exported.filter((m) => /rtm|voice/i.test(m.descriptor.name))
-        assert.isAbove(sdkMetrics.length, 0, exported.map((m) => m.descriptor.name).join(", "))
-        // the calls counter counted both calls
-        const callCounts = sdkMetrics
-          .filter((m) => /calls/.test(m.descriptor.name) && !/fail/.test(m.descriptor.name))
-          .flatMap((m) => m.dataPoints.map((p) => Number(p.value)))
+        const metricNames = exported.map((m) => m.descriptor.name).join(", ")
+        // OTel's RPC client metrics, named by the semantic conventions
+        const requests = exported.filter((m) => m.descriptor.name === "rpc.client.requests")
+        assert.isAbove(requests.length, 0, metricNames)
+        assert.isTrue(exported.some((m) => m.descriptor.name === "rpc.client.duration"), metricNames)
+        // the requests counter counted both calls
+        const callCounts = requests.flatMap((m) => m.dataPoints.map((p) => Number(p.value)))
         assert.isAtLeast(callCounts.reduce((a, b) => a + b, 0), 2)
       }))
   })

@@ -245,6 +245,24 @@ export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
 const MIN_FRAME_BYTES = 64
 const MAX_BYTES = 2 ** 31 - 1
 
+/** The frame and write-queue limits, which client and server options share. */
+const limitsOf = (o: Record<string, unknown>): { maxFrameBytes: number; maxQueuedBytes: number } => ({
+  maxFrameBytes: optionalInteger(
+    field(o, "maxFrameBytes", "maxFrameBytes"),
+    "maxFrameBytes",
+    DEFAULT_MAX_FRAME_BYTES,
+    MIN_FRAME_BYTES,
+    MAX_BYTES
+  ),
+  maxQueuedBytes: optionalInteger(
+    field(o, "maxQueuedBytes", "maxQueuedBytes"),
+    "maxQueuedBytes",
+    DEFAULT_MAX_QUEUED_BYTES,
+    1,
+    Number.MAX_SAFE_INTEGER
+  )
+})
+
 const timeout = { infinite: true } as const
 const delay = { zero: true } as const
 
@@ -375,20 +393,7 @@ export const resolveClientOptions = (options: unknown): Result.Result<ResolvedCl
         DEFAULT_QUEST_TIMEOUT_MILLIS,
         timeout
       ),
-      maxFrameBytes: optionalInteger(
-        field(o, "maxFrameBytes", "maxFrameBytes"),
-        "maxFrameBytes",
-        DEFAULT_MAX_FRAME_BYTES,
-        MIN_FRAME_BYTES,
-        MAX_BYTES
-      ),
-      maxQueuedBytes: optionalInteger(
-        field(o, "maxQueuedBytes", "maxQueuedBytes"),
-        "maxQueuedBytes",
-        DEFAULT_MAX_QUEUED_BYTES,
-        1,
-        Number.MAX_SAFE_INTEGER
-      ),
+      ...limitsOf(o),
       reconnect: reconnectOf(field(o, "reconnect", "reconnect")),
       keepalive: keepaliveOf(field(o, "keepalive", "keepalive")),
       encryption: encryptionOf(field(o, "encryption", "encryption"), "encryption"),
@@ -455,20 +460,7 @@ export const resolveServerOptions = (options: unknown): Result.Result<ResolvedSe
       host: hostOf(field(o, "host", "host"), "host", "127.0.0.1"),
       port: optionalInteger(field(o, "port", "port"), "port", 0, 0, 65535),
       handlers,
-      maxFrameBytes: optionalInteger(
-        field(o, "maxFrameBytes", "maxFrameBytes"),
-        "maxFrameBytes",
-        DEFAULT_MAX_FRAME_BYTES,
-        MIN_FRAME_BYTES,
-        MAX_BYTES
-      ),
-      maxQueuedBytes: optionalInteger(
-        field(o, "maxQueuedBytes", "maxQueuedBytes"),
-        "maxQueuedBytes",
-        DEFAULT_MAX_QUEUED_BYTES,
-        1,
-        Number.MAX_SAFE_INTEGER
-      ),
+      ...limitsOf(o),
       shutdownGraceMillis: optionalDuration(field(o, "shutdownGrace", "shutdownGrace"), "shutdownGrace", 2000, delay),
       privateKey
     }

@@ -11,7 +11,7 @@
  * error tag, the code and the message); 2 bad usage or invalid input, detected before
  * connecting.
  */
-import { adminCommandNames } from "@rtm-voice/voice-room"
+import { adminCommandNames, type Param, type ParamKind } from "@rtm-voice/voice-room"
 import { Effect, type Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { type CommandSpec, commandSpecs, extraFlagDescription } from "./Commands.js"
@@ -19,20 +19,27 @@ import { emulatorCommand } from "./EmulatorCommand.js"
 import { keygenCommand } from "./KeygenCommand.js"
 import { type SettingsInput, settingsFlags } from "./Settings.js"
 
+const integerArgument = (p: Param): Argument.Argument<unknown> =>
+  Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description))
+
+/** The command-line argument of a positional parameter of each kind. */
+const argumentOf: Record<ParamKind, (p: Param) => Argument.Argument<unknown>> = {
+  roomId: integerArgument,
+  uid: integerArgument,
+  fromUid: integerArgument,
+  uids: (p) =>
+    Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description), Argument.variadic()),
+  status: (p) =>
+    Argument.Literals(p.name, ["on", "off"] as const).pipe(Argument.withDescription("on or off (the SDK's true / false)")),
+  command: (p) =>
+    Argument.Literals(p.name, adminCommandNames).pipe(
+      Argument.withDescription(`${p.description}: one of ${adminCommandNames.join(", ")}`)
+    )
+}
+
 const positionalArgument = (spec: CommandSpec, index: number): Argument.Argument<unknown> => {
   const p = spec.positionals[index]!
-  switch (p.kind) {
-    case "uids":
-      return Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description), Argument.variadic())
-    case "status":
-      return Argument.Literals(p.name, ["on", "off"] as const).pipe(Argument.withDescription("on or off (the SDK's true / false)"))
-    case "command":
-      return Argument.Literals(p.name, adminCommandNames).pipe(
-        Argument.withDescription(`${p.description}: one of ${adminCommandNames.join(", ")}`)
-      )
-    default:
-      return Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description))
-  }
+  return argumentOf[p.kind](p)
 }
 
 const operationCommand = (spec: CommandSpec) => {

@@ -16,21 +16,30 @@ import {
   type OperationName,
   Operations,
   type Param,
+  type ParamKind,
   VoiceRoomValidationError
 } from "@rtm-voice/voice-room"
 
+/**
+ * The CLI command of each operation, in the order `--help` lists them. A `Record` over
+ * the operation names: a new operation is a compile error until it has a command.
+ */
+const commandOf = {
+  getVoiceRoomList: "rooms",
+  getVoiceRoomMembers: "members",
+  getVoiceRoomMemberCount: "count",
+  pullUserIntoVoiceRoom: "pull",
+  inviteUserIntoVoiceRoom: "invite",
+  kickoutFromVoiceRoom: "kick",
+  closeVoiceRoom: "close",
+  setVoiceRoomMicStatus: "mic",
+  adminCommand: "admin"
+} as const satisfies Record<OperationName, string>
+
 /** CLI command name → operation, in the order `--help` lists them. */
-export const commandNames: ReadonlyArray<readonly [string, OperationName]> = [
-  ["rooms", "getVoiceRoomList"],
-  ["members", "getVoiceRoomMembers"],
-  ["count", "getVoiceRoomMemberCount"],
-  ["pull", "pullUserIntoVoiceRoom"],
-  ["invite", "inviteUserIntoVoiceRoom"],
-  ["kick", "kickoutFromVoiceRoom"],
-  ["close", "closeVoiceRoom"],
-  ["mic", "setVoiceRoomMicStatus"],
-  ["admin", "adminCommand"]
-]
+export const commandNames: ReadonlyArray<readonly [string, OperationName]> = (
+  Object.keys(commandOf) as Array<keyof typeof commandOf>
+).map((operation) => [commandOf[operation], operation])
 
 export interface CommandSpec {
   readonly name: string
@@ -45,12 +54,20 @@ export interface CommandSpec {
   readonly usage: string
 }
 
-const metavar = (p: Param): string =>
-  p.kind === "uids" ? `<${p.name}...>` : p.kind === "status" ? "on|off" : p.kind === "command" ? "<command>" : `<${p.name}>`
+/** How a parameter of each kind is shown in a usage line. */
+const metavars: Record<ParamKind, (p: Param) => string> = {
+  roomId: (p) => `<${p.name}>`,
+  uid: (p) => `<${p.name}>`,
+  fromUid: (p) => `<${p.name}>`,
+  uids: (p) => `<${p.name}...>`,
+  status: () => "on|off",
+  command: () => "<command>"
+}
+const metavar = (p: Param): string => metavars[p.kind](p)
 
 export const commandSpecs: ReadonlyArray<CommandSpec> = commandNames.map(([name, op]) => {
-  const operation = Operations[op] as AnyOperation
-  const params = operation.params as ReadonlyArray<Param>
+  const operation: AnyOperation = Operations[op]
+  const params: ReadonlyArray<Param> = operation.params
   const fromFlag = params.find((p) => p.kind === "fromUid")
   const positionals = [...params.filter((p) => p.kind !== "fromUid" && p.kind !== "uids"), ...params.filter((p) => p.kind === "uids")]
   const usage = [name, ...(fromFlag ? [`--from <${fromFlag.name}>`] : []), ...positionals.map(metavar)].join(" ")
@@ -96,32 +113,38 @@ const parseInteger = (spec: CommandSpec, parameter: string, text: string): bigin
     ? BigInt(text.trim())
     : usageError(spec, parameter, `${parameter} must be an integer id, got ${JSON.stringify(text)}`)
 
-const parseParam = (spec: CommandSpec, p: Param, raw: string | ReadonlyArray<string>): unknown => {
-  switch (p.kind) {
-    case "uids": {
-      const out: Array<bigint> = []
-      const items = raw as ReadonlyArray<string>
-      for (let i = 0; i < items.length; i++) {
-        const id = parseInteger(spec, `${p.name}[${i}]`, items[i]!)
-        if (typeof id !== "bigint") return id
-        out.push(id)
-      }
-      return out // an empty list is rejected by the SDK's validation, before connecting
+type Parser = (spec: CommandSpec, p: Param, raw: string | ReadonlyArray<string>) => unknown
+
+const parseId: Parser = (spec, p, raw) => parseInteger(spec, p.name, String(raw))
+
+/** How a command-line value of each kind becomes the SDK's argument (or a usage error). */
+const parsers: Record<ParamKind, Parser> = {
+  roomId: parseId,
+  uid: parseId,
+  fromUid: parseId,
+  uids: (spec, p, raw) => {
+    const out: Array<bigint> = []
+    const items = raw as ReadonlyArray<string>
+    for (let i = 0; i < items.length; i++) {
+      const id = parseInteger(spec, `${p.name}[${i}]`, items[i]!)
+      if (typeof id !== "bigint") return id
+      out.push(id)
     }
-    case "status": {
-      const s = String(raw).toLowerCase()
-      if (s === "on" || s === "true") return true
-      if (s === "off" || s === "false") return false
-      return usageError(spec, p.name, `${p.name} must be on or off, got ${JSON.stringify(raw)}`)
-    }
-    case "command":
-      return (adminCommandNames as ReadonlyArray<string>).includes(String(raw))
-        ? raw
-        : usageError(spec, p.name, `${p.name} must be one of ${adminCommandNames.join(", ")}; got ${JSON.stringify(raw)}`)
-    default:
-      return parseInteger(spec, p.name, String(raw))
-  }
+    return out // an empty list is rejected by the SDK's validation, before connecting
+  },
+  status: (spec, p, raw) => {
+    const s = String(raw).toLowerCase()
+    if (s === "on" || s === "true") return true
+    if (s === "off" || s === "false") return false
+    return usageError(spec, p.name, `${p.name} must be on or off, got ${JSON.stringify(raw)}`)
+  },
+  command: (spec, p, raw) =>
+    (adminCommandNames as ReadonlyArray<string>).includes(String(raw))
+      ? raw
+      : usageError(spec, p.name, `${p.name} must be one of ${adminCommandNames.join(", ")}; got ${JSON.stringify(raw)}`)
 }
+
+const parseParam: Parser = (spec, p, raw) => parsers[p.kind](spec, p, raw)
 
 /**
  * The operation's arguments, in the SDK's parameter order, from the command line's
@@ -145,5 +168,6 @@ export const toArguments = (
     if (value instanceof VoiceRoomValidationError) return value
     byName.set(spec.fromFlag.name, value)
   }
-  return (spec.operation.params as ReadonlyArray<Param>).map((p) => byName.get(p.name))
+  const params: ReadonlyArray<Param> = spec.operation.params
+  return params.map((p) => byName.get(p.name))
 }

@@ -4,26 +4,33 @@
  * (Errors: ErrorOutput.ts.)
  */
 import { exactJson } from "@rtm-voice/fpnn-transport"
-import type { OperationName, VoiceRoomMembers } from "@rtm-voice/voice-room"
+import type { OperationName, Operations, ResultOf, VoiceRoomMembers } from "@rtm-voice/voice-room"
 
 export { exactJson }
 export { describeError, errorJson, reasonOf } from "./ErrorOutput.js"
 
-/** The `--json` object of an operation's result. */
-export const jsonResult = (operation: OperationName, result: unknown): Record<string, unknown> => {
-  switch (operation) {
-    case "getVoiceRoomList":
-      return { rids: result }
-    case "getVoiceRoomMembers": {
-      const m = result as VoiceRoomMembers
-      return m.owner === undefined ? { uids: m.uids, managers: m.managers } : { uids: m.uids, managers: m.managers, owner: m.owner }
-    }
-    case "getVoiceRoomMemberCount":
-      return { count: result }
-    default:
-      return { ok: true }
-  }
+const ok = (): Record<string, unknown> => ({ ok: true })
+
+/**
+ * The `--json` object of each operation's result. A `Record` over the operation names:
+ * a new operation is a compile error until its output is chosen here.
+ */
+const jsonResults: { readonly [K in OperationName]: (result: ResultOf<Operations[K]>) => Record<string, unknown> } = {
+  getVoiceRoomList: (rids) => ({ rids }),
+  getVoiceRoomMembers: (m) =>
+    m.owner === undefined ? { uids: m.uids, managers: m.managers } : { uids: m.uids, managers: m.managers, owner: m.owner },
+  getVoiceRoomMemberCount: (count) => ({ count }),
+  pullUserIntoVoiceRoom: ok,
+  inviteUserIntoVoiceRoom: ok,
+  kickoutFromVoiceRoom: ok,
+  closeVoiceRoom: ok,
+  setVoiceRoomMicStatus: ok,
+  adminCommand: ok
 }
+
+/** The `--json` object of an operation's result. */
+export const jsonResult = (operation: OperationName, result: unknown): Record<string, unknown> =>
+  (jsonResults[operation] as (result: unknown) => Record<string, unknown>)(result)
 
 const list = (ids: ReadonlyArray<bigint>): string => (ids.length === 0 ? "(none)" : ids.join(", "))
 

@@ -11,7 +11,7 @@
  * fails step 3 anyway, so the cache stays bounded by the request rate × window.
  */
 import type { FpnnErrorAnswer, Payload } from "@rtm-voice/fpnn-transport"
-import { sign } from "@rtm-voice/voice-room"
+import { authFieldTypes, rtmCodeOf, sign } from "@rtm-voice/voice-room"
 import type { Redacted } from "effect"
 import { rtmError } from "./Rooms.js"
 import { checkField, type FieldType } from "./Typing.js"
@@ -23,12 +23,7 @@ export interface AuthConfig {
   readonly windowSeconds: number
 }
 
-const authFields: ReadonlyArray<readonly [string, FieldType]> = [
-  ["pid", "int"],
-  ["sign", "string"],
-  ["salt", "int"],
-  ["ts", "int"]
-]
+const authFields: ReadonlyArray<readonly [string, FieldType]> = Object.entries(authFieldTypes)
 
 /** Remembers (salt, sign) pairs until they expire. */
 export class ReplayCache {
@@ -78,16 +73,16 @@ export const verifyAuth = (
   const salt = BigInt(payload["salt"] as number | bigint)
   // Exact: an int64 ts near 2^63 rounded to a float signs differently (200002, not 200008).
   const ts = BigInt(payload["ts"] as number | bigint)
-  if (BigInt(pid) !== BigInt(config.pid)) return rtmError(200002, "invalid pid or sign")
+  if (BigInt(pid) !== BigInt(config.pid)) return rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign")
   const expected = sign({ pid: config.pid, secret: config.secret, salt, method, ts })
-  if (signature.toUpperCase() !== expected) return rtmError(200002, "invalid pid or sign")
+  if (signature.toUpperCase() !== expected) return rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign")
   const now = BigInt(Math.floor(nowMillis / 1000))
   const distance = ts > now ? ts - now : now - ts
   if (distance > BigInt(Math.floor(config.windowSeconds))) {
-    return rtmError(200008, `ts ${ts} is more than ${config.windowSeconds} s away from the server time ${now}`)
+    return rtmError(rtmCodeOf.InvalidServerTime, `ts ${ts} is more than ${config.windowSeconds} s away from the server time ${now}`)
   }
   if (replay.check(`${salt}:${expected}`, (Number(ts) + config.windowSeconds + 1) * 1000, nowMillis)) {
-    return rtmError(200006, "the same salt and sign were already used")
+    return rtmError(rtmCodeOf.ReplayedSignature, "the same salt and sign were already used")
   }
   return undefined
 }

@@ -10,7 +10,6 @@ import {
   type ServerEncryptionOptions
 } from "@rtm-voice/fpnn-transport"
 import {
-  type AnyOperation,
   dialects,
   type OperationName,
   Operations,
@@ -154,7 +153,7 @@ export const makeEmulator = (
     const stopped = yield* Deferred.make<void>()
     const wireNames = (method: string): ReadonlyArray<string> =>
       Object.hasOwn(Operations, method)
-        ? [...new Set(dialects.map((d) => (Operations[method as OperationName] as AnyOperation).wire[d]))]
+        ? [...new Set(dialects.map((d) => Operations[method as OperationName].wire[d]))]
         : [method]
     const questsOf = (methods: ReadonlyArray<string>) => methods.reduce((n, m) => n + (quests.get(m) ?? 0), 0)
     const waiters = new Set<() => void>()

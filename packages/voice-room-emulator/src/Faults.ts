@@ -13,7 +13,7 @@
  * fault that ends the quest (error, rate limit, black hole, close) wins, and the faults
  * after it are not consulted (their `times` are not used up).
  */
-import { type Dialect, dialects, type OperationName, operationNames, Operations } from "@rtm-voice/voice-room"
+import { type Dialect, dialects, type OperationName, operationNames, Operations, rtmCodeOf } from "@rtm-voice/voice-room"
 import { Schema } from "effect"
 
 /** Every name a fault's `method` may use: SDK operation names and wire method names. */
@@ -288,7 +288,7 @@ export class FaultEngine {
           outcome = { kind: "error", code: fault.code, ex: fault.ex ?? "injected fault" }
           break
         case "rateLimit":
-          outcome = { kind: "error", code: 200010, ex: `more than ${fault.perSecond} ${method} quests per second` }
+          outcome = { kind: "error", code: rtmCodeOf.FrequencyLimited, ex: `more than ${fault.perSecond} ${method} quests per second` }
           break
         default:
           outcome = { kind: fault.kind }

@@ -22,8 +22,9 @@ import {
   type OperationName,
   operationNames,
   Operations,
-  type Param,
-  type ParamKind
+  paramList,
+  type ParamKind,
+  rtmCodeOf
 } from "@rtm-voice/voice-room"
 import { Effect, Schema } from "effect"
 import { type AuthConfig, type ReplayCache, verifyAuth } from "./Auth.js"
@@ -56,12 +57,12 @@ const handle = (
   const denied = verifyAuth(env.auth, env.replay, method, payload, nowMillis)
   if (denied !== undefined) return denied
   const args: Array<unknown> = []
-  for (const param of operation.params as ReadonlyArray<Param>) {
+  for (const param of paramList(operation)) {
     const spec = kinds[param.kind] as KindSpec<ParamKind>
     const decoded = decodeField(payload, param.key, spec.wire, spec.typeName)
     if (decoded instanceof FpnnErrorAnswer) return decoded
     const value = spec.fromWire(decoded.value as never)
-    if (value === undefined) return rtmError(200034, `invalid value for ${param.key}: ${String(decoded.value)}`)
+    if (value === undefined) return rtmError(rtmCodeOf.InvalidParameter, `invalid value for ${param.key}: ${String(decoded.value)}`)
     args.push(value)
   }
   const extras: Record<string, number> = {}
@@ -84,7 +85,7 @@ const handle = (
 export const makeHandlers = (env: HandlerEnv): Record<string, QuestHandler> => {
   const handlers: Record<string, QuestHandler> = {}
   for (const name of operationNames) {
-    const operation = Operations[name] as AnyOperation
+    const operation = Operations[name]
     for (const dialect of dialects) {
       const method = operation.wire[dialect]
       // adminCommand has one wire name in both dialects (and the same answer): first wins.

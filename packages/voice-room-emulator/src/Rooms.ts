@@ -7,6 +7,7 @@
  * order, so member lists come back in the order users joined.
  */
 import { FpnnErrorAnswer } from "@rtm-voice/fpnn-transport"
+import { rtmCodeOf } from "@rtm-voice/voice-room"
 import type {
   AdminCommand,
   OperationName,
@@ -92,9 +93,9 @@ export class Rooms {
 }
 
 const notInRoom = (uid: bigint, roomId: bigint, room: Room | undefined) =>
-  rtmError(200040, room === undefined ? `room ${roomId} does not exist` : `user ${uid} is not in room ${roomId}`)
+  rtmError(rtmCodeOf.NotInRoom, room === undefined ? `room ${roomId} does not exist` : `user ${uid} is not in room ${roomId}`)
 
-const emptyParameter = (key: string) => rtmError(200033, `${key} is empty`)
+const emptyParameter = (key: string) => rtmError(rtmCodeOf.EmptyParameter, `${key} is empty`)
 
 /** The dialect's extra int32 fields a quest carried (by wire key), e.g. `{ type: 1 }`. */
 export type ExtraValues = Readonly<Record<string, number>>
@@ -160,7 +161,7 @@ export const semantics: Semantics = {
   adminCommand: (rooms, roomId, uids, command) => {
     if (uids.length === 0) return emptyParameter("uids")
     const room = rooms.rooms.get(roomId)
-    if (room === undefined) return rtmError(200040, `room ${roomId} does not exist`)
+    if (room === undefined) return rtmError(rtmCodeOf.NotInRoom, `room ${roomId} does not exist`)
     const outsider = uids.find((uid) => !room.members.has(uid))
     if (outsider !== undefined) return notInRoom(outsider, roomId, room)
     if (command === "grantAdministrator") for (const uid of uids) room.managers.add(uid)

@@ -7,19 +7,17 @@
  * One blind spot: msgpackr decodes an integral float (42.0, `cb 4045000000000000`) to
  * the JS number 42, indistinguishable from the int 42, so that one case is accepted.
  */
-import { FpnnErrorAnswer, type Payload } from "@rtm-voice/fpnn-transport"
+import { FpnnErrorAnswer, fpnnCodeOf, type Payload } from "@rtm-voice/fpnn-transport"
+import { INT64_MAX, INT64_MIN } from "@rtm-voice/voice-room"
 import { Schema } from "effect"
 
 export const missingField = (key: string): FpnnErrorAnswer =>
-  new FpnnErrorAnswer({ code: 10009, ex: `KEY: ${key} NOT FOUND` })
+  new FpnnErrorAnswer({ code: fpnnCodeOf.MissingField, ex: `KEY: ${key} NOT FOUND` })
 
 export const wrongFieldType = (key: string, type: string): FpnnErrorAnswer =>
-  new FpnnErrorAnswer({ code: 10010, ex: `Can not convert key: ${key} to Type: ${type}` })
+  new FpnnErrorAnswer({ code: fpnnCodeOf.WrongFieldType, ex: `Can not convert key: ${key} to Type: ${type}` })
 
 export type FieldType = "int" | "string"
-
-const INT64_MIN = -(1n << 63n)
-const INT64_MAX = (1n << 63n) - 1n
 
 const isInt = (v: unknown): boolean =>
   (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX)

@@ -10,6 +10,7 @@
  * from the operation, the parameter and the server's `ex` text only.
  */
 import {
+  fpnnCodes,
   type FpnnConnectionError,
   type FpnnProtocolError,
   type FpnnRemoteError,
@@ -115,35 +116,7 @@ export const rtmCodes = {
   200070: "MessageNotFound",
   200999: "ServerUnknownError",
   // FPNN framework codes the gateway (or a proxy in front of it) can answer with.
-  10001: "ProtoUnknownError",
-  10002: "ProtoNotSupported",
-  10003: "InvalidPackage",
-  10004: "JsonConvert",
-  10005: "NonStringKey",
-  10006: "NotAMap",
-  10007: "WrongMessageType",
-  10008: "UnsupportedProtoType",
-  10009: "MissingField",
-  10010: "WrongFieldType",
-  10011: "InvalidFileSign",
-  10012: "FileNotExist",
-  20001: "ServerInternalError",
-  20002: "ConnectionClosed",
-  20003: "ServerTimeout",
-  20004: "UnknownMethod",
-  20005: "EncodingError",
-  20006: "DecodingError",
-  20007: "SendError",
-  20008: "ReceiveError",
-  20009: "CoreInvalidPackage",
-  20010: "HttpError",
-  20011: "WorkQueueFull",
-  20012: "InvalidConnection",
-  20013: "Forbidden",
-  20014: "ServerStopping",
-  20015: "Cancelled",
-  30001: "ZipCompress",
-  30002: "ZipDecompress"
+  ...fpnnCodes
 } as const
 
 export type RtmErrorReasonName = (typeof rtmCodes)[keyof typeof rtmCodes] | "Unknown"

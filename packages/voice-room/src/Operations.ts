@@ -62,6 +62,8 @@ export interface KindSpec<K extends ParamKind> {
   readonly wire: Schema.Codec<KindTypes[K]["wire"], unknown>
   /** Short type name for docs and CLI help. */
   readonly typeName: string
+  /** The msgpack type on the wire, as the docs name it (`int64`, `int64[]`, `bool`, `int32`). */
+  readonly wireTypeName: "int64" | "int64[]" | "bool" | "int32"
   /** Caller's value → validated value, or an error naming the parameter. */
   readonly validate: (
     operation: string,
@@ -78,6 +80,7 @@ const same = <A>(a: A): A => a
 const int64Kind = <K extends "roomId" | "uid" | "fromUid">(): KindSpec<K> => ({
   wire: Int64,
   typeName: "int64",
+  wireTypeName: "int64",
   validate: toInt64,
   toWire: same,
   fromWire: same
@@ -87,11 +90,12 @@ export const kinds: { readonly [K in ParamKind]: KindSpec<K> } = {
   roomId: int64Kind(),
   uid: int64Kind(),
   fromUid: int64Kind(),
-  uids: { wire: Schema.Array(Int64), typeName: "int64[]", validate: toInt64List, toWire: same, fromWire: same },
-  status: { wire: Schema.Boolean, typeName: "bool", validate: toBoolean, toWire: same, fromWire: same },
+  uids: { wire: Schema.Array(Int64), typeName: "int64[]", wireTypeName: "int64[]", validate: toInt64List, toWire: same, fromWire: same },
+  status: { wire: Schema.Boolean, typeName: "bool", wireTypeName: "bool", validate: toBoolean, toWire: same, fromWire: same },
   command: {
     wire: Int32,
     typeName: adminCommandNames.join("|"),
+    wireTypeName: "int32",
     validate: (operation, parameter, value) => toChoice(operation, parameter, adminCommandNames, value),
     toWire: (name) => adminCommands[name],
     fromWire: adminCommandOf
@@ -184,8 +188,6 @@ export interface Operation<
   /** Request keys in the order the Go SDK writes them (after pid, sign, salt, ts). */
   readonly wireOrder: ReadonlyArray<P[number]["key"]>
   readonly extras: { readonly [D in Dialect]?: ReadonlyArray<ExtraField> }
-  /** The operation's request fields (the authentication fields excluded). */
-  readonly request: Schema.Top
   /** OK answer map → result, per dialect. */
   readonly answer: { readonly [D in Dialect]: Schema.Codec<A, unknown> }
 }
@@ -200,12 +202,8 @@ export type ValuesOf<P extends ReadonlyArray<Param>> = {
 }
 
 const define = <const Name extends string, const P extends ReadonlyArray<Param>, A>(
-  op: Omit<Operation<Name, P, A>, "request" | "extras"> & { readonly extras?: Operation<Name, P, A>["extras"] }
-): Operation<Name, P, A> => ({
-  ...op,
-  extras: op.extras ?? {},
-  request: Schema.Struct(Object.fromEntries(op.params.map((p) => [p.key, kinds[p.kind].wire])))
-})
+  op: Omit<Operation<Name, P, A>, "extras"> & { readonly extras?: Operation<Name, P, A>["extras"] }
+): Operation<Name, P, A> => ({ ...op, extras: op.extras ?? {} })
 
 const roomId = { name: "roomId", kind: "roomId", key: "rid", description: "the room id (int64)" } as const
 
@@ -346,7 +344,7 @@ export const operationByWireMethod: ReadonlyMap<string, { readonly operation: An
   (() => {
     const map = new Map<string, { operation: AnyOperation; dialects: Array<Dialect> }>()
     for (const name of operationNames) {
-      const operation = Operations[name] as AnyOperation
+      const operation = Operations[name]
       for (const dialect of dialects) {
         const entry = map.get(operation.wire[dialect])
         if (entry === undefined) map.set(operation.wire[dialect], { operation, dialects: [dialect] })
@@ -355,6 +353,9 @@ export const operationByWireMethod: ReadonlyMap<string, { readonly operation: An
     }
     return map
   })()
+
+/** An operation's parameters as a plain list (every operation's tuple is one). */
+export const paramList = (operation: AnyOperation): ReadonlyArray<Param> => operation.params
 
 /** The result type of an operation. */
 export type ResultOf<O> = O extends Operation<string, ReadonlyArray<Param>, infer A> ? A : never
@@ -402,7 +403,7 @@ export const buildRequest = (
   args: ReadonlyArray<unknown>,
   options?: Readonly<Record<string, unknown>>
 ): Record<string, unknown> | VoiceRoomValidationError => {
-  const params = operation.params as ReadonlyArray<Param>
+  const params = paramList(operation)
   const values: Array<unknown> = new Array(params.length)
   for (let i = 0; i < params.length; i++) {
     const param = params[i]!
@@ -441,7 +442,7 @@ const wireIndexes = new Map<AnyOperation, ReadonlyArray<number>>()
 const wireIndex = (operation: AnyOperation): ReadonlyArray<number> => {
   let order = wireIndexes.get(operation)
   if (order === undefined) {
-    const params = operation.params as ReadonlyArray<Param>
+    const params = paramList(operation)
     order = operation.wireOrder.map((key) => params.findIndex((p) => p.key === key))
     wireIndexes.set(operation, order)
   }

@@ -77,6 +77,17 @@ export type AuthFields = {
   ts: number
 }
 
+/**
+ * The msgpack type of each authentication field, in the order they are checked (and
+ * written): a verifier (the emulator) reads this list rather than naming its own.
+ */
+export const authFieldTypes = {
+  pid: "int",
+  sign: "string",
+  salt: "int",
+  ts: "int"
+} as const satisfies { readonly [K in keyof AuthFields]: "int" | "string" }
+
 export const authFields = (
   pid: number,
   secret: Redacted.Redacted<string> | string,

@@ -435,7 +435,7 @@ export const makeVoiceRoomClient = (
 
     const methods: Record<string, (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>> = {}
     for (const name of operationNames) {
-      const operation = Operations[name] as AnyOperation
+      const operation = Operations[name]
       const arity = operation.params.length
       // buildRequest reads only the first `arity` arguments: no slice needed.
       methods[name] = (...args) => invoke(operation, args, args[arity])
@@ -450,7 +450,7 @@ export const makeVoiceRoomClient = (
         // Own keys only (RELIABILITY.md, bad input): `Operations["toString"]`, "constructor"
         // or "__proto__" are inherited from Object and used to reach `operation.wire` as if
         // they were operations — a TypeError thrown out of invoke() instead of a typed error.
-        const operation = Object.hasOwn(Operations, name) ? Operations[name] as AnyOperation : undefined
+        const operation = Object.hasOwn(Operations, name) ? Operations[name] : undefined
         if (operation === undefined) {
           return Effect.fail(
             new VoiceRoomValidationError({
@@ -658,7 +658,7 @@ export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomCli
     invoke: (name, args, options) =>
       Object.hasOwn(methods, name)
         ? methods[name]!(
-          ...args.slice(0, (Operations[name] as AnyOperation).params.length),
+          ...args.slice(0, Operations[name].params.length),
           ...(options === undefined ? [] : [options])
         )
         : Effect.fail(

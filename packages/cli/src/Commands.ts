@@ -19,6 +19,7 @@ import {
   type ParamKind,
   VoiceRoomValidationError
 } from "@rtm-voice/voice-room"
+import { Result } from "effect"
 
 /**
  * The CLI command of each operation, in the order `--help` lists them. A `Record` over
@@ -92,28 +93,32 @@ export const extraFlagDescription = (spec: CommandSpec, extra: ExtraField): stri
 export const toCallOptions = (
   spec: CommandSpec,
   values: Readonly<Record<string, string | undefined>>
-): Record<string, unknown> | VoiceRoomValidationError => {
+): Result.Result<Record<string, unknown>, VoiceRoomValidationError> => {
   const options: Record<string, unknown> = {}
   for (const { extra, flag } of spec.extraFlags) {
     const text = values[extra.option]
     if (text === undefined) continue
     if (extra.choices !== undefined) options[extra.option] = text
     else if (/^[+-]?\d+$/.test(text.trim())) options[extra.option] = Number(text.trim()) // range: the SDK's check
-    else return usageError(spec, extra.option, `--${flag} must be an integer, got ${JSON.stringify(text)}`)
+    else return Result.fail(usageError(spec, extra.option, `--${flag} must be an integer, got ${JSON.stringify(text)}`))
   }
-  return options
+  return Result.succeed(options)
 }
 
 const usageError = (spec: CommandSpec, parameter: string, message: string) =>
   new VoiceRoomValidationError({ operation: spec.operation.name, parameter, message: `${spec.name}: ${message}` })
 
 /** A decimal integer as bigint; the range is checked by the SDK's own validation. */
-const parseInteger = (spec: CommandSpec, parameter: string, text: string): bigint | VoiceRoomValidationError =>
+const parseInteger = (spec: CommandSpec, parameter: string, text: string): Result.Result<bigint, VoiceRoomValidationError> =>
   /^[+-]?\d+$/.test(text.trim())
-    ? BigInt(text.trim())
-    : usageError(spec, parameter, `${parameter} must be an integer id, got ${JSON.stringify(text)}`)
+    ? Result.succeed(BigInt(text.trim()))
+    : Result.fail(usageError(spec, parameter, `${parameter} must be an integer id, got ${JSON.stringify(text)}`))
 
-type Parser = (spec: CommandSpec, p: Param, raw: string | ReadonlyArray<string>) => unknown
+type Parser = (
+  spec: CommandSpec,
+  p: Param,
+  raw: string | ReadonlyArray<string>
+) => Result.Result<unknown, VoiceRoomValidationError>
 
 const parseId: Parser = (spec, p, raw) => parseInteger(spec, p.name, String(raw))
 
@@ -127,21 +132,23 @@ const parsers: Record<ParamKind, Parser> = {
     const items = raw as ReadonlyArray<string>
     for (let i = 0; i < items.length; i++) {
       const id = parseInteger(spec, `${p.name}[${i}]`, items[i]!)
-      if (typeof id !== "bigint") return id
-      out.push(id)
+      if (Result.isFailure(id)) return Result.fail(id.failure)
+      out.push(id.success)
     }
-    return out // an empty list is rejected by the SDK's validation, before connecting
+    return Result.succeed(out) // an empty list is rejected by the SDK's validation, before connecting
   },
   status: (spec, p, raw) => {
     const s = String(raw).toLowerCase()
-    if (s === "on" || s === "true") return true
-    if (s === "off" || s === "false") return false
-    return usageError(spec, p.name, `${p.name} must be on or off, got ${JSON.stringify(raw)}`)
+    if (s === "on" || s === "true") return Result.succeed(true)
+    if (s === "off" || s === "false") return Result.succeed(false)
+    return Result.fail(usageError(spec, p.name, `${p.name} must be on or off, got ${JSON.stringify(raw)}`))
   },
   command: (spec, p, raw) =>
     (adminCommandNames as ReadonlyArray<string>).includes(String(raw))
-      ? raw
-      : usageError(spec, p.name, `${p.name} must be one of ${adminCommandNames.join(", ")}; got ${JSON.stringify(raw)}`)
+      ? Result.succeed(raw)
+      : Result.fail(
+        usageError(spec, p.name, `${p.name} must be one of ${adminCommandNames.join(", ")}; got ${JSON.stringify(raw)}`)
+      )
 }
 
 const parseParam: Parser = (spec, p, raw) => parsers[p.kind](spec, p, raw)
@@ -154,20 +161,22 @@ export const toArguments = (
   spec: CommandSpec,
   positionals: ReadonlyArray<string | ReadonlyArray<string>>,
   from: string | undefined
-): ReadonlyArray<unknown> | VoiceRoomValidationError => {
+): Result.Result<ReadonlyArray<unknown>, VoiceRoomValidationError> => {
   const byName = new Map<string, unknown>()
   for (let i = 0; i < spec.positionals.length; i++) {
     const p = spec.positionals[i]!
     const value = parseParam(spec, p, positionals[i] ?? (p.kind === "uids" ? [] : ""))
-    if (value instanceof VoiceRoomValidationError) return value
-    byName.set(p.name, value)
+    if (Result.isFailure(value)) return Result.fail(value.failure)
+    byName.set(p.name, value.success)
   }
   if (spec.fromFlag !== undefined) {
-    if (from === undefined) return usageError(spec, spec.fromFlag.name, `--from <${spec.fromFlag.name}> is required`)
+    if (from === undefined) {
+      return Result.fail(usageError(spec, spec.fromFlag.name, `--from <${spec.fromFlag.name}> is required`))
+    }
     const value = parseParam(spec, spec.fromFlag, from)
-    if (value instanceof VoiceRoomValidationError) return value
-    byName.set(spec.fromFlag.name, value)
+    if (Result.isFailure(value)) return Result.fail(value.failure)
+    byName.set(spec.fromFlag.name, value.success)
   }
   const params: ReadonlyArray<Param> = spec.operation.params
-  return params.map((p) => byName.get(p.name))
+  return Result.succeed(params.map((p) => byName.get(p.name)))
 }

@@ -3,7 +3,7 @@
  * key file), then the call. Loaded by the command's handler only when it runs, so that
  * `--help` never loads the client, the transport or msgpackr.
  */
-import { type OperationName, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
+import { type OperationName, VoiceRoomClient } from "@rtm-voice/voice-room"
 import { Console, Effect, Option, References } from "effect"
 import { type CommandSpec, toArguments, toCallOptions } from "./Commands.js"
 import { exactJson, humanResult, jsonResult } from "./Output.js"
@@ -32,13 +32,11 @@ export const clientLayer = (settings: Settings) =>
 export const runOperation = (spec: CommandSpec, input: OperationInput) =>
   withFileSystem(Effect.gen(function*() {
     const from = input.from === undefined ? undefined : Option.getOrUndefined(input.from)
-    const args = toArguments(spec, input.positionals, from)
-    if (args instanceof VoiceRoomValidationError) return yield* args
-    const callOptions = toCallOptions(
+    const args = yield* Effect.fromResult(toArguments(spec, input.positionals, from))
+    const callOptions = yield* Effect.fromResult(toCallOptions(
       spec,
       Object.fromEntries(Object.entries(input.extras).map(([option, value]) => [option, Option.getOrUndefined(value)]))
-    )
-    if (callOptions instanceof VoiceRoomValidationError) return yield* callOptions
+    ))
     const settings = yield* resolveSettings(input)
     const name = spec.operation.name as OperationName
     const result = yield* VoiceRoomClient.use((client) => 

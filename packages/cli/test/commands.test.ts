@@ -14,11 +14,14 @@ import {
   VoiceRoomValidationError
 } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Result } from "effect"
 import { CliError, Command } from "effect/cli"
 import { TestConsole } from "effect/testing"
 import { rtmVoice } from "../src/Cli.js"
-import { commandNames, type CommandSpec, commandSpecs, toArguments } from "../src/Commands.js"
+import { commandNames, type CommandSpec, commandSpecs, toArguments as toArgumentsResult } from "../src/Commands.js"
+
+/** The arguments, or the usage error (Commands returns a Result). */
+const toArguments = (...args: Parameters<typeof toArgumentsResult>) => Result.merge(toArgumentsResult(...args))
 import { exactJson } from "../src/Output.js"
 import { USAGES } from "./helpers.js"
 

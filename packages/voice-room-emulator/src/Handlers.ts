@@ -26,7 +26,7 @@ import {
   type ParamKind,
   rtmCodeOf
 } from "@rtm-voice/voice-room"
-import { Effect, Schema } from "effect"
+import { Effect, Result, Schema } from "effect"
 import { type AuthConfig, type ReplayCache, verifyAuth } from "./Auth.js"
 import type { FaultEngine } from "./Faults.js"
 import { type Rooms, rtmError, semantics } from "./Rooms.js"
@@ -60,17 +60,19 @@ const handle = (
   for (const param of paramList(operation)) {
     const spec = kinds[param.kind] as KindSpec<ParamKind>
     const decoded = decodeField(payload, param.key, spec.wire, spec.typeName)
-    if (decoded instanceof FpnnErrorAnswer) return decoded
-    const value = spec.fromWire(decoded.value as never)
-    if (value === undefined) return rtmError(rtmCodeOf.InvalidParameter, `invalid value for ${param.key}: ${String(decoded.value)}`)
+    if (Result.isFailure(decoded)) return decoded.failure
+    const value = spec.fromWire(decoded.success as never)
+    if (value === undefined) {
+      return rtmError(rtmCodeOf.InvalidParameter, `invalid value for ${param.key}: ${String(decoded.success)}`)
+    }
     args.push(value)
   }
   const extras: Record<string, number> = {}
   for (const extra of operation.extras[dialect] ?? []) {
     if (!Object.hasOwn(payload, extra.key)) continue
     const decoded = decodeField(payload, extra.key, Int32, "int32")
-    if (decoded instanceof FpnnErrorAnswer) return decoded
-    extras[extra.key] = decoded.value
+    if (Result.isFailure(decoded)) return decoded.failure
+    extras[extra.key] = decoded.success
   }
   const run = semantics[operation.name as OperationName] as (rooms: Rooms, ...args: Array<unknown>) => unknown
   // Semantics take the extras after their arguments (see `Semantics`).

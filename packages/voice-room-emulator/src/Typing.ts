@@ -9,7 +9,7 @@
  */
 import { FpnnErrorAnswer, fpnnCodeOf, type Payload } from "@rtm-voice/fpnn-transport"
 import { INT64_MAX, INT64_MIN } from "@rtm-voice/voice-room"
-import { Schema } from "effect"
+import { Result, Schema } from "effect"
 
 export const missingField = (key: string): FpnnErrorAnswer =>
   new FpnnErrorAnswer({ code: fpnnCodeOf.MissingField, ex: `KEY: ${key} NOT FOUND` })
@@ -36,8 +36,8 @@ export const decodeField = <A>(
   key: string,
   schema: Schema.Codec<A, unknown>,
   typeName: string
-): { readonly value: A } | FpnnErrorAnswer => {
-  if (!Object.hasOwn(payload, key)) return missingField(key)
+): Result.Result<A, FpnnErrorAnswer> => {
+  if (!Object.hasOwn(payload, key)) return Result.fail(missingField(key))
   const result = Schema.decodeUnknownExit(schema)(payload[key])
-  return result._tag === "Success" ? { value: result.value } : wrongFieldType(key, typeName)
+  return result._tag === "Success" ? Result.succeed(result.value) : Result.fail(wrongFieldType(key, typeName))
 }

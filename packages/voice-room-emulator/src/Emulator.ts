@@ -5,14 +5,10 @@
 import {
   type FpnnOptionsError,
   makeServer,
-  Options,
   optionsError,
   type ServerEncryptionOptions
 } from "@rtm-voice/fpnn-transport"
 import {
-  dialects,
-  type OperationName,
-  Operations,
   type StartupCheckError,
   VoiceRoomClient,
   type VoiceRoomClientLayerOptions,
@@ -21,10 +17,12 @@ import {
 import { Clock, Context, Deferred, Effect, Layer, Redacted, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
 import { ReplayCache } from "./Auth.js"
+import { checkOptions } from "./internal/options.js"
+import { makeService } from "./internal/service.js"
 import { decodeFaultPlan, type Fault, FaultEngine, type FaultPlan, FaultPlanError, type FaultStats } from "./Faults.js"
 import { makeHandlers } from "./Handlers.js"
 import { type RoomSnapshot, Rooms } from "./Rooms.js"
-import { applySeed, type EmulatorSeed, type EmulatorSeedError, type EmulatorSnapshot, snapshotOf } from "./Seed.js"
+import { applySeed, type EmulatorSeed, type EmulatorSeedError, type EmulatorSnapshot } from "./Seed.js"
 
 /** A fault plan, or just its faults (no seed). */
 export type FaultPlanInput = FaultPlan | ReadonlyArray<Fault>
@@ -95,44 +93,6 @@ export interface VoiceRoomEmulatorService {
   readonly awaitQuests: (method: string, count?: number) => Effect.Effect<void>
 }
 
-const toPlan = (input: unknown): Effect.Effect<FaultPlan, FaultPlanError> =>
-  Effect.suspend(() => {
-    const plan = decodeFaultPlan(input)
-    return plan instanceof FaultPlanError ? Effect.fail(plan) : Effect.succeed(plan)
-  })
-
-/**
- * The emulator's own options, checked before the server is built (which checks host,
- * port and the key): pid, secret, clock and the ts window.
- */
-const checkOptions = (options: unknown) =>
-  Options.check("options", () => {
-    const o = Options.record(options, "options")
-    const pid = Options.integer(Options.field(o, "pid", "pid"), "pid", 1, 0x7fffffff)
-    const secret = Options.field(o, "secret", "secret")
-    if (!Redacted.isRedacted(secret) && typeof secret !== "string") {
-      Options.rejectOption("secret", secret === undefined ? "Missing" : "WrongType", "secret must be a Redacted string")
-    }
-    const clock = Options.field(o, "clock", "clock")
-    if (clock !== undefined && typeof clock !== "function") {
-      Options.rejectOption("clock", "WrongType", `clock must be a function returning milliseconds, got ${Options.show(clock)}`)
-    }
-    const window = Options.field(o, "tsWindowSeconds", "tsWindowSeconds")
-    const tsWindowSeconds = window === undefined ? 300 : Options.integer(window, "tsWindowSeconds", 0, 2 ** 31 - 1)
-    return {
-      pid,
-      secret: typeof secret === "string" ? Redacted.make(secret) : secret as Redacted.Redacted<string>,
-      clock: clock as (() => number) | undefined,
-      tsWindowSeconds,
-      host: Options.field(o, "host", "host"),
-      port: Options.field(o, "port", "port"),
-      encryption: Options.field(o, "encryption", "encryption"),
-      // Checked by their schemas (FaultPlanError / EmulatorSeedError), below.
-      faults: Options.field(o, "faults", "faults"),
-      seed: Options.field(o, "seed", "seed")
-    }
-  })
-
 /** Starts an emulator; it stops when the scope closes. Bad options fail with `FpnnOptionsError`. */
 export const makeEmulator = (
   input: EmulatorOptions
@@ -151,11 +111,6 @@ export const makeEmulator = (
       if (error !== undefined) return yield* optionsError("seed", "Malformed", error.message)
     }
     const stopped = yield* Deferred.make<void>()
-    const wireNames = (method: string): ReadonlyArray<string> =>
-      Object.hasOwn(Operations, method)
-        ? [...new Set(dialects.map((d) => Operations[method as OperationName].wire[d]))]
-        : [method]
-    const questsOf = (methods: ReadonlyArray<string>) => methods.reduce((n, m) => n + (quests.get(m) ?? 0), 0)
     const waiters = new Set<() => void>()
     const clock = options.clock
     const handlers = makeHandlers({
@@ -179,58 +134,7 @@ export const makeEmulator = (
     // Runs before the server's graceful shutdown (finalizers run in reverse order), so
     // black-holed quests end (answered 20014) instead of holding the shutdown grace.
     yield* Effect.addFinalizer(() => Deferred.succeed(stopped, undefined))
-    const roomsNow = () => rooms.snapshot()
-    return {
-      host: server.host,
-      port: server.port,
-      address: server.address,
-      pid: options.pid,
-      state: Effect.sync(() => ({
-        rooms: roomsNow(),
-        micStatus: new Map(rooms.micStatus),
-        quests: new Map(quests),
-        rememberedSignatures: replay.size,
-        faults: faults.stats()
-      })),
-      room: (roomId) => Effect.sync(() => roomsNow().find((r) => r.id === roomId)),
-      reset: Effect.sync(() => {
-        rooms.clear()
-        replay.clear()
-        quests.clear()
-        faults.resetCounters()
-      }),
-      connectionCount: server.connectionCount,
-      setFaults: (plan) => Effect.map(toPlan(plan), (p) => faults.set(p)),
-      clearFaults: Effect.sync(() => faults.set({ faults: [] })),
-      withFaults: (plan) =>
-        Effect.flatMap(toPlan(plan), (p) =>
-          Effect.acquireRelease(
-            Effect.sync(() => {
-              const previous = faults.current
-              faults.set(p)
-              return previous
-            }),
-            (previous) => Effect.sync(() => faults.set(previous))
-          )),
-      seed: (seed) =>
-        Effect.suspend(() => {
-          const error = applySeed(rooms, seed)
-          return error === undefined ? Effect.void : Effect.fail(error)
-        }),
-      snapshot: Effect.sync(() => snapshotOf(rooms, quests, faults.stats())),
-      awaitQuests: (method, count = 1) =>
-        Effect.callback<void>((resume) => {
-          const methods = wireNames(method)
-          const wake = () => {
-            if (questsOf(methods) < count) return
-            waiters.delete(wake)
-            resume(Effect.void)
-          }
-          waiters.add(wake)
-          wake()
-          return Effect.sync(() => waiters.delete(wake))
-        })
-    } satisfies VoiceRoomEmulatorService
+    return makeService({ server, pid: options.pid, rooms, replay, quests, faults, waiters })
   })
 
 export class VoiceRoomEmulator extends Context.Service<VoiceRoomEmulator, VoiceRoomEmulatorService>()(

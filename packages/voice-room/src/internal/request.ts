@@ -1,0 +1,91 @@
+/** The request of a call, built from the operation table: validated arguments in wire order, then the dialect's extras. */
+import { VoiceRoomValidationError } from "../Errors.js"
+import type { AnyOperation, ExtraField, Param } from "../Operations.js"
+import { type Dialect, dialects, type KindSpec, kinds, type ParamKind } from "./kinds.js"
+
+/** The call options an operation's extra fields are set with, in any dialect. */
+export const extraOptionsOf = (operation: AnyOperation): ReadonlyArray<ExtraField> => {
+  const seen = new Map<string, ExtraField>()
+  for (const dialect of dialects) for (const extra of operation.extras[dialect] ?? []) seen.set(extra.option, extra)
+  return [...seen.values()]
+}
+
+const extraValue = (
+  operation: AnyOperation,
+  extra: ExtraField,
+  value: unknown
+): number | VoiceRoomValidationError => {
+  const fail = (message: string) =>
+    new VoiceRoomValidationError({
+      operation: operation.name,
+      parameter: extra.option,
+      message: `${operation.name}: ${message}`
+    })
+  if (extra.choices !== undefined) {
+    const names = Object.keys(extra.choices)
+    return typeof value === "string" && Object.hasOwn(extra.choices, value)
+      ? extra.choices[value]!
+      : fail(`${extra.option} must be one of ${names.join(", ")}, got ${JSON.stringify(value) ?? String(value)}`)
+  }
+  return typeof value === "number" && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff
+    ? value
+    : fail(`${extra.option} must be an int32 (an integer from -2147483648 to 2147483647), got ${String(value)}`)
+}
+
+/**
+ * Validates the caller's arguments and builds the request fields, in wire order, with
+ * the dialect's extra fields last (from `options`, else their defaults). Fails with the
+ * first invalid parameter; an extra's option given under a dialect without that field
+ * is an error too (it would be silently dropped).
+ */
+export const buildRequest = (
+  operation: AnyOperation,
+  dialect: Dialect,
+  args: ReadonlyArray<unknown>,
+  options?: Readonly<Record<string, unknown>>
+): Record<string, unknown> | VoiceRoomValidationError => {
+  const params: ReadonlyArray<Param> = operation.params
+  const values: Array<unknown> = new Array(params.length)
+  for (let i = 0; i < params.length; i++) {
+    const param = params[i]!
+    const spec = kinds[param.kind] as KindSpec<ParamKind>
+    const value = spec.validate(operation.name, param.name, args[i])
+    if (value instanceof VoiceRoomValidationError) return value
+    values[i] = spec.toWire(value as never)
+  }
+  const fields: Record<string, unknown> = {}
+  const order = wireIndex(operation)
+  for (let i = 0; i < order.length; i++) fields[operation.wireOrder[i]!] = values[order[i]!]
+  const extras = operation.extras[dialect] ?? []
+  for (const extra of extras) {
+    const given = options?.[extra.option]
+    const value = given === undefined ? extra.default : extraValue(operation, extra, given)
+    if (value instanceof VoiceRoomValidationError) return value
+    fields[extra.key] = value
+  }
+  if (options !== undefined && extras.length === 0) {
+    for (const extra of extraOptionsOf(operation)) {
+      if (options[extra.option] === undefined) continue
+      return new VoiceRoomValidationError({
+        operation: operation.name,
+        parameter: extra.option,
+        message: `${operation.name}: ${extra.option} is sent only under the ${
+          dialects.filter((d) => (operation.extras[d] ?? []).length > 0).join(", ")
+        } dialect; this client uses ${dialect}`
+      })
+    }
+  }
+  return fields
+}
+
+// For each key of `wireOrder`, the index of its parameter (computed once per operation).
+const wireIndexes = new Map<AnyOperation, ReadonlyArray<number>>()
+const wireIndex = (operation: AnyOperation): ReadonlyArray<number> => {
+  let order = wireIndexes.get(operation)
+  if (order === undefined) {
+    const params: ReadonlyArray<Param> = operation.params
+    order = operation.wireOrder.map((key) => params.findIndex((p) => p.key === key))
+    wireIndexes.set(operation, order)
+  }
+  return order
+}

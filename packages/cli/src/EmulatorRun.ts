@@ -1,7 +1,7 @@
 /** What `rtm-voice emulator` runs, loaded only for that command. */
 import { Encryption } from "@rtm-voice/fpnn-transport"
-import { decodeFaultPlan, type Fault, FaultPlanError, parseFault, runEmulator } from "@rtm-voice/voice-room-emulator"
-import { Console, Effect, FileSystem, type Option, type Redacted } from "effect"
+import { decodeFaultPlan, type Fault, parseFault, runEmulator } from "@rtm-voice/voice-room-emulator"
+import { Console, Effect, FileSystem, type Option, type Redacted, Result } from "effect"
 import { keyFileSetting, pidSetting, Problems, secretSetting } from "./SettingsResolve.js"
 import { withFileSystem } from "./NodeFiles.js"
 
@@ -35,18 +35,18 @@ const faultPlan = (input: EmulatorInput, problems: Problems) =>
         }
         if (parsed !== undefined) {
           const decoded = decodeFaultPlan(parsed)
-          if (decoded instanceof FaultPlanError) problems.bad(`--faults: ${path}: ${decoded.message}`)
+          if (Result.isFailure(decoded)) problems.bad(`--faults: ${path}: ${decoded.failure.message}`)
           else {
-            seed = decoded.seed
-            faults.push(...decoded.faults)
+            seed = decoded.success.seed
+            faults.push(...decoded.success.faults)
           }
         }
       }
     }
     for (const text of input.fault) {
       const one = parseFault(text)
-      if (one instanceof FaultPlanError) problems.bad(`--fault: ${one.message}`)
-      else faults.push(one)
+      if (Result.isFailure(one)) problems.bad(`--fault: ${one.failure.message}`)
+      else faults.push(one.success)
     }
     return faults.length === 0 ? undefined : { ...(seed === undefined ? {} : { seed }), faults }
   })

@@ -14,7 +14,7 @@ import {
   type VoiceRoomClientLayerOptions,
   type VoiceRoomOptionsError
 } from "@rtm-voice/voice-room"
-import { Clock, Context, Deferred, Effect, Layer, Redacted, type Scope } from "effect"
+import { Clock, Context, Deferred, Effect, Layer, Redacted, Result, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
 import { ReplayCache } from "./Auth.js"
 import { checkOptions } from "./internal/options.js"
@@ -103,12 +103,15 @@ export const makeEmulator = (
     const replay = new ReplayCache()
     const quests = new Map<string, number>()
     // A bad plan or seed in the options is a bad option, like any other (FpnnOptionsError).
-    const plan = options.faults === undefined ? undefined : decodeFaultPlan(options.faults)
-    if (plan instanceof FaultPlanError) return yield* optionsError("faults", "Malformed", plan.message)
+    const decoded = options.faults === undefined ? undefined : decodeFaultPlan(options.faults)
+    if (decoded !== undefined && Result.isFailure(decoded)) {
+      return yield* optionsError("faults", "Malformed", decoded.failure.message)
+    }
+    const plan = decoded?.success
     const faults = new FaultEngine(plan)
     if (options.seed !== undefined) {
-      const error = applySeed(rooms, options.seed)
-      if (error !== undefined) return yield* optionsError("seed", "Malformed", error.message)
+      const seeded = applySeed(rooms, options.seed)
+      if (Result.isFailure(seeded)) return yield* optionsError("seed", "Malformed", seeded.failure.message)
     }
     const stopped = yield* Deferred.make<void>()
     const waiters = new Set<() => void>()

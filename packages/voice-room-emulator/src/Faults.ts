@@ -14,7 +14,7 @@
  * after it are not consulted (their `times` are not used up).
  */
 import { type Dialect, dialects, type OperationName, operationNames, Operations, rtmCodeOf } from "@rtm-voice/voice-room"
-import { Schema } from "effect"
+import { Result, Schema } from "effect"
 
 /** Every name a fault's `method` may use: SDK operation names and wire method names. */
 export const faultMethodNames: ReadonlyArray<string> = [
@@ -114,12 +114,11 @@ export class FaultPlanError extends Schema.TaggedError<FaultPlanError>()("FaultP
 }) {}
 
 /** Checks an untyped plan (e.g. parsed JSON); a bare array is a plan without seed. */
-export const decodeFaultPlan = (input: unknown): FaultPlan | FaultPlanError => {
-  const result = Schema.decodeUnknownResult(FaultPlan)(Array.isArray(input) ? { faults: input } : input)
-  return result._tag === "Success"
-    ? result.success
-    : new FaultPlanError({ message: `invalid fault plan: ${result.failure.message}` })
-}
+export const decodeFaultPlan = (input: unknown): Result.Result<FaultPlan, FaultPlanError> =>
+  Result.mapError(
+    Schema.decodeUnknownResult(FaultPlan)(Array.isArray(input) ? { faults: input } : input),
+    (issue) => new FaultPlanError({ message: `invalid fault plan: ${issue.message}` })
+  )
 
 /**
  * One fault in a compact form, for a command line:
@@ -130,8 +129,8 @@ export const decodeFaultPlan = (input: unknown): FaultPlan | FaultPlanError => {
  * `closeBeforeApply`, `closeAfterApply`, `rateLimit=N`. Examples: `error=200010`,
  * `getVoiceRoomMembers:latency=100-300%0.5`, `pullUserIntoVoiceRoom:closeAfterApply@1`.
  */
-export const parseFault = (text: string): Fault | FaultPlanError => {
-  const bad = (why: string) => new FaultPlanError({ message: `invalid fault ${JSON.stringify(text)}: ${why}` })
+export const parseFault = (text: string): Result.Result<Fault, FaultPlanError> => {
+  const bad = (why: string) => Result.fail(new FaultPlanError({ message: `invalid fault ${JSON.stringify(text)}: ${why}` }))
   const m = /^(?:([\w,]+):)?(\w+)(?:=([\d-]+))?(?:@(\d+))?(?:%([\d.]+))?$/.exec(text.trim())
   if (m === null) return bad("expected [method:]kind[=argument][@times][%probability]")
   const [, methods, kind, argument, times, probability] = m
@@ -169,7 +168,7 @@ export const parseFault = (text: string): Fault | FaultPlanError => {
       if (argument !== undefined) return bad(`${kind} takes no argument`)
   }
   const result = Schema.decodeUnknownResult(Fault)(fault)
-  return result._tag === "Success" ? result.success : bad(result.failure.message)
+  return result._tag === "Success" ? Result.succeed(result.success) : bad(result.failure.message)
 }
 
 /** mulberry32: small, fast and good enough for reproducible fault draws. */

@@ -5,7 +5,7 @@
  * with `JSON.parse` seeds the same state.
  */
 import { adminCommandNames, INT64_MAX, INT64_MIN, Int32 } from "@rtm-voice/voice-room"
-import { Schema } from "effect"
+import { Result, Schema } from "effect"
 import type { FaultStats } from "./Faults.js"
 import type { Rooms } from "./Rooms.js"
 
@@ -95,9 +95,9 @@ export const snapshotOf = (
  * Adds (or replaces, by id) the seed's rooms and mic states; other rooms stay. Checks
  * everything first: on error nothing changes.
  */
-export const applySeed = (rooms: Rooms, input: unknown): EmulatorSeedError | undefined => {
+export const applySeed = (rooms: Rooms, input: unknown): Result.Result<void, EmulatorSeedError> => {
   const decoded = Schema.decodeUnknownResult(EmulatorSeed)(input)
-  if (decoded._tag === "Failure") return new EmulatorSeedError({ message: `invalid seed: ${decoded.failure.message}` })
+  if (decoded._tag === "Failure") return Result.fail(new EmulatorSeedError({ message: `invalid seed: ${decoded.failure.message}` }))
   const seed = decoded.success
   let problem: string | undefined
   const id = (v: bigint | number | string, where: string): bigint => {
@@ -132,11 +132,11 @@ export const applySeed = (rooms: Rooms, input: unknown): EmulatorSeedError | und
     }
   })
   const mics = (seed.micStatus ?? []).map((m) => [id(m.roomId, "micStatus"), m.status] as const)
-  if (problem !== undefined) return new EmulatorSeedError({ message: `invalid seed: ${problem}` })
+  if (problem !== undefined) return Result.fail(new EmulatorSeedError({ message: `invalid seed: ${problem}` }))
   for (const { micStatus, room } of built) {
     rooms.rooms.set(room.id, room)
     if (micStatus !== undefined) rooms.micStatus.set(room.id, micStatus)
   }
   for (const [roomId, status] of mics) rooms.micStatus.set(roomId, status)
-  return undefined
+  return Result.void
 }

@@ -3,18 +3,21 @@
 import { assert, describe, it } from "@effect/vitest"
 import { makeClient } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, RtmError, VoiceRoomClient } from "@rtm-voice/voice-room"
-import { Effect, Exit, Fiber, Layer, Schedule, Scope } from "effect"
+import { Effect, Exit, Fiber, Layer, Result, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import {
   type EmulatorOptions,
   type Fault,
   FaultEngine,
   makeEmulator,
-  parseFault,
+  parseFault as parseFaultResult,
   TEST_PID,
   TEST_SECRET,
   VoiceRoomEmulator
 } from "../src/index.js"
+
+/** The fault, or the error (parseFault returns a Result). */
+const parseFault = (text: string) => Result.merge(parseFaultResult(text))
 
 const kit = (options: Partial<EmulatorOptions> & { readonly timeout?: number } = {}) =>
   VoiceRoomEmulator.layerClient(options)

@@ -4,10 +4,7 @@ import { Effect, Redacted } from "effect"
 import { decodeFaultPlan, type FaultPlan, FaultPlanError } from "../Faults.js"
 
 export const toPlan = (input: unknown): Effect.Effect<FaultPlan, FaultPlanError> =>
-  Effect.suspend(() => {
-    const plan = decodeFaultPlan(input)
-    return plan instanceof FaultPlanError ? Effect.fail(plan) : Effect.succeed(plan)
-  })
+  Effect.suspend(() => Effect.fromResult(decodeFaultPlan(input)))
 
 /**
  * The emulator's own options, checked before the server is built (which checks host,

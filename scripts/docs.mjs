@@ -3,5 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { withOperationsTable } from "../packages/cli/dist/index.js"
 
 const path = new URL("../README.md", import.meta.url)
-writeFileSync(path, withOperationsTable(readFileSync(path, "utf8")))
+const readme = withOperationsTable(readFileSync(path, "utf8"))
+if (readme._tag === "Failure") throw readme.failure
+writeFileSync(path, readme.success)
 console.log("README.md: operations table regenerated")

@@ -12,7 +12,7 @@
  */
 import type { FpnnErrorAnswer, Payload } from "@rtm-voice/fpnn-transport"
 import { authFieldTypes, rtmCodeOf, sign } from "@rtm-voice/voice-room"
-import type { Redacted } from "effect"
+import { type Redacted, Result } from "effect"
 import { rtmError } from "./Rooms.js"
 import { checkField, type FieldType } from "./Typing.js"
 
@@ -55,34 +55,35 @@ export class ReplayCache {
   }
 }
 
-/** `undefined` when the quest is authentic, else the error answer to send. */
+/** Succeeds when the quest is authentic, else fails with the error answer to send. */
 export const verifyAuth = (
   config: AuthConfig,
   replay: ReplayCache,
   method: string,
   payload: Payload,
   nowMillis: number
-): FpnnErrorAnswer | undefined => {
+): Result.Result<void, FpnnErrorAnswer> => {
   replay.prune(nowMillis)
   for (const [key, type] of authFields) {
-    const error = checkField(payload, key, type)
-    if (error !== undefined) return error
+    const checked = checkField(payload, key, type)
+    if (Result.isFailure(checked)) return checked
   }
   const pid = payload["pid"] as number | bigint
   const signature = payload["sign"] as string
   const salt = BigInt(payload["salt"] as number | bigint)
   // Exact: an int64 ts near 2^63 rounded to a float signs differently (200002, not 200008).
   const ts = BigInt(payload["ts"] as number | bigint)
-  if (BigInt(pid) !== BigInt(config.pid)) return rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign")
+  if (BigInt(pid) !== BigInt(config.pid)) return Result.fail(rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign"))
   const expected = sign({ pid: config.pid, secret: config.secret, salt, method, ts })
-  if (signature.toUpperCase() !== expected) return rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign")
+  if (signature.toUpperCase() !== expected) return Result.fail(rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign"))
   const now = BigInt(Math.floor(nowMillis / 1000))
   const distance = ts > now ? ts - now : now - ts
   if (distance > BigInt(Math.floor(config.windowSeconds))) {
-    return rtmError(rtmCodeOf.InvalidServerTime, `ts ${ts} is more than ${config.windowSeconds} s away from the server time ${now}`)
+    const why = `ts ${ts} is more than ${config.windowSeconds} s away from the server time ${now}`
+    return Result.fail(rtmError(rtmCodeOf.InvalidServerTime, why))
   }
   if (replay.check(`${salt}:${expected}`, (Number(ts) + config.windowSeconds + 1) * 1000, nowMillis)) {
-    return rtmError(rtmCodeOf.ReplayedSignature, "the same salt and sign were already used")
+    return Result.fail(rtmError(rtmCodeOf.ReplayedSignature, "the same salt and sign were already used"))
   }
-  return undefined
+  return Result.void
 }

@@ -55,7 +55,7 @@ const handle = (
   nowMillis: number
 ): Payload | FpnnErrorAnswer => {
   const denied = verifyAuth(env.auth, env.replay, method, payload, nowMillis)
-  if (denied !== undefined) return denied
+  if (Result.isFailure(denied)) return denied.failure
   const args: Array<unknown> = []
   for (const param of paramList(operation)) {
     const spec = kinds[param.kind] as KindSpec<ParamKind>

@@ -22,12 +22,12 @@ export type FieldType = "int" | "string"
 const isInt = (v: unknown): boolean =>
   (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX)
 
-/** Checks one plain field; `undefined` when present and well-typed. */
-export const checkField = (payload: Payload, key: string, type: FieldType): FpnnErrorAnswer | undefined => {
-  if (!Object.hasOwn(payload, key)) return missingField(key)
+/** Checks one plain field: present and well-typed, or the 10009/10010 answer. */
+export const checkField = (payload: Payload, key: string, type: FieldType): Result.Result<void, FpnnErrorAnswer> => {
+  if (!Object.hasOwn(payload, key)) return Result.fail(missingField(key))
   const v = payload[key]
   const ok = type === "int" ? isInt(v) : typeof v === "string"
-  return ok ? undefined : wrongFieldType(key, type)
+  return ok ? Result.void : Result.fail(wrongFieldType(key, type))
 }
 
 /** Decodes one field with its wire schema, or the 10009/10010 answer. */

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { FpnnErrorAnswer } from "@rtm-voice/fpnn-transport"
 import { authFields, sign } from "@rtm-voice/voice-room"
-import { Redacted } from "effect"
+import { Option, Redacted, Result } from "effect"
 import { ReplayCache, verifyAuth } from "../src/Auth.js"
 
 const config = { pid: 11000001, secret: Redacted.make("secret-key"), windowSeconds: 300 }
@@ -9,8 +9,9 @@ const NOW = 1_700_000_000_000
 const signed = (method: string, ts = NOW / 1000, salt = 123n, secret = "secret-key", pid = 11000001) =>
   ({ ...authFields(pid, Redacted.make(secret), method, salt, ts), rid: 42 })
 
+/** The error answer, or undefined when authentic (verifyAuth returns a Result). */
 const verify = (payload: Record<string, unknown>, method = "closeVoiceRoom", now = NOW, replay = new ReplayCache()) =>
-  verifyAuth(config, replay, method, payload, now)
+  Option.getOrUndefined(Result.getFailure(verifyAuth(config, replay, method, payload, now)))
 const code = (e: FpnnErrorAnswer | undefined) => e?.code
 
 describe("verifyAuth", () => {

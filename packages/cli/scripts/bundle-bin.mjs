@@ -31,6 +31,44 @@ const transport = createRequire(join(pkg, "package.json")).resolve("@rtm-voice/f
 const msgpackrNode = createRequire(transport).resolve("msgpackr")
 const msgpackrPlain = join(dirname(msgpackrNode), "index.js")
 
+// Node built-ins that a refused call must not pay for, imported lazily: node:tls (only a TLS
+// endpoint needs it; effect's NodeSocket imports it for every connection), node:crypto (MD5
+// signing and encryption load it on first use, not when the module is evaluated), node:os
+// and node:fs (an ES module namespace of a built-in reads every export, so `import * as fs`
+// loaded fs.promises, readline and streams, and crypto's webcrypto). Each becomes a virtual
+// module with the built-in's exports, proxies that load it (process.getBuiltinModule) on
+// first use: a function's proxy forwards calls, `new` and property reads (fs.realpath.native),
+// an object's its property reads. Primitive exports are left out (a build that needs one fails: missing export).
+const LAZY_BUILTINS = new Set(["crypto", "fs", "os", "tls"])
+const lazyBuiltins = {
+  name: "rtm-voice-lazy-builtins",
+  resolveId(id) {
+    const name = id.startsWith("node:") ? id.slice(5) : id
+    return LAZY_BUILTINS.has(name) ? { id: `\0lazy-builtin:${name}`, moduleSideEffects: false } : undefined
+  },
+  load(id) {
+    if (!id.startsWith("\0lazy-builtin:")) return undefined
+    const name = id.slice("\0lazy-builtin:".length)
+    const mod = createRequire(import.meta.url)(`node:${name}`)
+    const lines = [
+      `let m; const $ = () => m ??= process.getBuiltinModule("node:${name}");`,
+      "const obj = (f) => new Proxy({}, { get: (_, k) => Reflect.get(f(), k), has: (_, k) => k in f(), ownKeys: () => Reflect.ownKeys(f()), getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(f(), k); if (d) d.configurable = true; return d } });",
+      "const cls = (f) => { const p = new Proxy(function() {}, { get: (_, k) => Reflect.get(f(), k), has: (_, k) => k in f(), apply: (_, t, a) => Reflect.apply(f(), t, a), construct: (_, a, nt) => Reflect.construct(f(), a, nt === p ? f() : nt) }); return p };",
+      "export default /*@__PURE__*/ obj($);"
+    ]
+    for (const key of Object.keys(mod)) {
+      if (!/^[A-Za-z_$][\w$]*$/.test(key)) continue
+      const v = Object.getOwnPropertyDescriptor(mod, key)?.get !== undefined ? {} : mod[key]
+      if (typeof v === "function") {
+        lines.push(`export const ${key} = /*@__PURE__*/ cls(() => $().${key});`)
+      } else if (typeof v === "object" && v !== null) {
+        lines.push(`export const ${key} = /*@__PURE__*/ obj(() => $().${key});`)
+      }
+    }
+    return { code: lines.join("\n"), moduleSideEffects: false }
+  }
+}
+
 await build({
   input: { main: join(dist, "main.js") },
   platform: "node",
@@ -38,6 +76,7 @@ await build({
   logLevel: "warn",
   treeshake: true,
   resolve: { alias: { msgpackr: msgpackrPlain } },
+  plugins: [lazyBuiltins],
   output: {
     dir: dist,
     format: "esm",

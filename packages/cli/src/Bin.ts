@@ -10,7 +10,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
-import { rtmVoice } from "./Cli.js"
+import { rtmVoiceFor } from "./CliTree.js"
 import { commandNames } from "./Commands.js"
 import { CliUsageError, type CliUsageReasonTag, usageError } from "./Errors.js"
 import { describeError, errorJson } from "./ErrorOutput.js"
@@ -154,7 +154,7 @@ export const run = (argv: ReadonlyArray<string>, options: { readonly version?: s
     ? Effect.fail(
       usageError("MisplacedFlag", "--secret goes after the command name: rtm-voice <command> --secret … [arguments] (or set RTM_SECRET)")
     )
-    : Command.runWith(rtmVoice, { version: options.version ?? VERSION })(argv).pipe(Effect.provide(presenter))
+    : Command.runWith(rtmVoiceFor(argv), { version: options.version ?? VERSION })(argv).pipe(Effect.provide(presenter))
   return (program as Effect.Effect<void, unknown, Command.Environment>).pipe(
     Effect.as(0),
     Effect.catchCause((cause) => {

@@ -62,8 +62,14 @@ export const makeSaltGenerator = (
   }
 }
 
-/** The process-wide generator every client shares, so two clients never reuse a salt. */
-export const nextSalt: () => bigint = makeSaltGenerator()
+let shared: (() => bigint) | undefined
+
+/**
+ * The process-wide generator every client shares, so two clients never reuse a salt. Made
+ * on the first salt, not when this module loads: a process that never signs (a CLI call
+ * whose connection is refused) never loads node:crypto.
+ */
+export const nextSalt: () => bigint = () => (shared ??= makeSaltGenerator())()
 
 /** Unix seconds of a millisecond timestamp (what `ts` carries). */
 export const toUnixSeconds = (millis: number): number => Math.floor(millis / 1000)

@@ -13,7 +13,7 @@ import {
   makeServer,
   type QuestHandler
 } from "../src/index.js"
-import { freePort, rawPeer } from "./peers.js"
+import { freePort, rawPeer } from "@rtm-voice/test-support"
 
 const echoServer = (extra: Record<string, QuestHandler> = {}) =>
   makeServer({

@@ -9,7 +9,8 @@ import { generateKeyPairSync } from "node:crypto"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { PID, recordingTracer, SECRET, SECRET_TEXT } from "./support.js"
+import { recordingTracer } from "@rtm-voice/test-support"
+import { PID, SECRET, SECRET_TEXT } from "./support.js"
 
 const keys = Encryption.generateKeyPair("secp256k1")
 const rsaPem = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }) as string

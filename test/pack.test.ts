@@ -19,7 +19,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
-import { ensureBuilt, packageDirs, repoRoot } from "../packages/cli/test/helpers.js"
+import { ensureBuilt, packageDirs, repoRoot } from "@rtm-voice/test-support"
 
 type Conditions = Record<string, string>
 interface PackageJson {

@@ -17,7 +17,7 @@ import {
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Exit, Layer, Logger, Redacted, References, Scope, Stream } from "effect"
 import { inspect } from "node:util"
-import { freePort } from "../packages/fpnn-transport/test/peers.js"
+import { freePort } from "@rtm-voice/test-support"
 import { PID, SECRET, SECRET_TEXT } from "./support.js"
 
 const emulator = makeEmulator({ pid: PID, secret: SECRET })

@@ -26,7 +26,7 @@ const files = ["packages", "test", "bench", "scripts", "examples", ".ci"].flatMa
 describe("self-contained repository", () => {
   it("finds the files it checks", () => {
     expect(files.length).toBeGreaterThan(50)
-    expect(files).toContain(join(root, "packages/fpnn-transport/test/vectors.ts"))
+    expect(files).toContain(join(root, "packages/test-support/src/Vectors.ts"))
   })
 
   it("no file names the spec folder beside the repository", () => {
@@ -47,7 +47,7 @@ describe("self-contained repository", () => {
   })
 
   it("the reference vectors and key are fixtures of the repository", () => {
-    const fixtures = join(root, "packages/fpnn-transport/test/fixtures")
+    const fixtures = join(root, "packages/test-support/fixtures")
     const vectors = JSON.parse(readFileSync(join(fixtures, "vectors.json"), "utf8")) as { vectors: Array<unknown> }
     expect(vectors.vectors.length).toBeGreaterThan(20)
     expect(readFileSync(join(fixtures, "server-public.pem"), "utf8")).toMatch(/^-----BEGIN PUBLIC KEY-----\n/)

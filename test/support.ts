@@ -1,9 +1,10 @@
 // Shared fixtures of the cross-package scenarios: an emulator on a free port of
-// 127.0.0.1 and clients (SDK or raw FPNN) connected to it.
-import { FpnnClient, makeClient, type Payload } from "@rtm-voice/fpnn-transport"
+// 127.0.0.1, SDK clients connected to it and quests signed as the SDK signs them (the raw
+// client layer and the recording tracer are @rtm-voice/test-support's).
+import { makeClient, type Payload } from "@rtm-voice/fpnn-transport"
 import { authFields, makeVoiceRoomClient, nextSalt, type VoiceRoomClientOptions } from "@rtm-voice/voice-room"
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
-import { Effect, Layer, Redacted, Tracer } from "effect"
+import { Effect, Redacted } from "effect"
 
 export const PID = 11000001
 /** Distinctive so that a leak anywhere is found by a plain substring search. */
@@ -20,13 +21,6 @@ export const sdk = (options: Partial<VoiceRoomClientOptions> = {}) =>
     return yield* makeVoiceRoomClient(transport, { pid: PID, secret: SECRET, ...options })
   })
 
-/** A raw FPNN client to the emulator, as a layer. */
-export const RawLayer = Layer.unwrap(
-  Effect.gen(function*() {
-    const emulator = yield* VoiceRoomEmulator
-    return FpnnClient.layer({ endpoint: emulator.address })
-  })
-)
 
 /** Signs fields as the SDK would (optionally with another pid/secret/ts). */
 export const signed = (
@@ -43,16 +37,3 @@ export const signed = (
   ),
   ...fields
 })
-
-/** A tracer that keeps every span it creates, to read names and attributes back. */
-export const recordingTracer = () => {
-  const spans: Array<Tracer.NativeSpan> = []
-  const tracer = Tracer.make({
-    span(options) {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
-    }
-  })
-  return { spans, tracer }
-}

@@ -14,7 +14,8 @@ import {
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Layer, Logger, Metric, Option, Redacted, References } from "effect"
 import { inspect } from "node:util"
-import { EmulatorLayer, PID, RawLayer, recordingTracer, SECRET, SECRET_TEXT, sdk, signed } from "./support.js"
+import { RawClientLayer, recordingTracer } from "@rtm-voice/test-support"
+import { EmulatorLayer, PID, SECRET, SECRET_TEXT, sdk, signed } from "./support.js"
 
 const rtmReason = <A>(effect: Effect.Effect<A, VoiceRoomError>) =>
   Effect.map(Effect.flip(effect), (e) => {
@@ -23,7 +24,7 @@ const rtmReason = <A>(effect: Effect.Effect<A, VoiceRoomError>) =>
   })
 
 describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
-  layer(Layer.provideMerge(RawLayer, EmulatorLayer), { excludeTestServices: true })((it) => {
+  layer(Layer.provideMerge(RawClientLayer, EmulatorLayer), { excludeTestServices: true })((it) => {
     for (const dialect of ["voice", "rtc"] as const satisfies ReadonlyArray<Dialect>) {
       it.effect(`every operation, ${dialect} dialect`, () =>
         Effect.gen(function*() {

@@ -6,10 +6,9 @@
 // timeout is checked not to fire early. Also: invalid input exits 2 before connecting, and
 // an emulator restarted on the same port is usable again at once.
 import { beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Scope, Semaphore } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
-import { spawn } from "node:child_process"
-import { cleanEnv, cliMain as main, ensureBuilt } from "../../packages/cli/test/helpers.js"
+import { ensureBuilt, type RunResult as Run, runCli } from "@rtm-voice/test-support"
 import { type Fault, faultPeer, freePort, guardProcess, PID, rawPeer, SECRET, SECRET_TEXT, voiceClient } from "./support.js"
 
 guardProcess()
@@ -18,38 +17,13 @@ guardProcess()
 // lock the CLI's own e2e tests use, so parallel test files never write dist/ at once.
 beforeAll(ensureBuilt, 180_000)
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  /** Date.now() at exit. */
-  readonly exitedAt: number
-}
-
-/** At most 2 CLI processes at a time on this 2-core machine (the tests run concurrently). */
-const slots = Semaphore.makeUnsafe(2)
-
-/** Runs the CLI (async: the peers live in this process and must keep serving). */
+/**
+ * Runs the CLI with the project's credentials in its environment (async: the peers live in
+ * this process and must keep serving). The runner caps concurrent processes and kills one
+ * still running after 15 s, failing its test.
+ */
 const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  slots.withPermit(spawnCli(args, env))
-
-const spawnCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.callback<Run>((resume) => {
-    const child = spawn(process.execPath, [main, ...args], {
-      env: cleanEnv({ RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT, ...env }),
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000) // a hung CLI fails the test, not the run
-    child.on("close", (code) => {
-      clearTimeout(killer)
-      const exitedAt = Date.now()
-      resume(Effect.succeed({ code, stdout, stderr, exitedAt }))
-    })
-  })
+  Effect.promise(() => runCli(args, { env: { RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT, ...env } }))
 
 const expectNoSecret = (run: Run) => {
   expect(run.stdout + run.stderr).not.toContain(SECRET_TEXT)

@@ -12,8 +12,8 @@ import { Cause, Effect, Exit, Logger, Metric, Redacted, References } from "effec
 import * as Net from "node:net"
 import { networkInterfaces } from "node:os"
 import { inspect } from "node:util"
-import { recordingTracer } from "../support.js"
-import { faultPeer, freePort, guardProcess, PID, rawPeer, SECRET, SECRET_TEXT, voiceClient } from "./support.js"
+import { recordingTracer, tcpProxy } from "@rtm-voice/test-support"
+import { faultPeer, freePort, guardProcess, PID, SECRET, SECRET_TEXT, voiceClient } from "./support.js"
 
 guardProcess()
 
@@ -50,24 +50,10 @@ describe("the secret never leaks", () => {
       const logger = Logger.make((options) => void logs.push(inspect(options, { depth: 12, showHidden: true })))
       const failures: Array<VoiceRoomError> = []
       const causes: Array<string> = []
-      const wire: Array<Buffer> = []
 
       const emulator = yield* makeEmulator({ pid: PID, secret: SECRET })
       // a recording TCP proxy in front of the emulator: every byte both ways
-      const proxy = yield* rawPeer((socket) => {
-        const upstream = Net.connect(emulator.port, "127.0.0.1")
-        upstream.on("error", () => socket.destroy())
-        socket.on("data", (d) => {
-          wire.push(d)
-          upstream.write(d)
-        })
-        upstream.on("data", (d) => {
-          wire.push(d)
-          socket.write(d)
-        })
-        socket.on("close", () => upstream.destroy())
-        upstream.on("close", () => socket.destroy())
-      })
+      const proxy = yield* tcpProxy(emulator.port)
       const silent = yield* faultPeer("silent")
       const garbage = yield* faultPeer("garbage")
       const refused = yield* freePort
@@ -133,7 +119,7 @@ describe("the secret never leaks", () => {
       const metrics = yield* Metric.snapshot
       expectClean(inspect(metrics, { depth: 12 }), "metrics")
       // the wire: the secret is only ever hashed into `sign`, never sent in any encoding
-      const bytes = Buffer.concat(wire)
+      const bytes = proxy.wire()
       expect(bytes.length).toBeGreaterThan(100)
       expectClean(bytes.toString("latin1"), "wire bytes (latin1)")
       expectClean(bytes.toString("utf8"), "wire bytes (utf8)")
@@ -156,20 +142,10 @@ describe("the emulator", () => {
   it.live("rejects a replay: the exact bytes of a real quest, captured and replayed on another connection → 200006; a re-salted copy with the old sign → 200002", () =>
     Effect.gen(function*() {
       const emulator = yield* makeEmulator({ pid: PID, secret: SECRET })
-      const captured: Array<Buffer> = []
-      const proxy = yield* rawPeer((socket) => {
-        const upstream = Net.connect(emulator.port, "127.0.0.1")
-        socket.on("data", (d) => {
-          captured.push(d)
-          upstream.write(d)
-        })
-        upstream.on("data", (d) => socket.write(d))
-        upstream.on("error", () => {})
-        socket.on("close", () => upstream.destroy())
-      })
+      const proxy = yield* tcpProxy(emulator.port)
       const { client } = yield* voiceClient(proxy.endpoint)
       yield* client.pullUserIntoVoiceRoom(31, [1])
-      const quest = Buffer.concat(captured)
+      const quest = proxy.up()
       expect(quest.length).toBeGreaterThan(16)
 
       const replay = (bytes: Uint8Array) =>

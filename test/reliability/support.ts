@@ -13,9 +13,9 @@ export const PID = 11000002
 export const SECRET_TEXT = "rel-SECRET-9b1e4d-must-never-leak"
 export const SECRET = Redacted.make(SECRET_TEXT)
 
-// ---- raw peers (the transport's test peers)
+// ---- raw peers (@rtm-voice/test-support's)
 
-import { freePort, type PeerOptions, rawPeer, type RawPeer as Peer } from "../../packages/fpnn-transport/test/peers.js"
+import { freePort, type PeerOptions, rawPeer, type RawPeer as Peer } from "@rtm-voice/test-support"
 export { freePort, type Peer, type PeerOptions, rawPeer }
 
 /** Calls `onQuest(seq, socket)` for every twoway quest a raw peer receives. */

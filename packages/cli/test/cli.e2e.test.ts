@@ -17,18 +17,17 @@ import { commandNames } from "../src/Commands.js"
 import { cliServices } from "../src/Services.js"
 import {
   canConnect,
-  cliMain,
-  COMMANDS,
   captured,
+  cliMain,
   closedPort,
-  ensureBuilt,
   type EmulatorProcess,
+  ensureBuilt,
   recordingListener,
   type RunResult,
   runCli,
-  startEmulator,
-  USAGES
-} from "./helpers.js"
+  startEmulator
+} from "@rtm-voice/test-support"
+import { COMMANDS, USAGES } from "./helpers.js"
 
 const PID = "41000017"
 // Distinctive, so that a grep over every captured output can only match a leak.

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ensureBuilt, runCli, startEmulator } from "./helpers.js"
+import { ensureBuilt, runCli, startEmulator } from "@rtm-voice/test-support"
 
 const PID = "41000018"
 const SECRET = "cli-faults-e2e-secret"

@@ -9,11 +9,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Encryption } from "@rtm-voice/fpnn-transport"
+import { freePort } from "@rtm-voice/test-support"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { ConfigProvider, Effect, Redacted } from "effect"
 import { TestConsole } from "effect/testing"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { exitCodeOf, run } from "../src/Bin.js"
@@ -60,17 +60,6 @@ const expectUsage = (o: Outcome, message: RegExp, hint = /^hint: see `rtm-voice 
   assert.match(lines[1]!, hint)
   assert.notInclude(o.stderr, "USAGE")
 }
-
-const closedPort = () =>
-  Effect.promise(() =>
-    new Promise<number>((resolve) => {
-      const server = net.createServer()
-      server.listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as net.AddressInfo
-        server.close(() => resolve(port))
-      })
-    })
-  )
 
 const env = (endpoint: string) => ({ RTM_ENDPOINT: endpoint, RTM_PID: "7", RTM_SECRET: SECRET })
 
@@ -148,7 +137,7 @@ describe("--json errors", () => {
 
   it.effect("a runtime error is one JSON object on stderr: tag, reason, message; exit 1", () =>
     Effect.gen(function*() {
-      const port = yield* closedPort()
+      const port = yield* freePort
       const o = yield* cli(["rooms", "--json"], env(`127.0.0.1:${port}`))
       assert.deepStrictEqual([o.code, o.stdout], [1, ""])
       assert.strictEqual(o.stderr.split("\n").length, 1)
@@ -204,7 +193,7 @@ describe("settings", () => {
 
   it.effect("a flag wins over the environment; an empty variable counts as unset", () =>
     Effect.gen(function*() {
-      const port = yield* closedPort()
+      const port = yield* freePort
       const o = yield* cli(["rooms", "--endpoint", `127.0.0.1:${port}`], { ...env("nowhere"), RTM_SERVER_KEY: "" })
       assert.strictEqual(o.code, 1) // reached the (closed) port: the env's bad endpoint was not used
       assert.match(o.stderr, /^error: FpnnConnectionError \(Refused\)/)

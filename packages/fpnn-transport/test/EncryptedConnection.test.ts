@@ -1,5 +1,5 @@
 // Encrypted FPNN connections end to end (FPNN.md §8, §12): our client ↔ our server over
-// real sockets on 127.0.0.1, a recording TCP proxy in between where the test needs to see
+// real sockets on 127.0.0.1, the recording TCP proxy of @rtm-voice/test-support in between where the test needs to see
 // the wire, and raw node:net peers speaking the reference vector bytes.
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
@@ -17,7 +17,7 @@ import {
   makeServer,
   type QuestHandler
 } from "../src/index.js"
-import { hex, toHex, vector } from "./vectors.js"
+import { hex, tcpProxy, toHex, vector } from "@rtm-voice/test-support"
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -58,67 +58,6 @@ const count = (haystack: Buffer, needle: string): number => {
   for (let at = haystack.indexOf(n); at !== -1; at = haystack.indexOf(n, at + 1)) found++
   return found
 }
-
-interface Proxy {
-  readonly endpoint: string
-  /** Client → server bytes, all connections concatenated. */
-  readonly up: () => Buffer
-  /** Server → client bytes, all connections concatenated. */
-  readonly down: () => Buffer
-  readonly connections: () => number
-  /** Destroys every proxied socket pair (a network failure for both ends). */
-  readonly cut: () => void
-}
-
-/** A recording TCP proxy on 127.0.0.1 in front of `targetPort`; closed with the scope. */
-const tcpProxy = (targetPort: number) =>
-  Effect.acquireRelease(
-    Effect.callback<{ server: Net.Server; proxy: Proxy; sockets: Set<Net.Socket> }>((resume) => {
-      const up: Array<Buffer> = []
-      const down: Array<Buffer> = []
-      const sockets = new Set<Net.Socket>()
-      let connections = 0
-      const server = Net.createServer((downstream) => {
-        connections++
-        const upstream = Net.connect(targetPort, "127.0.0.1")
-        for (const s of [downstream, upstream]) {
-          sockets.add(s)
-          s.on("error", () => {})
-          s.on("close", () => {
-            sockets.delete(s)
-            downstream.destroy()
-            upstream.destroy()
-          })
-        }
-        downstream.on("data", (d: Buffer) => {
-          up.push(Buffer.from(d))
-          upstream.write(d)
-        })
-        upstream.on("data", (d: Buffer) => {
-          down.push(Buffer.from(d))
-          downstream.write(d)
-        })
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const port = (server.address() as Net.AddressInfo).port
-        const proxy: Proxy = {
-          endpoint: `127.0.0.1:${port}`,
-          up: () => Buffer.concat(up),
-          down: () => Buffer.concat(down),
-          connections: () => connections,
-          cut: () => {
-            for (const s of sockets) s.destroy()
-          }
-        }
-        resume(Effect.succeed({ server, proxy, sockets }))
-      })
-    }),
-    ({ server, sockets }) =>
-      Effect.callback<void>((resume) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resume(Effect.void))
-      })
-  ).pipe(Effect.map(({ proxy }) => proxy))
 
 interface RawResult {
   readonly received: Buffer

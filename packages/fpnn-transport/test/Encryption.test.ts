@@ -1,6 +1,5 @@
 import { createCipheriv, createECDH, createHash, createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import {
   clientKeyExchange,
@@ -19,29 +18,11 @@ import {
   serverKeyExchange,
   type Strength
 } from "../src/Encryption.js"
+import { hex as unhex, pemPath, toHex as hex, vector, vectorsPath } from "@rtm-voice/test-support"
 
 // ---------------------------------------------------------------------------------------
-// Vectors (the fixtures beside this file)
+// Vectors (the fixtures of @rtm-voice/test-support)
 
-const vectorsPath = fileURLToPath(new URL("./fixtures/vectors.json", import.meta.url))
-const pemPath = fileURLToPath(new URL("./fixtures/server-public.pem", import.meta.url))
-
-interface Vector {
-  readonly name: string
-  readonly hex: string
-  readonly plaintext_hex?: string
-  readonly crypto?: Record<string, string>
-  readonly decoded?: { readonly payload?: Record<string, unknown> }
-}
-
-const vectors = (JSON.parse(readFileSync(vectorsPath, "utf8")) as { vectors: Array<Vector> }).vectors
-const vector = (name: string): Vector => {
-  const v = vectors.find((x) => x.name === name)
-  if (v === undefined) throw new Error(`missing vector ${name}`)
-  return v
-}
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex")
-const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"))
 const plaintext = (name: string): Uint8Array => unhex(vector(name).plaintext_hex!)
 
 const keyQuest = vector("enc_key_quest_package_mode")

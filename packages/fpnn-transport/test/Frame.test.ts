@@ -3,7 +3,7 @@ import fc from "fast-check"
 import * as Codec from "../src/Codec.js"
 import { decodeJsonPayload, decodePayload, encodePayload } from "../src/Codec.js"
 import { encodeAnswer, encodeQuest, type Frame, FrameReader } from "../src/Frame.js"
-import { hex, toHex, vectors } from "./vectors.js"
+import { hex, toHex, vectors } from "@rtm-voice/test-support"
 
 const frameVectors = vectors.filter((v) => v.decoded?.magic === "FPNN")
 // Produced by the C++ framework's writers (FPQWriter/FPAWriter): smallest integer

@@ -17,7 +17,7 @@ import {
   makeServer,
   parseEndpoint
 } from "../src/index.js"
-import { rawPeer } from "./peers.js"
+import { rawPeer } from "@rtm-voice/test-support"
 
 const throwingGetter = (key: string, base: Record<string, unknown> = {}) =>
   Object.defineProperty({ ...base }, key, {

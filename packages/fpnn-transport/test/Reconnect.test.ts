@@ -14,7 +14,7 @@ import {
   Reconnect,
   type ReconnectInput
 } from "../src/index.js"
-import { freePort } from "./peers.js"
+import { freePort } from "@rtm-voice/test-support"
 
 const refused = (elapsedMillis = 1, connected = false): ReconnectInput => ({
   error: connectionError("Refused", { endpoint: "127.0.0.1:1", sent: false }),

@@ -13,7 +13,7 @@ import {
   makeClient,
   makeServer
 } from "../src/index.js"
-import { freePort, rawPeer } from "./peers.js"
+import { freePort, rawPeer } from "@rtm-voice/test-support"
 
 // The FPNN.md §12 example server key: a peer that never answers `*key` keeps the client connecting.
 const SERVER_KEY =

@@ -4,18 +4,13 @@ import { assert, describe, layer } from "@effect/vitest"
 import { FpnnClient, type Payload } from "@rtm-voice/fpnn-transport"
 import { authFields, nextSalt } from "@rtm-voice/voice-room"
 import { Effect, Layer, Redacted } from "effect"
+import { RawClientLayer } from "@rtm-voice/test-support"
 import { VoiceRoomEmulator } from "../src/index.js"
 
 const PID = 11000001
 const SECRET = Redacted.make("emulator-test-secret")
 
 const Emulator = VoiceRoomEmulator.layer({ pid: PID, secret: SECRET })
-const Raw = Layer.unwrap(
-  Effect.gen(function*() {
-    const emulator = yield* VoiceRoomEmulator
-    return FpnnClient.layer({ endpoint: emulator.address })
-  })
-)
 
 /** A correctly signed quest with the given operation fields. */
 const call = (method: string, fields: Payload) =>
@@ -29,7 +24,7 @@ const errorCode = (method: string, fields: Payload) =>
   Effect.map(Effect.flip(call(method, fields)), (e) => (e._tag === "FpnnRemoteError" ? e.code : -1))
 
 describe("VoiceRoomEmulator over FPNN", () => {
-  layer(Layer.provideMerge(Raw, Emulator), { excludeTestServices: true })((it) => {
+  layer(Layer.provideMerge(RawClientLayer, Emulator), { excludeTestServices: true })((it) => {
     it.effect("binds 127.0.0.1 on a free port and exposes the address", () =>
       Effect.gen(function*() {
         const emulator = yield* VoiceRoomEmulator

@@ -12,7 +12,7 @@ import {
   operationNames,
   Operations
 } from "../src/Operations.js"
-import { vector } from "./vectors.js"
+import { vector } from "@rtm-voice/test-support"
 
 const all = operationNames.map((n) => Operations[n] as AnyOperation)
 

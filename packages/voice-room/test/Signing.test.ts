@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Redacted } from "effect"
 import { buildRequest, type Dialect, operationByWireMethod, Operations } from "../src/Operations.js"
 import { authFields, makeSaltGenerator, nextSalt, sign } from "../src/Signing.js"
-import { toHex, vector, vectors } from "./vectors.js"
+import { toHex, vector, vectors } from "@rtm-voice/test-support"
 
 describe("sign", () => {
   for (const name of ["sign_basic", "sign_large_salt"]) {

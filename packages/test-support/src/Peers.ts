@@ -1,5 +1,5 @@
 // Real TCP peers on 127.0.0.1 for tests: raw node:net servers that misbehave on purpose
-// (shared with the reliability suite in test/reliability).
+// (the transport's tests, the reliability suite) or only count what connects (the CLI's).
 import { Effect } from "effect"
 import * as Net from "node:net"
 
@@ -59,12 +59,25 @@ export const rawPeer = (onConnection: (socket: Net.Socket, peer: RawPeer) => voi
       })
   ).pipe(Effect.map(({ peer }) => peer))
 
-/** A port on 127.0.0.1 on which nothing listens (bound, then released). */
-export const freePort = Effect.callback<number>((resume) => {
-  const s = Net.createServer()
-  s.listen(0, "127.0.0.1", () => {
-    const port = (s.address() as Net.AddressInfo).port
-    s.close(() => resume(Effect.succeed(port)))
+/** A raw TCP listener that records every connection it accepts (and answers nothing). */
+export const recordingListener = async () => {
+  let connections = 0
+  const sockets = new Set<Net.Socket>()
+  const server = Net.createServer((socket) => {
+    connections++
+    sockets.add(socket)
+    socket.on("error", () => {})
+    socket.on("close", () => sockets.delete(socket))
   })
-})
-
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+  const { port } = server.address() as Net.AddressInfo
+  return {
+    address: `127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => r())
+      })
+  }
+}

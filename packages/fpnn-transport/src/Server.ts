@@ -15,14 +15,10 @@ import type { Socket, SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { destroyOnRelease, FpnnConnection } from "./Connection.js"
 import { connectionError, FpnnErrorAnswer, FpnnErrorCode, type FpnnOptionsError } from "./Errors.js"
-import {
-  type Curve,
-  keyQuestPublicKeyBytes,
-  makeDecryptor,
-  makeEncryptor,
-  parseKeyQuestPayload,
-  serverKeyExchange
-} from "./Encryption.js"
+import { makeDecryptor, makeEncryptor } from "./internal/encryption/Cipher.js"
+import type { Curve } from "./internal/encryption/Curve.js"
+import { serverKeyExchange } from "./internal/encryption/KeyExchange.js"
+import { keyQuestPublicKeyBytes, parseKeyQuestPayload } from "./internal/encryption/KeyQuest.js"
 import { resolveServerOptions } from "./Options.js"
 import type { Quest } from "./Frame.js"
 

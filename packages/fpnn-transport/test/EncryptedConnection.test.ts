@@ -5,7 +5,8 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { createCipheriv, ECDH } from "node:crypto"
 import * as Net from "node:net"
-import { type Curve, CURVE_NAMES, generateKeyPair, keyQuestPublicKeyBytes } from "../src/Encryption.js"
+import { type Curve, CURVE_NAMES, generateKeyPair } from "../src/Encryption.js"
+import { keyQuestPublicKeyBytes } from "../src/internal/encryption/KeyQuest.js"
 import {
   type ConnectionEvent,
   encodeAnswer,

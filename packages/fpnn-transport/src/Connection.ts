@@ -12,14 +12,9 @@
  */
 import { Effect, Scope } from "effect"
 import { Socket } from "effect/socket"
-import {
-  decodeJsonPayload,
-  decodePayloadAt,
-  encodeJsonPayload,
-  encodePayload,
-  encodeQuestFrame,
-  type Payload
-} from "./Codec.js"
+import { decodeJsonPayload, encodeJsonPayload } from "./internal/codec/Json.js"
+import { decodePayloadAt, encodePayload, type Payload } from "./internal/codec/Msgpack.js"
+import { encodeQuestFrame } from "./internal/codec/QuestWriter.js"
 import {
   connectionError,
   FpnnErrorCode,

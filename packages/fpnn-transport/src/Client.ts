@@ -32,7 +32,8 @@ import {
 import { Socket } from "effect/socket"
 import type { Payload } from "./Codec.js"
 import { encodePayload } from "./Codec.js"
-import { destroyOnRelease, FpnnConnection, socketError } from "./Connection.js"
+import { FpnnConnection } from "./internal/connection/Connection.js"
+import { destroyOnRelease, socketError } from "./internal/connection/SocketEnd.js"
 import {
   connectionError,
   type FpnnCallError,

@@ -31,7 +31,8 @@ import {
 } from "effect"
 import { Socket } from "effect/socket"
 import type { Payload } from "./Codec.js"
-import { encodePayload } from "./Codec.js"
+import { keepAlive } from "./internal/client/KeepAlive.js"
+import { keyExchange } from "./internal/client/KeyExchange.js"
 import { FpnnConnection } from "./internal/connection/Connection.js"
 import { destroyOnRelease, socketError } from "./internal/connection/SocketEnd.js"
 import {
@@ -40,11 +41,9 @@ import {
   type FpnnConnectionError,
   type FpnnOptionsError,
   type FpnnProtocolError,
-  timeoutError,
-  withSent
+  timeoutError
 } from "./Errors.js"
-import { clientKeyExchange, type Curve, keyQuestPayload, makeDecryptor, makeEncryptor, type Mode, type Strength } from "./Encryption.js"
-import { encodeQuest } from "./Frame.js"
+import type { Curve, Mode, Strength } from "./Encryption.js"
 import * as FpnnMetrics from "./Metrics.js"
 import { resolveCallTimeout, resolveClientOptions } from "./Options.js"
 import {
@@ -371,7 +370,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
             const writer = yield* socket.writer
             yield* destroyOnRelease(writer)
             const running = yield* Effect.forkScoped(conn.run(pull, writer))
-            if (serverKey !== undefined) yield* keyExchange(conn)
+            if (encryption !== undefined) yield* keyExchange(conn, encryption, maxFrameBytes, spanAttributes)
             return running
           }).pipe(
             Effect.mapError((e) => (Socket.isSocketError(e) ? socketError(endpoint, e) : e)),
@@ -450,67 +449,6 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
           ),
           Effect.annotateLogs(annotations)
         )
-      })
-
-    const keyExchange = (conn: FpnnConnection) =>
-      Effect.suspend(() => {
-        const { mode, strength } = encryption!
-        const exchange = clientKeyExchange(serverKey!, strength)
-        const request = conn.handshake(
-          encodeQuest("*key", 1, encodePayload(keyQuestPayload(exchange.publicKeyXY, mode, strength) as never)),
-          1,
-          {
-            encrypt: makeEncryptor(mode, exchange.key, exchange.iv),
-            decrypt: makeDecryptor(mode, exchange.key, exchange.iv, maxFrameBytes)
-          }
-        )
-        const attributes = { ...spanAttributes, "fpnn.encryption.mode": mode, "fpnn.encryption.strength": strength }
-        return request.pipe(
-          Effect.mapError((e) =>
-            // Undecryptable answer (wrong key): Connection.ts already explains it.
-            e._tag === "FpnnConnectionError" && e.reason._tag === "Encryption"
-              ? withSent(e, false)
-              : connectionError("Encryption", {
-                endpoint,
-                // The *key quest is the transport's own: the caller's quest was never written.
-                sent: false,
-                detail: `the key exchange with ${endpoint} failed: ` +
-                  (e._tag === "FpnnConnectionError" && e.reason._tag === "Closed"
-                    ? "the server closed the connection without answering the *key quest (a server does so when it " +
-                      "cannot accept the key exchange: encryption disabled, another curve, a bad key or strength)"
-                    : e.message),
-                cause: e
-              })
-          ),
-          Effect.tap(() => Effect.logDebug(`key exchange with ${endpoint} done`).pipe(Effect.annotateLogs(attributes))),
-          Effect.tapError((e) =>
-            Effect.annotateCurrentSpan({ "error.type": reasonName(e) }).pipe(
-              Effect.andThen(Effect.logWarning(e.message).pipe(Effect.annotateLogs(attributes)))
-            )
-          ),
-          Effect.withSpan("FpnnClient.keyExchange", { kind: "client", attributes }, { captureStackTrace: false })
-        )
-      })
-
-    const keepAlive = (conn: FpnnConnection, o: { readonly intervalMillis: number; readonly deadAfterMillis: number }) =>
-      Effect.gen(function*() {
-        const interval = o.intervalMillis
-        const deadAfter = o.deadAfterMillis
-        let pinging = false
-        while (conn.closed === undefined) {
-          yield* Effect.sleep(Math.max(10, Math.min(interval, deadAfter - interval) / 4))
-          const silence = Date.now() - conn.lastReceivedAt
-          if (silence >= deadAfter) {
-            conn.close(
-              connectionError("KeepaliveTimeout", { endpoint, sent: false, detail: `sent nothing for ${silence} ms` })
-            )
-          } else if (silence >= interval && !pinging) {
-            pinging = true
-            yield* Effect.forkScoped(
-              conn.request("*ping", {}).pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => (pinging = false))))
-            )
-          }
-        }
       })
 
     /**

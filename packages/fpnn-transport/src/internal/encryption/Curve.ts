@@ -23,7 +23,6 @@ const CURVES: Record<Curve, CurveInfo> = {
 
 export const CURVE_NAMES: ReadonlyArray<Curve> = ["secp256k1", "secp256r1", "secp224r1", "secp192r1"]
 
-const ID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 
 
 export const curveInfo = (curve: Curve): CurveInfo => {

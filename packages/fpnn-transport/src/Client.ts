@@ -178,6 +178,10 @@ export class FpnnClient extends Context.Service<FpnnClient, FpnnClientService>()
   static readonly layer = (options: FpnnClientOptions): Layer.Layer<FpnnClient, FpnnOptionsError> =>
     Layer.effect(FpnnClient, makeClient(options))
 
+  /** Builds a client in the current scope; `makeClient`. */
+  static readonly make = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> =>
+    makeClient(options)
+
   /**
    * From configuration, as `@effect/sql-pg`'s `layerConfig`: any `Config` of the options
    * (`Config.Wrap`: each field a plain value or a Config). The default reads

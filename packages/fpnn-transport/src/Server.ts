@@ -81,6 +81,12 @@ export class FpnnServer extends Context.Service<FpnnServer, FpnnServerService>()
     options: FpnnServerOptions<R>
   ): Layer.Layer<FpnnServer, SocketServer.SocketServerError | FpnnOptionsError, R> =>
     Layer.effect(FpnnServer, makeServer(options))
+
+  /** Builds a server in the current scope; `makeServer`. */
+  static readonly make = <R>(
+    options: FpnnServerOptions<R>
+  ): Effect.Effect<FpnnServerService, SocketServer.SocketServerError | FpnnOptionsError, Scope.Scope | R> =>
+    makeServer(options)
 }
 
 // Shutdown waits on the wall clock, not Effect's Clock: a TestClock must not hold it up.

@@ -7,7 +7,7 @@
  * One blind spot: msgpackr decodes an integral float (42.0, `cb 4045000000000000`) to
  * the JS number 42, indistinguishable from the int 42, so that one case is accepted.
  */
-import { FpnnErrorAnswer, type Payload } from "@rtm-voice/fpnn-transport"
+import { type Codec, FpnnErrorAnswer } from "@rtm-voice/fpnn-transport"
 import { Schema } from "effect"
 
 export const missingField = (key: string): FpnnErrorAnswer =>
@@ -25,7 +25,7 @@ const isInt = (v: unknown): boolean =>
   (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX)
 
 /** Checks one plain field; `undefined` when present and well-typed. */
-export const checkField = (payload: Payload, key: string, type: FieldType): FpnnErrorAnswer | undefined => {
+export const checkField = (payload: Codec.Payload, key: string, type: FieldType): FpnnErrorAnswer | undefined => {
   if (!Object.hasOwn(payload, key)) return missingField(key)
   const v = payload[key]
   const ok = type === "int" ? isInt(v) : typeof v === "string"
@@ -34,7 +34,7 @@ export const checkField = (payload: Payload, key: string, type: FieldType): Fpnn
 
 /** Decodes one field with its wire schema, or the 10009/10010 answer. */
 export const decodeField = <A>(
-  payload: Payload,
+  payload: Codec.Payload,
   key: string,
   schema: Schema.Codec<A, unknown>,
   typeName: string

@@ -12,17 +12,11 @@
  * `readRetry` schedule, and only for retryable failures (`isRetryable`).
  */
 import {
-  type CallOptions as FpnnCallOptions,
-  type ConnectionEvent,
-  type ConnectionState,
+  Client,
+  type Encryption,
   type FpnnCallError,
   FpnnClient,
-  type FpnnClientOptions,
   type FpnnOptionsError,
-  DurationConfig,
-  type Encryption,
-  type EncryptionOptions,
-  makeClient,
   Options
 } from "@rtm-voice/fpnn-transport"
 import {
@@ -115,11 +109,11 @@ export interface VoiceRoomClientService extends VoiceRoomOperations {
     options?: CallOptions | PullOptions
   ) => Effect.Effect<unknown, VoiceRoomError>
   /** The connection's state now: connected, connecting, backing off until a time, closed with its reason. */
-  readonly connectionState: Effect.Effect<ConnectionState>
+  readonly connectionState: Effect.Effect<Client.ConnectionState>
   /** The connection's state: the current one, then every change. */
-  readonly connectionStateChanges: Stream.Stream<ConnectionState>
+  readonly connectionStateChanges: Stream.Stream<Client.ConnectionState>
   /** The transport's connection events (connected, connect failed, closed, reconnect scheduled), from subscription on. */
-  readonly connectionEvents: Stream.Stream<ConnectionEvent>
+  readonly connectionEvents: Stream.Stream<Client.ConnectionEvent>
 }
 
 /** What the client needs besides a transport. */
@@ -154,7 +148,7 @@ export interface VoiceRoomClientLayerOptions extends VoiceRoomClientOptions {
   /** TCP connect (plus key exchange) timeout. Default: the transport's (5 s). */
   readonly connectTimeout?: Duration.Input | undefined
   /** Further transport options (keep-alive, reconnect, encryption, frame size...). */
-  readonly transport?: Omit<FpnnClientOptions, "endpoint" | "connectTimeout"> | undefined
+  readonly transport?: Omit<Client.FpnnClientOptions, "endpoint" | "connectTimeout"> | undefined
 }
 
 const issuePath = (issue: SchemaIssue.Issue): { field: string; detail: string } => {
@@ -314,7 +308,7 @@ export const makeVoiceRoomClient = (
         },
         // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
         // The clock is read from the fiber (TestClock in tests), without an Effect step.
-        attempt: (fields: Record<string, unknown>, timeout: FpnnCallOptions) =>
+        attempt: (fields: Record<string, unknown>, timeout: Client.CallOptions) =>
           Effect.withFiber((fiber) =>
             Effect.matchEffect(
               transport.call(
@@ -341,7 +335,7 @@ export const makeVoiceRoomClient = (
       for (const key in fields) payload[key] = fields[key]
       return payload
     }
-    const defaultCallOptions: FpnnCallOptions = { timeout: defaultTimeout }
+    const defaultCallOptions: Client.CallOptions = { timeout: defaultTimeout }
 
     const invoke = (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => {
       let p = prepared.get(operation)
@@ -519,9 +513,9 @@ export const VoiceRoomClientConfig: Config.Wrap<VoiceRoomClientConfigOptions> = 
   endpoint: Config.String("RTM_ENDPOINT"),
   pid: Config.Int("RTM_PID"),
   secret: Config.Redacted("RTM_SECRET"),
-  timeout: DurationConfig("RTM_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  timeout: Client.DurationConfig("RTM_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
   dialect: Config.Literals(["voice", "rtc"], "RTM_DIALECT").pipe(Config.withDefault("voice" as const)),
-  connectTimeout: DurationConfig("RTM_CONNECT_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  connectTimeout: Client.DurationConfig("RTM_CONNECT_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
   serverKeyFile: Config.String("RTM_SERVER_KEY").pipe(Config.option, Config.map(Option.getOrUndefined)),
   encryptionMode: Config.Literals(["package", "stream"], "RTM_ENCRYPTION_MODE").pipe(
     Config.withDefault("package" as const)
@@ -557,9 +551,9 @@ const transportKeys = [
 ] as const
 
 /** The transport's options of a layer: `transport`, plus `endpoint` and `connectTimeout`; read safely. */
-const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOptions, VoiceRoomOptionsError> =>
+const transportOptionsOf = (options: unknown): Result.Result<Client.FpnnClientOptions, VoiceRoomOptionsError> =>
   Result.mapError(
-    Options.check("transport", (): FpnnClientOptions => {
+    Options.check("transport", (): Client.FpnnClientOptions => {
       const o = Options.record(options, "options")
       const t = Options.field(o, "transport", "transport")
       const out: Record<string, unknown> = {
@@ -570,7 +564,7 @@ const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOptions, 
         const transport = Options.record(t, "transport")
         for (const key of transportKeys) out[key] = Options.field(transport, key, `transport.${key}`)
       }
-      return out as unknown as FpnnClientOptions
+      return out as unknown as Client.FpnnClientOptions
     }),
     (e) => fromTransport(e)
   )
@@ -611,7 +605,7 @@ const makeLayerClient = (options: VoiceRoomClientLayerOptions) =>
     if (Result.isFailure(own)) return yield* Effect.fail(own.failure)
     const transportOptions = yield* Effect.fromResult(transportOptionsOf(options))
     // The transport's logs name the project too (never the secret).
-    const transport = yield* makeClient({
+    const transport = yield* FpnnClient.make({
       ...transportOptions,
       logAnnotations: { pid: own.success.pid, ...transportOptions.logAnnotations }
     }).pipe(Effect.mapError(transportOption))
@@ -628,7 +622,7 @@ export type VoiceRoomClientMock =
  * (typed, and reached through `invoke` too); any other one dies with a message naming it,
  * so a test that calls something it did not expect fails loudly instead of hanging.
  */
-const mockConnected: ConnectionState = { _tag: "Connected", connectionId: 0, encrypted: false, since: 0 }
+const mockConnected: Client.ConnectionState = { _tag: "Connected", connectionId: 0, encrypted: false, since: 0 }
 
 export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomClientService => {
   const given = mock as Readonly<Record<string, unknown>>
@@ -735,7 +729,7 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
       Effect.gen(function*() {
         const c = yield* Config.unwrap(config)
         const keyOption = config === VoiceRoomClientConfig ? "RTM_SERVER_KEY" : "serverKeyFile"
-        let encryption: EncryptionOptions | undefined
+        let encryption: Client.EncryptionOptions | undefined
         if (c.serverKeyFile !== undefined) {
           const path = c.serverKeyFile
           const fs = yield* fileSystem

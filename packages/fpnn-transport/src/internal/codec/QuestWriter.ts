@@ -9,7 +9,8 @@
  * shared slab; anything else (nested maps, bytes, >15 keys, large values) goes to msgpackr.
  */
 import { RESERVE_START_SPACE } from "msgpackr"
-import { encodeQuest, FLAG_MSGPACK, HEADER_BYTES, methodBytes, writeQuestHead } from "../../Frame.js"
+import { encodeQuest } from "../../Frame.js"
+import { FLAG_MSGPACK, HEADER_BYTES, methodBytes, writeQuestHead } from "../frame/Wire.js"
 import { encodePayload, I32_MIN, I64_MIN, I32_MIN_N, pack, type Payload, U32_MAX, U32_MAX_N } from "./Msgpack.js"
 
 const SLAB_BYTES = 64 * 1024

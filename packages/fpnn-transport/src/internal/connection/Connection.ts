@@ -30,9 +30,9 @@ import {
   FLAG_JSON,
   FLAG_MSGPACK,
   FrameReader,
-  type Quest,
-  readU32LE
+  type Quest
 } from "../../Frame.js"
+import { readU32LE } from "../frame/Wire.js"
 import { type OutboxWriter } from "./Outbox.js"
 import { PendingCalls } from "./PendingCalls.js"
 import { socketError } from "./SocketEnd.js"

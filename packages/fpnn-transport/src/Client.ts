@@ -14,11 +14,8 @@ import {
   Clock,
   Config,
   Context,
-  Deferred,
   Duration,
   Effect,
-  Exit,
-  Fiber,
   Layer,
   PubSub,
   Result,
@@ -28,7 +25,8 @@ import {
   SubscriptionRef
 } from "effect"
 import type { Payload } from "./Codec.js"
-import type { ClientRuntime } from "./internal/client/Runtime.js"
+import { gracefulClose } from "./internal/client/Close.js"
+import { type ClientRuntime, liveClock } from "./internal/client/Runtime.js"
 import { acquire } from "./internal/client/Session.js"
 import type { FpnnConnection } from "./internal/connection/Connection.js"
 import {
@@ -213,8 +211,6 @@ export const FpnnClientConfig: Config.Wrap<FpnnClientOptions> = {
   connectTimeout: DurationConfig("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(5000 as Duration.Input))
 }
 
-/** The default (live) Clock: a fiber whose Clock differs (TestClock) gets Effect timeouts. */
-const liveClock = Context.get(Context.empty(), Clock.Clock)
 
 /**
  * Builds a client. Every option is checked first, before any fiber or socket exists: a
@@ -274,7 +270,6 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
       closed: false,
       sessionFiber: undefined
     }
-    const { shutdownError } = rt
     const untrackPending = FpnnMetrics.trackPending(
       yield* Effect.context<never>(),
       metricAttributes,
@@ -320,46 +315,8 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
     const send = (method: string, payload: Payload) =>
       Effect.flatMap(acquire(rt, questTimeout), (c) => c.send(method, payload))
 
-    // Graceful close: refuse new calls at once, let the calls in flight be answered for up
-    // to `shutdownGrace` (on the live clock: the answers arrive in real time), then fail
-    // the rest and close the connection.
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        rt.closed = true
-        if (rt.connecting !== undefined) Deferred.doneUnsafe(rt.connecting, Exit.fail(shutdownError))
-        const conn = rt.current
-        if (conn !== undefined && conn.closed === undefined && conn.pendingCount > 0 && shutdownGrace > 0) {
-          const pending = conn.pendingCount
-          const deadline = Date.now() + shutdownGrace
-          yield* Effect.logInfo(`closing: waiting up to ${shutdownGrace} ms for ${pending} calls in flight`)
-          while (conn.closed === undefined && conn.pendingCount > 0 && Date.now() < deadline) {
-            yield* Effect.sleep(Math.min(5, deadline - Date.now())).pipe(Effect.provideService(Clock.Clock, liveClock))
-          }
-          if (conn.pendingCount > 0) {
-            yield* Effect.logWarning(
-              `closing: ${conn.pendingCount} calls still unanswered after ${shutdownGrace} ms fail`
-            )
-          }
-        }
-        conn?.close(shutdownError)
-        // The session reports the end of its connection (event, metric, log) before the
-        // sessions scope interrupts it.
-        if (conn !== undefined && rt.sessionFiber !== undefined) {
-          yield* Fiber.await(rt.sessionFiber).pipe(
-            Effect.timeout(1000),
-            Effect.ignore,
-            Effect.provideService(Clock.Clock, liveClock)
-          )
-        }
-        yield* SubscriptionRef.set(state, { _tag: "Closed", error: shutdownError, final: true })
-        untrackPending()
-        yield* Effect.logDebug(`client for ${endpoint} closed`)
-      }).pipe(
-        Effect.annotateLogs(annotations),
-        Effect.andThen(PubSub.shutdown(events)),
-        Effect.andThen(PubSub.shutdown(quests))
-      )
-    )
+    // Graceful close (Close.ts); made after the sessions scope, so it runs before it closes.
+    yield* Effect.addFinalizer(() => gracefulClose(rt, shutdownGrace, untrackPending))
 
     return {
       endpoint,

@@ -3,7 +3,7 @@
  * ref, attributes) and the mutable fields of the connection and the backoff. One object
  * per client, made by `makeClient`; the call path reads `current` and `closed` on it.
  */
-import { type Deferred, type Effect, type Fiber, Metric, PubSub, type Schedule, type Scope, SubscriptionRef } from "effect"
+import { Clock, Context, type Deferred, type Effect, type Fiber, Metric, PubSub, type Schedule, type Scope, SubscriptionRef } from "effect"
 import type { ConnectionEvent, ConnectionState, IncomingQuest } from "../../Client.js"
 import type { FpnnConnectionError } from "../../Errors.js"
 import type { ResolvedClientOptions } from "../../Options.js"
@@ -50,6 +50,9 @@ export interface ClientRuntime {
   closed: boolean
   sessionFiber: Fiber.Fiber<void> | undefined
 }
+
+/** The default (live) Clock: a fiber whose Clock differs (TestClock) gets Effect timeouts. */
+export const liveClock = Context.get(Context.empty(), Clock.Clock)
 
 export const reasonName = (error: FpnnConnectionError): string => error.reason._tag
 

@@ -18,28 +18,26 @@ import {
   Effect,
   Layer,
   PubSub,
-  Result,
   Schedule,
   Scope,
   Stream,
   SubscriptionRef
 } from "effect"
 import type { Payload } from "./Codec.js"
+import { makeCalls } from "./internal/client/Call.js"
 import { gracefulClose } from "./internal/client/Close.js"
-import { type ClientRuntime, liveClock } from "./internal/client/Runtime.js"
+import type { ClientRuntime } from "./internal/client/Runtime.js"
 import { acquire } from "./internal/client/Session.js"
-import type { FpnnConnection } from "./internal/connection/Connection.js"
 import {
   connectionError,
   type FpnnCallError,
   type FpnnConnectionError,
   type FpnnOptionsError,
-  type FpnnProtocolError,
-  timeoutError
+  type FpnnProtocolError
 } from "./Errors.js"
 import type { Curve, Mode, Strength } from "./Encryption.js"
 import * as FpnnMetrics from "./Metrics.js"
-import { resolveCallTimeout, resolveClientOptions } from "./Options.js"
+import { resolveClientOptions } from "./Options.js"
 import {
   type ReconnectSchedule,
   type RegressiveStrategy
@@ -276,44 +274,7 @@ export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClient
       () => rt.current?.pendingCount ?? 0
     )
 
-    const withTimeout = (method: string, timeout: number, sent: () => boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
-      timeout === Infinity ? effect : Effect.timeoutOrElse(effect, {
-        duration: timeout,
-        orElse: () => Effect.suspend(() => Effect.fail(timeoutError(method, endpoint, timeout, sent())))
-      })
-
-    const call = (
-      method: string,
-      payload: Payload,
-      callOptions?: CallOptions
-    ): Effect.Effect<Payload, FpnnCallError | FpnnOptionsError> => {
-      // Checked before anything is sent: a bad timeout is a typed failure, not a defect.
-      const checked = callOptions === undefined ? undefined : resolveCallTimeout(callOptions, questTimeout)
-      if (checked !== undefined && Result.isFailure(checked)) return Effect.fail(checked.failure)
-      const timeout = checked === undefined ? questTimeout : checked.success
-      return Effect.withFiber((fiber): Effect.Effect<Payload, FpnnCallError> => {
-        const conn = rt.current
-        // Perf fast path (BENCHMARKS.md): connected, on the live clock — the connection
-        // enforces the timeout with its shared deadline timer, no per-call fibers/timers.
-        // Otherwise (connecting, backing off, closing, or a TestClock that must drive the
-        // timeout) the whole call, connect included, runs under Effect.timeoutOrElse.
-        if (conn !== undefined && conn.closed === undefined && !rt.closed && fiber.getRef(Clock.Clock) === liveClock) {
-          return conn.request(method, payload, timeout)
-        }
-        // Whether the timeout struck before or after the quest reached the socket.
-        let queued: { readonly conn: FpnnConnection; readonly batch: number } | undefined
-        const request = (c: FpnnConnection) =>
-          c.request(method, payload, undefined, (batch) => (queued = { conn: c, batch }))
-        return withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
-          conn !== undefined && conn.closed === undefined && !rt.closed
-            ? request(conn)
-            : Effect.flatMap(acquire(rt, timeout), request)
-        )
-      })
-    }
-
-    const send = (method: string, payload: Payload) =>
-      Effect.flatMap(acquire(rt, questTimeout), (c) => c.send(method, payload))
+    const { call, send } = makeCalls(rt, questTimeout)
 
     // Graceful close (Close.ts); made after the sessions scope, so it runs before it closes.
     yield* Effect.addFinalizer(() => gracefulClose(rt, shutdownGrace, untrackPending))

@@ -15,6 +15,11 @@ const { Packr, Unpackr } = await import(pathToFileURL(msgpackrPath).href)
 
 const [rounds, ms] = process.argv.slice(2).map(Number)
 const T = await import(dist("fpnn-transport"))
+// The in-place quest writer and answer decoder are internal modules of the transport's dist.
+const internal = (path) =>
+  import(pathToFileURL(dist("fpnn-transport").replace(/index\.js$/, `internal/${path}`)).href).catch(() => ({}))
+const { encodeQuestFrame } = await internal("codec/QuestWriter.js")
+const { decodePayloadAt } = await internal("codec/Msgpack.js")
 
 // The getVoiceRoomMemberCount quest as the SDK builds it (RTM-VOICE.md §7 vector values,
 // a realistic salt: Date.now() * 1000 is beyond 2^32, so it is an int64 on the wire).
@@ -26,28 +31,28 @@ const packr = new Packr({ useRecords: false, variableMapSize: true })
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
 
 let sink = 0
-const reader = new T.FrameReader()
+const reader = new T.Frame.FrameReader()
 let decoded
 // The connection's exact path (Connection.ts): quests encoded in place, answers decoded
 // in place in the received bytes. Falls back to the older API on an older build.
-const inPlace = typeof T.encodeQuestFrame === "function" && typeof T.decodePayloadAt === "function"
+const inPlace = typeof encodeQuestFrame === "function" && typeof decodePayloadAt === "function"
 const onFrame = (frame) => {
-  decoded = T.decodePayload(frame.payload)
+  decoded = T.Codec.decodePayload(frame.payload)
 }
 const onAnswer = (b, at, total) => {
-  decoded = T.decodePayloadAt(b, at + 16, at + total)
+  decoded = decodePayloadAt(b, at + 16, at + total)
 }
 const ours = inPlace
   ? (n) => {
     for (let i = 0; i < n; i++) {
-      const frame = T.encodeQuestFrame(METHOD, i + 1, quest)
+      const frame = encodeQuestFrame(METHOD, i + 1, quest)
       reader.push(answerFrame, onFrame, onAnswer)
       sink += frame.length + decoded.count
     }
   }
   : (n) => {
     for (let i = 0; i < n; i++) {
-      const frame = T.encodeQuest(METHOD, i + 1, T.encodePayload(quest))
+      const frame = T.Frame.encodeQuest(METHOD, i + 1, T.Codec.encodePayload(quest))
       reader.push(answerFrame, onFrame)
       sink += frame.length + decoded.count
     }
@@ -62,10 +67,10 @@ const alone = (n) => {
 
 // Sanity: both sides really encode the same quest and decode the same answer, and the
 // in-place frame is byte-identical to the two-step one.
-if (T.decodePayload(T.encodePayload(quest)).rid !== 42 || unpackr.unpack(packr.pack(quest)).rid !== 42) {
+if (T.Codec.decodePayload(T.Codec.encodePayload(quest)).rid !== 42 || unpackr.unpack(packr.pack(quest)).rid !== 42) {
   throw new Error("codec sanity check failed")
 }
-if (inPlace && !Buffer.from(T.encodeQuestFrame(METHOD, 7, quest)).equals(Buffer.from(T.encodeQuest(METHOD, 7, T.encodePayload(quest))))) {
+if (inPlace && !Buffer.from(encodeQuestFrame(METHOD, 7, quest)).equals(Buffer.from(T.Frame.encodeQuest(METHOD, 7, T.Codec.encodePayload(quest))))) {
   throw new Error("encodeQuestFrame differs from encodeQuest + encodePayload")
 }
 

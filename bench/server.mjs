@@ -28,7 +28,7 @@ if (!encrypted && E !== undefined && typeof E.makeEmulator === "function") {
   // runs (and the fallback when the emulator is not built).
   kind = "fpnn-server"
   program = Effect.gen(function*() {
-    const server = yield* T.makeServer({
+    const server = yield* T.FpnnServer.make({
       encryption,
       handlers: {
         getVoiceRoomMemberCount: (payload) => Effect.succeed({ count: payload.rid === 42 ? 3 : 0 })

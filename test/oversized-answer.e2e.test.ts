@@ -3,7 +3,7 @@
 // connection stays up, a call made at the same time is answered, and the room can still be
 // read once it shrinks.
 import { assert, describe, it } from "@effect/vitest"
-import { makeClient } from "@rtm-voice/fpnn-transport"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, RtmError } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Stream } from "effect"
@@ -13,7 +13,7 @@ describe("an answer over the frame limit", () => {
   it.live("getVoiceRoomMembers of 1.2 M large uids → RtmError EncodingError (20005); the connection is kept", () =>
     Effect.gen(function*() {
       const emulator = yield* makeEmulator({ pid: PID, secret: SECRET })
-      const transport = yield* makeClient({ endpoint: emulator.address, questTimeout: "60 seconds" })
+      const transport = yield* FpnnClient.make({ endpoint: emulator.address, questTimeout: "60 seconds" })
       const client = yield* makeVoiceRoomClient(transport, { pid: PID, secret: SECRET })
       const uids = (from: bigint) => Array.from({ length: 600_000 }, (_, i) => from + BigInt(i))
       yield* client.pullUserIntoVoiceRoom(7n, uids(2n ** 62n))

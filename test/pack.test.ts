@@ -358,7 +358,7 @@ describe("packed tarballs, installed as a user installs", () => {
       `import { VoiceRoomClient, makeVoiceRoomClient } from "@rtm-voice/voice-room"
 import { createVoiceRoomClient } from "@rtm-voice/voice-room/promise"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
-import { makeClient } from "@rtm-voice/fpnn-transport"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
 import { Effect, Redacted } from "effect"
 
 const secret = Redacted.make("pack-smoke-secret")
@@ -372,7 +372,7 @@ const program = Effect.gen(function* () {
     return yield* client.getVoiceRoomMemberCount(room)
   }).pipe(Effect.provide(VoiceRoomClient.layer({ endpoint: emulator.address, pid: 1234, secret })))
   // and with makeVoiceRoomClient on a transport of our own
-  const transport = yield* makeClient({ endpoint: emulator.address })
+  const transport = yield* FpnnClient.make({ endpoint: emulator.address })
   const client = yield* makeVoiceRoomClient(transport, { pid: 1234, secret, dialect: "rtc" })
   const members = yield* client.getVoiceRoomMembers(room)
   // and through the Promise facade

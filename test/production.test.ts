@@ -6,7 +6,7 @@ import * as OtelMetrics from "@effect/opentelemetry/OtelMetrics"
 import * as OtelTracer from "@effect/opentelemetry/OtelTracer"
 import * as Resource from "@effect/opentelemetry/Resource"
 import { assert, describe, expect, it } from "@effect/vitest"
-import { type ConnectionState } from "@rtm-voice/fpnn-transport"
+import type { Client } from "@rtm-voice/fpnn-transport"
 import { VoiceRoomClient } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import {
@@ -95,7 +95,7 @@ describe("connection state, events and logs through VoiceRoomClient", () => {
       })
       const gatewayScope = yield* Scope.make()
       const gateway = yield* emulator.pipe(Scope.provide(gatewayScope))
-      const states: Array<ConnectionState> = []
+      const states: Array<Client.ConnectionState> = []
       const events: Array<string> = []
       yield* Effect.gen(function*() {
         const client = yield* VoiceRoomClient

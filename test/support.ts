@@ -1,7 +1,7 @@
 // Shared fixtures of the cross-package scenarios: an emulator on a free port of
 // 127.0.0.1, SDK clients connected to it and quests signed as the SDK signs them (the raw
 // client layer and the recording tracer are @rtm-voice/test-support's).
-import { makeClient, type Payload } from "@rtm-voice/fpnn-transport"
+import { type Codec, FpnnClient } from "@rtm-voice/fpnn-transport"
 import { authFields, makeVoiceRoomClient, nextSalt, type VoiceRoomClientOptions } from "@rtm-voice/voice-room"
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Redacted } from "effect"
@@ -17,7 +17,7 @@ export const EmulatorLayer = VoiceRoomEmulator.layer({ pid: PID, secret: SECRET 
 export const sdk = (options: Partial<VoiceRoomClientOptions> = {}) =>
   Effect.gen(function*() {
     const emulator = yield* VoiceRoomEmulator
-    const transport = yield* makeClient({ endpoint: emulator.address })
+    const transport = yield* FpnnClient.make({ endpoint: emulator.address })
     return yield* makeVoiceRoomClient(transport, { pid: PID, secret: SECRET, ...options })
   })
 
@@ -25,9 +25,9 @@ export const sdk = (options: Partial<VoiceRoomClientOptions> = {}) =>
 /** Signs fields as the SDK would (optionally with another pid/secret/ts). */
 export const signed = (
   method: string,
-  fields: Payload,
+  fields: Codec.Payload,
   options: { readonly pid?: number; readonly secret?: string; readonly ts?: number } = {}
-): Payload => ({
+): Codec.Payload => ({
   ...authFields(
     options.pid ?? PID,
     options.secret ?? SECRET_TEXT,

@@ -1,9 +1,9 @@
 // The test kit for users' own services: the emulator-backed client layer, seeding and
 // JSON snapshots, the mock client, and the RTC-era pull extras end to end in the SDK.
 import { assert, describe, it } from "@effect/vitest"
-import { makeServer, type Payload, type QuestHandler } from "@rtm-voice/fpnn-transport"
+import { type Codec, FpnnServer, type Server } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
-import { makeClient } from "@rtm-voice/fpnn-transport"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
 import { TEST_PID, TEST_SECRET, VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 
@@ -105,16 +105,16 @@ describe("VoiceRoomClient.layerMock", () => {
 
 describe("RTC pull extras", () => {
   const recorder = () => {
-    const seen: Array<Payload> = []
-    const record: QuestHandler = (p) => Effect.sync(() => void seen.push(p))
+    const seen: Array<Codec.Payload> = []
+    const record: Server.QuestHandler = (p) => Effect.sync(() => void seen.push(p))
     return { seen, record }
   }
 
   it.live("sent like the RTC-era Go SDK: after rid, toUids, in its order, always, defaults type 1 and 0, 0", () =>
     Effect.gen(function*() {
       const { record, seen } = recorder()
-      const server = yield* makeServer({ handlers: { pullIntoRTCRoom: record, pullIntoVoiceRoom: record } })
-      const transport = yield* makeClient({ endpoint: server.address })
+      const server = yield* FpnnServer.make({ handlers: { pullIntoRTCRoom: record, pullIntoVoiceRoom: record } })
+      const transport = yield* FpnnClient.make({ endpoint: server.address })
       const rtc = yield* makeVoiceRoomClient(transport, { pid: 1, secret: Redacted.make("s"), dialect: "rtc" })
       const voice = yield* makeVoiceRoomClient(transport, { pid: 1, secret: Redacted.make("s") })
       yield* rtc.pullUserIntoVoiceRoom(42, [1])
@@ -144,7 +144,7 @@ describe("RTC pull extras", () => {
         assert.instanceOf(e, VoiceRoomValidationError)
         assert.strictEqual((e as VoiceRoomValidationError).parameter, parameter)
       }
-      const transport = yield* makeClient({ endpoint: emulator.address })
+      const transport = yield* FpnnClient.make({ endpoint: emulator.address })
       const voice = yield* makeVoiceRoomClient(transport, { pid: TEST_PID, secret: TEST_SECRET })
       const e = yield* Effect.flip(voice.pullUserIntoVoiceRoom(1, [1], { type: "video" }))
       assert.instanceOf(e, VoiceRoomValidationError)

@@ -1,7 +1,7 @@
 // The SDK against the real emulator over 127.0.0.1: every operation in both dialects,
 // the error paths, int64 ids, concurrency, and that the secret never leaks.
 import { assert, describe, it, layer } from "@effect/vitest"
-import { FpnnClient, makeClient } from "@rtm-voice/fpnn-transport"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
 import {
   type Dialect,
   makeVoiceRoomClient,
@@ -281,7 +281,7 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
   it.live("a server clock 10 minutes ahead → InvalidServerTime (200008)", () =>
     Effect.gen(function*() {
       const emulator = yield* VoiceRoomEmulator
-      const transport = yield* makeClient({ endpoint: emulator.address })
+      const transport = yield* FpnnClient.make({ endpoint: emulator.address })
       const client = yield* makeVoiceRoomClient(transport, { pid: PID, secret: SECRET })
       assert.deepStrictEqual(yield* rtmReason(client.getVoiceRoomList()), ["InvalidServerTime", 200008])
     }).pipe(

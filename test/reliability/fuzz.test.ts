@@ -4,18 +4,7 @@
 // Nothing may throw out of the reader, nothing may escape as an unhandled rejection or
 // uncaught exception (guardProcess), and a good client keeps being served throughout.
 import { describe, expect, it } from "@effect/vitest"
-import {
-  decodeJsonPayload,
-  decodePayload,
-  encodePayload,
-  encodeQuest,
-  FLAG_JSON,
-  FpnnProtocolError,
-  type Frame,
-  FrameReader,
-  HEADER_BYTES,
-  MTYPE_ANSWER
-} from "@rtm-voice/fpnn-transport"
+import { Codec, FpnnProtocolError, Frame } from "@rtm-voice/fpnn-transport"
 import { type AnyOperation, authFields, buildRequest, nextSalt, operationNames, Operations } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect } from "effect"
@@ -45,7 +34,7 @@ const signedQuest = (name: string, dialect: "voice" | "rtc", seq: number) => {
   const method = operation.wire[dialect]
   const fields = buildRequest(operation, dialect, validArgs[name]!) as Record<string, unknown>
   const payload = { ...authFields(PID, SECRET, method, nextSalt(), Math.floor(Date.now() / 1000)), ...fields }
-  return { method, payload, frame: Buffer.from(encodeQuest(method, seq, encodePayload(payload as never))) }
+  return { method, payload, frame: Buffer.from(Frame.encodeQuest(method, seq, Codec.encodePayload(payload as never))) }
 }
 
 const questSeed = fc.record({
@@ -112,11 +101,11 @@ const mutate = (seed: { name: string; dialect: "voice" | "rtc"; seq: number }, m
       else edited[key] = m.value
       let bytes: Uint8Array
       try {
-        bytes = encodePayload(edited as never)
+        bytes = Codec.encodePayload(edited as never)
       } catch {
-        bytes = encodePayload({ ...payload, [key]: "unencodable" } as never)
+        bytes = Codec.encodePayload({ ...payload, [key]: "unencodable" } as never)
       }
-      return Buffer.from(encodeQuest(method, seed.seq, bytes))
+      return Buffer.from(Frame.encodeQuest(method, seed.seq, bytes))
     }
   }
 }
@@ -142,10 +131,10 @@ interface ReadResult {
 }
 
 const readAll = (chunks: ReadonlyArray<Uint8Array>, maxFrameBytes: number): ReadResult => {
-  const reader = new FrameReader({ maxFrameBytes })
+  const reader = new Frame.FrameReader({ maxFrameBytes })
   const frames: Array<string> = []
   let error: FpnnProtocolError | undefined
-  const describe = (f: Frame) => `${f._tag}:${f.seq}:${f._tag === "Quest" ? f.method : f.status}:${Buffer.from(f.payload).toString("hex")}`
+  const describe = (f: Frame.Frame) => `${f._tag}:${f.seq}:${f._tag === "Quest" ? f.method : f.status}:${Buffer.from(f.payload).toString("hex")}`
   for (const chunk of chunks) {
     const e = reader.push(chunk, (f) => void frames.push(describe(f)))
     if (e !== undefined) {
@@ -187,11 +176,11 @@ describe("fuzzing the frame reader and the codec", () => {
 
   it("a header announcing more than the limit is refused at the header, before the payload is awaited", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 4097, max: 0xffffffff }), fc.constantFrom(0, 1, MTYPE_ANSWER), (psize, mtype) => {
-        const h = Buffer.from(encodeQuest("m", 1, new Uint8Array(0)))
+      fc.property(fc.integer({ min: 4097, max: 0xffffffff }), fc.constantFrom(0, 1, Frame.MTYPE_ANSWER), (psize, mtype) => {
+        const h = Buffer.from(Frame.encodeQuest("m", 1, new Uint8Array(0)))
         h[6] = mtype
         h.writeUInt32LE(psize, 8)
-        const { error, frames } = readAll([h.subarray(0, HEADER_BYTES)], 4096)
+        const { error, frames } = readAll([h.subarray(0, Frame.HEADER_BYTES)], 4096)
         expect(frames).toEqual([])
         expect(error?.reason?._tag).toBe("Oversized")
       }),
@@ -202,7 +191,7 @@ describe("fuzzing the frame reader and the codec", () => {
   it("payload decoders: random bytes decode to a map or throw FpnnProtocolError (BadPayload), nothing else", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        for (const decode of [decodePayload, decodeJsonPayload]) {
+        for (const decode of [Codec.decodePayload, Codec.decodeJsonPayload]) {
           try {
             const payload = decode(bytes)
             expect(typeof payload).toBe("object")
@@ -224,14 +213,14 @@ describe("fuzzing the frame reader and the codec", () => {
  * map in the encoding its flag names): the server must then answer it, error or not.
  */
 const mustBeAnswered = (bytes: Uint8Array): boolean => {
-  let quest: Frame | undefined
-  const error = new FrameReader().push(bytes, (f) => {
+  let quest: Frame.Frame | undefined
+  const error = new Frame.FrameReader().push(bytes, (f) => {
     quest ??= f
   })
   if (error !== undefined && quest === undefined) return false
   if (quest === undefined || quest._tag !== "Quest" || !quest.twoway || quest.method === "*key") return false
   try {
-    ;(quest.flag & FLAG_JSON ? decodeJsonPayload : decodePayload)(quest.payload)
+    ;(quest.flag & Frame.FLAG_JSON ? Codec.decodeJsonPayload : Codec.decodePayload)(quest.payload)
     return true
   } catch {
     return false
@@ -254,7 +243,7 @@ const poke = (port: number, bytes: Uint8Array, silence: number) =>
       socket.destroy()
       resume(Effect.succeed({ answered, closedByServer }))
     }
-    const reader = new FrameReader()
+    const reader = new Frame.FrameReader()
     socket.on("data", (d) => {
       reader.push(d, (f) => {
         if (f._tag === "Answer") answered = true

@@ -3,7 +3,7 @@
 // settles — with its answer or a tagged error — within its timeout, none vanishes, and
 // calls succeed again once the emulator is back.
 import { assert, describe, expect, it } from "@effect/vitest"
-import { type ConnectionEvent, Reconnect } from "@rtm-voice/fpnn-transport"
+import { type Client, Reconnect } from "@rtm-voice/fpnn-transport"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Fiber, Scope, Stream } from "effect"
 import { eventually, fiberCounter, freePort, guardProcess, PID, SECRET, tcpSockets, voiceClient } from "./support.js"
@@ -46,7 +46,7 @@ describe("emulator restart between calls", () => {
       const outcomes: Array<Outcome> = []
       let issued = 0
       let stop = false
-      const events: Array<ConnectionEvent> = []
+      const events: Array<Client.ConnectionEvent> = []
       const result = yield* Effect.scoped(
         Effect.gen(function*() {
           const { client, fpnn } = yield* voiceClient(`127.0.0.1:${port}`, {}, {
@@ -111,7 +111,7 @@ describe("emulator restart between calls", () => {
       expect(recovered.length).toBeGreaterThan(10)
       expect(recovered.every((o) => o.ok && o.value === 3)).toBe(true)
       // reconnects: one connection per emulator incarnation, failed dials bounded by backoff
-      const count = (tag: ConnectionEvent["_tag"]) => events.filter((e) => e._tag === tag).length
+      const count = (tag: Client.ConnectionEvent["_tag"]) => events.filter((e) => e._tag === tag).length
       expect(count("Connected")).toBeGreaterThanOrEqual(3)
       expect(count("Closed")).toBeGreaterThanOrEqual(2)
       expect(count("ReconnectScheduled")).toBeGreaterThanOrEqual(1)
@@ -136,7 +136,7 @@ describe("emulator restart between calls", () => {
         return { emulator, scope }
       })
       let running = yield* start
-      const events: Array<{ readonly at: number; readonly event: ConnectionEvent }> = []
+      const events: Array<{ readonly at: number; readonly event: Client.ConnectionEvent }> = []
       const outcomes: Array<{
         readonly at: number
         readonly end: number

@@ -5,7 +5,7 @@
 // reachable on 127.0.0.1 only unless told otherwise. (The CLI's output is checked in
 // cli.test.ts.)
 import { describe, expect, it } from "@effect/vitest"
-import { decodePayload, encodePayload, encodeQuest, FrameReader, makeClient } from "@rtm-voice/fpnn-transport"
+import { Codec, FpnnClient, Frame } from "@rtm-voice/fpnn-transport"
 import { authFields, nextSalt, sign, VoiceRoomClient, type VoiceRoomError } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Cause, Effect, Exit, Logger, Metric, Redacted, References } from "effect"
@@ -151,12 +151,12 @@ describe("the emulator", () => {
       const replay = (bytes: Uint8Array) =>
         Effect.callback<{ status: number; payload: Record<string, unknown> }>((resume) => {
           const socket = Net.connect(emulator.port, "127.0.0.1", () => socket.write(bytes))
-          const reader = new FrameReader()
+          const reader = new Frame.FrameReader()
           socket.on("data", (d) =>
             reader.push(d, (f) => {
               if (f._tag !== "Answer") return
               socket.destroy()
-              resume(Effect.succeed({ status: f.status, payload: decodePayload(f.payload) }))
+              resume(Effect.succeed({ status: f.status, payload: Codec.decodePayload(f.payload) }))
             })
           )
           socket.on("error", () => {})
@@ -170,7 +170,7 @@ describe("the emulator", () => {
       const fields = { rid: 31n, toUids: [2n] }
       const honest = authFields(PID, SECRET, "pullIntoVoiceRoom", nextSalt(), ts)
       const forged = { ...honest, salt: honest.salt + 1n, ...fields }
-      const answer = yield* replay(encodeQuest("pullIntoVoiceRoom", 9, encodePayload(forged)))
+      const answer = yield* replay(Frame.encodeQuest("pullIntoVoiceRoom", 9, Codec.encodePayload(forged)))
       expect(answer.payload.code).toBe(200002)
       expect(sign({ pid: PID, secret: SECRET, salt: forged.salt, method: "pullIntoVoiceRoom", ts })).not.toBe(forged.sign)
       // neither got through: user 2 is not in the room
@@ -199,7 +199,7 @@ describe("the emulator", () => {
       const open = yield* makeEmulator({ pid: PID, secret: SECRET, host: "0.0.0.0" })
       expect(yield* reach(external.address, open.port)).toBe("connected") // the probe itself works
       // and a client over that address works end to end
-      const transport = yield* makeClient({ endpoint: `${external.address}:${open.port}` })
+      const transport = yield* FpnnClient.make({ endpoint: `${external.address}:${open.port}` })
       expect((yield* transport.call("*ping", {})).ts).toBeDefined()
     }))
 })

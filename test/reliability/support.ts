@@ -3,7 +3,7 @@
 // sockets and timers, and a guard that fails a file when anything escaped as an
 // unhandled rejection or an uncaught exception.
 import { afterAll, beforeAll, expect } from "@effect/vitest"
-import { encodeAnswer, encodePayload, type FpnnClientOptions, FrameReader, makeClient } from "@rtm-voice/fpnn-transport"
+import { type Client, Codec, FpnnClient, Frame } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, type VoiceRoomClientOptions } from "@rtm-voice/voice-room"
 import { Effect, Metric, Redacted } from "effect"
 import * as Net from "node:net"
@@ -20,12 +20,12 @@ export { freePort, type Peer, type PeerOptions, rawPeer }
 
 /** Calls `onQuest(seq, socket)` for every twoway quest a raw peer receives. */
 export const onQuests = (socket: Net.Socket, onQuest: (seq: number) => void): void => {
-  const reader = new FrameReader()
+  const reader = new Frame.FrameReader()
   socket.on("data", (d) => reader.push(d, (f) => void (f._tag === "Quest" && f.twoway && onQuest(f.seq))))
 }
 
 /** A valid OK answer `{count: 1}` (what getVoiceRoomMemberCount expects). */
-export const countAnswer = (seq: number): Buffer => Buffer.from(encodeAnswer(seq, 0, encodePayload({ count: 1 })))
+export const countAnswer = (seq: number): Buffer => Buffer.from(Frame.encodeAnswer(seq, 0, Codec.encodePayload({ count: 1 })))
 
 // ---- the faults, as peer behaviours (the same table drives the SDK and the CLI tests)
 
@@ -57,7 +57,7 @@ export const faultPeer = (fault: Fault) => {
     case "hugeHeader": // a valid header announcing a 4 GiB payload, then a trickle of bytes
       return rawPeer((socket) =>
         onQuests(socket, (seq) => {
-          const h = Buffer.from(encodeAnswer(seq, 0, new Uint8Array(0)))
+          const h = Buffer.from(Frame.encodeAnswer(seq, 0, new Uint8Array(0)))
           h.writeUInt32LE(0xffffffff, 8)
           socket.write(h)
           socket.write(Buffer.alloc(1024))
@@ -87,10 +87,10 @@ export const faultPeer = (fault: Fault) => {
 export const voiceClient = (
   endpoint: string,
   options: Partial<VoiceRoomClientOptions> = {},
-  transport: Partial<FpnnClientOptions> = {}
+  transport: Partial<Client.FpnnClientOptions> = {}
 ) =>
   Effect.gen(function*() {
-    const fpnn = yield* makeClient({ endpoint, connectTimeout: "2 seconds", ...transport })
+    const fpnn = yield* FpnnClient.make({ endpoint, connectTimeout: "2 seconds", ...transport })
     const client = yield* makeVoiceRoomClient(fpnn, { pid: PID, secret: SECRET, ...options })
     return { client, fpnn }
   })

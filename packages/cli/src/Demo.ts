@@ -3,7 +3,7 @@
  * through the SDK, saying what each does and what came back. The first thing a
  * newcomer runs; it exits 0 when every step behaved as documented.
  */
-import { makeClient } from "@rtm-voice/fpnn-transport"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, type OperationName, Operations, type VoiceRoomClientService } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Console, Effect, Redacted, References } from "effect"
@@ -77,7 +77,7 @@ export const runDemo = Effect.gen(function*() {
   const emulator = yield* makeEmulator({ pid: PID, secret })
   yield* Console.log(`Embedded RTM voice gateway emulator listening on ${emulator.address} (project ${PID}).`)
   yield* Console.log("The SDK talks to it over real FPNN on TCP, signing every request like the RTM gateway expects.")
-  const transport = yield* makeClient({ endpoint: emulator.address, questTimeout: "5 seconds" })
+  const transport = yield* FpnnClient.make({ endpoint: emulator.address, questTimeout: "5 seconds" })
   const clients = {
     voice: yield* makeVoiceRoomClient(transport, { pid: PID, secret }),
     rtc: yield* makeVoiceRoomClient(transport, { pid: PID, secret, dialect: "rtc" })

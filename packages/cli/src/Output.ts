@@ -3,10 +3,10 @@
  * is written as its digits, never rounded or quoted), or readable lines for a person.
  * (Errors: ErrorOutput.ts.)
  */
-import { exactJson } from "@rtm-voice/fpnn-transport"
+import { Codec } from "@rtm-voice/fpnn-transport"
 import type { OperationName, Operations, ResultOf, VoiceRoomMembers } from "@rtm-voice/voice-room"
 
-export { exactJson }
+export const exactJson = Codec.exactJson
 export { describeError, errorJson, reasonOf } from "./ErrorOutput.js"
 
 const ok = (): Record<string, unknown> => ({ ok: true })

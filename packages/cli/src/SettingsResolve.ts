@@ -5,7 +5,7 @@
  * checked here, so that a bad file is a usage error (exit 2), never a failure deep inside
  * the connection. Nothing here ever puts the secret into a message.
  */
-import { Encryption, parseEndpoint } from "@rtm-voice/fpnn-transport"
+import { Encryption, Options } from "@rtm-voice/fpnn-transport"
 import { Config, Effect, FileSystem, Option, Redacted, Result } from "effect"
 import { type CliUsageError, usageError } from "./Errors.js"
 import { DIALECTS, type Dialect, type Settings, type SettingsInput } from "./Settings.js"
@@ -129,7 +129,7 @@ export const resolveSettings = (input: SettingsInput): Effect.Effect<Settings, C
     const endpointSource = yield* stringSetting("endpoint", input.endpoint, "RTM_ENDPOINT")
     let endpoint: string | undefined
     if (endpointSource === undefined) problems.need("endpoint", "RTM_ENDPOINT")
-    else if (Result.isFailure(parseEndpoint(endpointSource.value))) { // the transport's own rule
+    else if (Result.isFailure(Options.parseEndpoint(endpointSource.value))) { // the transport's own rule
       problems.bad(`${endpointSource.from} must be host:port, got ${JSON.stringify(endpointSource.value)}`)
     } else endpoint = endpointSource.value
     const pid = yield* pidSetting(input.pid, problems)

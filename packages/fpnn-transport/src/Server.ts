@@ -10,19 +10,15 @@
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import { Cause, Context, Duration, Effect, Exit, FiberSet, Layer, Option, Scope } from "effect"
+import { Context, Duration, Effect, FiberSet, Layer, Option, Scope } from "effect"
 import type { Socket, SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
-import { destroyOnRelease, FpnnConnection } from "./Connection.js"
+import { FpnnConnection } from "./internal/connection/Connection.js"
+import { destroyOnRelease } from "./internal/connection/SocketEnd.js"
 import { connectionError, FpnnErrorAnswer, FpnnErrorCode, type FpnnOptionsError } from "./Errors.js"
-import {
-  type Curve,
-  keyQuestPublicKeyBytes,
-  makeDecryptor,
-  makeEncryptor,
-  parseKeyQuestPayload,
-  serverKeyExchange
-} from "./Encryption.js"
+import type { Curve } from "./internal/encryption/Curve.js"
+import { answerExit, serverStopping } from "./internal/server/Answer.js"
+import { acceptKeyQuest } from "./internal/server/KeyQuest.js"
 import { resolveServerOptions } from "./Options.js"
 import type { Quest } from "./Frame.js"
 
@@ -84,6 +80,12 @@ export class FpnnServer extends Context.Service<FpnnServer, FpnnServerService>()
     options: FpnnServerOptions<R>
   ): Layer.Layer<FpnnServer, SocketServer.SocketServerError | FpnnOptionsError, R> =>
     Layer.effect(FpnnServer, makeServer(options))
+
+  /** Builds a server in the current scope; `makeServer`. */
+  static readonly make = <R>(
+    options: FpnnServerOptions<R>
+  ): Effect.Effect<FpnnServerService, SocketServer.SocketServerError | FpnnOptionsError, Scope.Scope | R> =>
+    makeServer(options)
 }
 
 // Shutdown waits on the wall clock, not Effect's Clock: a TestClock must not hold it up.
@@ -93,7 +95,6 @@ const wallClockPause = Effect.callback<void>((resume) => {
 })
 
 const unknownMethod = (method: string) => ({ code: FpnnErrorCode.UnknownMethod, ex: `Unknown method: ${method}` })
-const serverStopping = { code: FpnnErrorCode.ServerStopping, ex: "Server is stopping" }
 
 export const makeServer = <R>(
   options: FpnnServerOptions<R>
@@ -132,7 +133,10 @@ export const makeServer = <R>(
         const dispatch = (conn: FpnnConnection, quest: Quest, payload: Payload): boolean | void => {
           const { method, twoway } = quest
           if (method === "*ping") return void conn.answer(quest, { ts: Date.now() })
-          if (method === "*key") return keyExchange(conn, quest, payload)
+          if (method === "*key") {
+            encrypted = acceptKeyQuest(conn, quest, payload, privateKey, maxFrameBytes, remoteAddress)
+            return true // the rest of this chunk is already encrypted, or the connection is closed
+          }
           const handler = handlerOf(method)
           if (handler === undefined) {
             if (twoway) conn.answer(quest, unknownMethod(method), 1)
@@ -149,53 +153,10 @@ export const makeServer = <R>(
               Effect.exit,
               Effect.ensuring(Effect.sync(() => inflight--)),
               Effect.map((exit) => {
-                if (!twoway) return
-                if (Exit.isSuccess(exit)) return conn.answer(quest, exit.value ?? {})
-                const failure = Cause.findErrorOption(exit.cause)
-                if (Option.isSome(failure) && failure.value instanceof FpnnErrorAnswer) {
-                  const { code, ex, raiser } = failure.value
-                  return conn.answer(quest, raiser === undefined ? { code, ex } : { code, ex, raiser }, 1)
-                }
-                if (Cause.hasInterruptsOnly(exit.cause)) {
-                  return conn.answer(quest, serverStopping, 1)
-                }
-                conn.answer(quest, { code: FpnnErrorCode.ServerInternalError, ex: `Internal error in ${method}` }, 1)
+                if (twoway) answerExit(conn, quest, exit)
               })
             )
           )
-        }
-
-        // FPNN.md §12.3: `*key` must be the first frame; any failure closes without answer.
-        const keyExchange = (conn: FpnnConnection, quest: Quest, payload: Payload): boolean => {
-          const reject = (why: string) => {
-            conn.close(
-              connectionError("Encryption", {
-                endpoint: remoteAddress,
-                sent: false,
-                detail: `key exchange from ${remoteAddress} rejected: ${why}`
-              })
-            )
-            return true
-          }
-          if (privateKey === undefined) return reject("this server has no encryption key")
-          // framesReceived counts answers too: an unsolicited answer before `*key` also fails it.
-          if (conn.framesReceived !== 1 || !quest.twoway) return reject("*key must be the first frame, sent twoway")
-          try {
-            // A str publicKey (C++ client) was UTF-8-decoded by the codec, which corrupts
-            // bytes >= 0x80: read its raw bytes from the frame instead.
-            const rawKey = typeof payload.publicKey === "string" ? keyQuestPublicKeyBytes(quest.payload) : undefined
-            const request = parseKeyQuestPayload(rawKey === undefined ? payload : { ...payload, publicKey: rawKey })
-            const { key, iv } = serverKeyExchange(privateKey, request.publicKey, request.strength)
-            conn.setCipher({
-              encrypt: makeEncryptor(request.mode, key, iv),
-              decrypt: makeDecryptor(request.mode, key, iv, maxFrameBytes)
-            })
-            encrypted = true
-            conn.answer(quest, {})
-            return true // the rest of this chunk is already encrypted
-          } catch (e) {
-            return reject((e as Error).message)
-          }
         }
 
         const closeConnection = Effect.sync(() =>

@@ -1,17 +1,43 @@
 /**
  * FPNN, the binary RPC protocol of iLiveData RTM, for Effect: framing, the msgpack
  * codec with exact int64, a multiplexed client, a server, and encrypted connections.
+ *
+ * The services and the errors are at the root; everything else is a namespace, as in
+ * effect's own packages (`Frame.encodeQuest`, `Codec.Payload`, `Client.ConnectionEvent`).
  */
-export * from "./Client.js"
-export * from "./Codec.js"
-export * from "./Errors.js"
-export * from "./Frame.js"
-export * as Reconnect from "./Reconnect.js"
-export type { ReconnectInput, ReconnectSchedule, RegressiveStrategy } from "./Reconnect.js"
-export * from "./Server.js"
+export { FpnnClient } from "./Client.js"
+export { FpnnServer } from "./Server.js"
+export {
+  type ConnectionErrorReason,
+  type ConnectionErrorReasonName,
+  connectionErrorReasons,
+  type FpnnCallError,
+  FpnnConnectionError,
+  FpnnErrorAnswer,
+  FpnnErrorCode,
+  FpnnOptionsError,
+  FpnnProtocolError,
+  FpnnRemoteError,
+  FpnnTimeoutError,
+  optionsError,
+  type OptionsErrorReason,
+  type OptionsErrorReasonName,
+  optionsErrorReasons,
+  type ProtocolErrorReason,
+  type ProtocolErrorReasonName,
+  protocolErrorReasons,
+  type Reason,
+  ReasonSchema,
+  reasonCache
+} from "./Errors.js"
+export { EncryptionError } from "./Encryption.js"
+
+export * as Client from "./Client.js"
+export * as Codec from "./Codec.js"
 export * as Encryption from "./Encryption.js"
-export * as Options from "./Options.js"
-export { type Endpoint, MAX_TIMER_MILLIS, parseEndpoint } from "./Options.js"
-export { FpnnConnection } from "./Connection.js"
+export * as Frame from "./Frame.js"
 export * as FpnnMetrics from "./Metrics.js"
+export * as Options from "./Options.js"
+export * as Reconnect from "./Reconnect.js"
+export * as Server from "./Server.js"
 export { type FpnnCodeName, fpnnCodeOf, fpnnCodes } from "./FpnnCodes.js"

@@ -1,22 +1,11 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Scope, Stream } from "effect"
 import * as Net from "node:net"
-import {
-  decodePayload,
-  encodeAnswer,
-  encodePayload,
-  encodeQuest,
-  FpnnErrorAnswer,
-  type FpnnClientOptions,
-  FrameReader,
-  makeClient,
-  makeServer,
-  type QuestHandler
-} from "../src/index.js"
+import { type Client, Codec, FpnnClient, FpnnErrorAnswer, FpnnServer, Frame, type Server } from "../src/index.js"
 import { freePort, rawPeer } from "@rtm-voice/test-support"
 
-const echoServer = (extra: Record<string, QuestHandler> = {}) =>
-  makeServer({
+const echoServer = (extra: Record<string, Server.QuestHandler> = {}) =>
+  FpnnServer.make({
     handlers: {
       echo: (payload) => Effect.succeed(payload),
       fail: () => Effect.fail(new FpnnErrorAnswer({ code: 200040, ex: "not in room", raiser: "Test" })),
@@ -26,8 +15,8 @@ const echoServer = (extra: Record<string, QuestHandler> = {}) =>
     }
   })
 
-const client = (endpoint: string, options: Partial<FpnnClientOptions> = {}) =>
-  makeClient({ endpoint, questTimeout: "2 seconds", connectTimeout: "2 seconds", ...options })
+const client = (endpoint: string, options: Partial<Client.FpnnClientOptions> = {}) =>
+  FpnnClient.make({ endpoint, questTimeout: "2 seconds", connectTimeout: "2 seconds", ...options })
 
 describe("client ↔ server over 127.0.0.1", () => {
   it.live("round-trips payloads, int64 exact both ways", () =>
@@ -142,10 +131,10 @@ describe("client ↔ server over 127.0.0.1", () => {
       const peer = yield* rawPeer((socket, p) => {
         if (p.connections() === 1) socket.once("data", () => setTimeout(() => socket.destroy(), 100))
         else {
-          const reader = new FrameReader()
+          const reader = new Frame.FrameReader()
           socket.on("data", (d) =>
             reader.push(d, (f) => {
-              if (f._tag === "Quest") socket.write(encodeAnswer(f.seq, 0, encodePayload({ again: true })))
+              if (f._tag === "Quest") socket.write(Frame.encodeAnswer(f.seq, 0, Codec.encodePayload({ again: true })))
             })
           )
         }
@@ -243,10 +232,10 @@ describe("client ↔ server over 127.0.0.1", () => {
     Effect.gen(function*() {
       let answer: unknown
       const peer = yield* rawPeer((socket) => {
-        socket.write(encodeQuest("ping", 5, encodePayload({})))
-        socket.write(encodeQuest("pushmsg", undefined, encodePayload({ mid: 2n ** 60n })))
-        const reader = new FrameReader()
-        socket.on("data", (d) => reader.push(d, (f) => void (f._tag === "Answer" && (answer = { seq: f.seq, status: f.status, payload: decodePayload(f.payload) }))))
+        socket.write(Frame.encodeQuest("ping", 5, Codec.encodePayload({})))
+        socket.write(Frame.encodeQuest("pushmsg", undefined, Codec.encodePayload({ mid: 2n ** 60n })))
+        const reader = new Frame.FrameReader()
+        socket.on("data", (d) => reader.push(d, (f) => void (f._tag === "Answer" && (answer = { seq: f.seq, status: f.status, payload: Codec.decodePayload(f.payload) }))))
       })
       const c = yield* client(peer.endpoint)
       const pushed = yield* c.quests.pipe(Stream.take(2), Stream.runCollect, Effect.forkScoped)
@@ -286,7 +275,7 @@ describe("client ↔ server over 127.0.0.1", () => {
     Effect.gen(function*() {
       const peer = yield* rawPeer((socket) =>
         socket.once("data", () => {
-          const h = Buffer.from(encodeAnswer(1, 0, new Uint8Array(0)))
+          const h = Buffer.from(Frame.encodeAnswer(1, 0, new Uint8Array(0)))
           h.writeUInt32LE(0xffffffff, 8)
           socket.write(h)
         })
@@ -300,8 +289,8 @@ describe("client ↔ server over 127.0.0.1", () => {
   it.live("an answer under the wrong sequence number is dropped; the call times out", () =>
     Effect.gen(function*() {
       const peer = yield* rawPeer((socket) => {
-        const reader = new FrameReader()
-        socket.on("data", (d) => reader.push(d, (f) => void (f._tag === "Quest" && socket.write(encodeAnswer(f.seq + 1000, 0, encodePayload({}))))))
+        const reader = new Frame.FrameReader()
+        socket.on("data", (d) => reader.push(d, (f) => void (f._tag === "Quest" && socket.write(Frame.encodeAnswer(f.seq + 1000, 0, Codec.encodePayload({}))))))
       })
       const c = yield* client(peer.endpoint)
       const e = yield* c.call("x", {}, { timeout: "200 millis" }).pipe(Effect.flip)
@@ -321,7 +310,7 @@ describe("client ↔ server over 127.0.0.1", () => {
       expect(closed).toBe(true) // the bad connection was closed by the server
       const oversized = yield* Effect.callback<boolean>((resume) => {
         const bad = Net.connect(server.port, "127.0.0.1", () => {
-          const h = Buffer.from(encodeQuest("echo", 1, new Uint8Array(1)))
+          const h = Buffer.from(Frame.encodeQuest("echo", 1, new Uint8Array(1)))
           h.writeUInt32LE(0xffffffff, 8)
           bad.write(h)
         })
@@ -339,7 +328,7 @@ describe("client ↔ server over 127.0.0.1", () => {
       const good = yield* client(server.address)
       yield* good.connect
       const closed = yield* Effect.callback<boolean>((resume) => {
-        const bad = Net.connect(server.port, "127.0.0.1", () => bad.write(encodeQuest("echo", 1, Buffer.from("9101", "hex"))))
+        const bad = Net.connect(server.port, "127.0.0.1", () => bad.write(Frame.encodeQuest("echo", 1, Buffer.from("9101", "hex"))))
         bad.on("close", () => resume(Effect.succeed(true)))
         bad.on("error", () => {})
       }).pipe(Effect.timeout("2 seconds"))
@@ -388,12 +377,12 @@ describe("client ↔ server over 127.0.0.1", () => {
 
   it.live("the server disconnects a client that stops reading its answers, and keeps serving others", () =>
     Effect.gen(function*() {
-      const server = yield* makeServer({ maxQueuedBytes: 1024 * 1024, handlers: { echo: (p) => Effect.succeed(p) } })
+      const server = yield* FpnnServer.make({ maxQueuedBytes: 1024 * 1024, handlers: { echo: (p) => Effect.succeed(p) } })
       const closed = yield* Effect.callback<boolean>((resume) => {
         const greedy = Net.connect(server.port, "127.0.0.1", () => {
           greedy.pause() // never reads: answers pile up on the server
           const blob = new Uint8Array(64 * 1024)
-          for (let i = 1; i <= 800; i++) greedy.write(encodeQuest("echo", i, encodePayload({ blob }))) // 50 MiB of answers
+          for (let i = 1; i <= 800; i++) greedy.write(Frame.encodeQuest("echo", i, Codec.encodePayload({ blob }))) // 50 MiB of answers
         })
         greedy.on("close", () => resume(Effect.succeed(true)))
         greedy.on("error", () => {})
@@ -407,7 +396,7 @@ describe("client ↔ server over 127.0.0.1", () => {
     Effect.gen(function*() {
       const started = yield* Deferred.make<void>()
       const serverScope = yield* Scope.make()
-      const server = yield* makeServer({
+      const server = yield* FpnnServer.make({
         handlers: {
           slow: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep(300)), Effect.as({ done: true })),
           echo: (p) => Effect.succeed(p)

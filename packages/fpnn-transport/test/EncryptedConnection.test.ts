@@ -5,33 +5,24 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { createCipheriv, ECDH } from "node:crypto"
 import * as Net from "node:net"
-import { type Curve, CURVE_NAMES, generateKeyPair, keyQuestPublicKeyBytes } from "../src/Encryption.js"
-import {
-  type ConnectionEvent,
-  encodeAnswer,
-  encodePayload,
-  encodeQuest,
-  type FpnnClientOptions,
-  type FpnnServerOptions,
-  makeClient,
-  makeServer,
-  type QuestHandler
-} from "../src/index.js"
+import { type Curve, CURVE_NAMES, generateKeyPair } from "../src/Encryption.js"
+import { keyQuestPublicKeyBytes } from "../src/internal/encryption/KeyQuest.js"
+import { type Client, Codec, FpnnClient, FpnnServer, Frame, type Server } from "../src/index.js"
 import { hex, tcpProxy, toHex, vector } from "@rtm-voice/test-support"
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-const handlers = (extra: Record<string, QuestHandler> = {}): Record<string, QuestHandler> => ({
+const handlers = (extra: Record<string, Server.QuestHandler> = {}): Record<string, Server.QuestHandler> => ({
   echo: (payload, ctx) => Effect.succeed({ ...payload, encrypted: ctx.encrypted }),
   ...extra
 })
 
-const server = (encryption?: FpnnServerOptions["encryption"], extra: Record<string, QuestHandler> = {}) =>
-  makeServer({ handlers: handlers(extra), encryption })
+const server = (encryption?: Server.FpnnServerOptions["encryption"], extra: Record<string, Server.QuestHandler> = {}) =>
+  FpnnServer.make({ handlers: handlers(extra), encryption })
 
-const client = (endpoint: string, options: Partial<FpnnClientOptions> = {}) =>
-  makeClient({ endpoint, questTimeout: "3 seconds", connectTimeout: "3 seconds", ...options })
+const client = (endpoint: string, options: Partial<Client.FpnnClientOptions> = {}) =>
+  FpnnClient.make({ endpoint, questTimeout: "3 seconds", connectTimeout: "3 seconds", ...options })
 
 const BIG = 2n ** 53n + 1n
 
@@ -309,7 +300,7 @@ describe("reconnect", () => {
         const s = yield* server({ privateKey: keys.privateKeyPem })
         const proxy = yield* tcpProxy(s.port)
         const c = yield* client(proxy.endpoint, { encryption: { serverKey: keys.publicKeyPem, mode, strength: 256 } })
-        const events: Array<ConnectionEvent> = []
+        const events: Array<Client.ConnectionEvent> = []
         yield* c.events.pipe(Stream.runForEach((e) => Effect.sync(() => events.push(e))), Effect.forkScoped)
         yield* Effect.sleep(10)
         yield* pipelined(c)
@@ -336,7 +327,7 @@ describe("reconnect", () => {
 describe("server *key validation", () => {
   const keys = generateKeyPair()
   const xy = keys.publicKeyRaw.subarray(1) // any valid point will do for the checks below
-  const keyQuest = (payload: Record<string, unknown>, seq = 1) => encodeQuest("*key", seq, encodePayload(payload))
+  const keyQuest = (payload: Record<string, unknown>, seq = 1) => Frame.encodeQuest("*key", seq, Codec.encodePayload(payload))
 
   it.live("rejects *key after another frame, bad bits, bad key length, oneway *key; keeps serving others", () =>
     Effect.gen(function*() {
@@ -345,13 +336,13 @@ describe("server *key validation", () => {
       expect((yield* good.call("echo", { n: 1 })).n).toBe(1)
 
       // a `*ping` first, answered in plaintext; then `*key` closes the connection without an answer
-      const ping = encodeQuest("*ping", 1, encodePayload({}))
+      const ping = Frame.encodeQuest("*ping", 1, Codec.encodePayload({}))
       const late = yield* rawClient(s.port, [ping, 16, keyQuest({ publicKey: xy }, 2)])
       expect(late.closed).toBe(true)
       expect(late.received.length).toBe(16 + late.received.readUInt32LE(8)) // only the ping answer
       expect(late.received.readUInt32LE(12)).toBe(1)
       // an (unsolicited) answer frame before `*key` counts as a frame too
-      const answerFirst = yield* rawClient(s.port, [Buffer.concat([encodeAnswer(7, 0, encodePayload({})), keyQuest({ publicKey: xy })])])
+      const answerFirst = yield* rawClient(s.port, [Buffer.concat([Frame.encodeAnswer(7, 0, Codec.encodePayload({})), keyQuest({ publicKey: xy })])])
       expect([answerFirst.closed, answerFirst.received.length]).toEqual([true, 0])
       // the same two frames in one chunk: closed, too
       const lateOneChunk = yield* rawClient(s.port, [Buffer.concat([ping, keyQuest({ publicKey: xy }, 2)])])
@@ -364,7 +355,7 @@ describe("server *key validation", () => {
         "65-byte key (with 04 prefix)": keyQuest({ publicKey: keys.publicKeyRaw }),
         "point not on the curve": keyQuest({ publicKey: new Uint8Array(64).fill(7) }),
         "no publicKey": keyQuest({ streamMode: true }),
-        "oneway *key": encodeQuest("*key", undefined, encodePayload({ publicKey: xy }))
+        "oneway *key": Frame.encodeQuest("*key", undefined, Codec.encodePayload({ publicKey: xy }))
       }
       for (const [why, frame] of Object.entries(rejected)) {
         const r = yield* rawClient(s.port, [frame])
@@ -399,7 +390,7 @@ describe("interop with the reference vectors", () => {
   const quest2 = hex(v("enc_quest2_package_aes128").plaintext_hex)
 
   const rtmServer = (privateKey: Uint8Array | string) =>
-    makeServer({
+    FpnnServer.make({
       handlers: { getVoiceRoomMemberCount: (p) => Effect.succeed(p.rid === 42 ? { count: 3 } : { count: -1 }) },
       encryption: { privateKey }
     })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
-import * as Codec from "../src/Codec.js"
+import * as Codec from "../src/internal/codec/QuestWriter.js"
 import { decodeJsonPayload, decodePayload, encodePayload } from "../src/Codec.js"
 import { encodeAnswer, encodeQuest, type Frame, FrameReader } from "../src/Frame.js"
 import { hex, toHex, vectors } from "@rtm-voice/test-support"

@@ -1,21 +1,19 @@
 // Every option of the client and the server × every class of invalid value: a typed
 // FpnnOptionsError naming the option (an Exit that fails, never one that dies, never a
-// hang), before any socket exists; plus per-call timeouts, parseEndpoint and the Layers'
+// hang), before any socket exists; plus per-call timeouts, Options.parseEndpoint and the Layers'
 // error channels at the type level.
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Config, ConfigProvider, Effect, Exit, Layer } from "effect"
 import type { SocketServer } from "effect/socket"
 import { generateKeyPairSync } from "node:crypto"
 import {
+  type Client,
   Encryption,
   FpnnClient,
-  type FpnnClientOptions,
   FpnnOptionsError,
   FpnnServer,
-  type FpnnServerOptions,
-  makeClient,
-  makeServer,
-  parseEndpoint
+  Options,
+  type Server
 } from "../src/index.js"
 import { rawPeer } from "@rtm-voice/test-support"
 
@@ -159,9 +157,9 @@ describe("options are checked at build", () => {
   it.effect("every client option × every invalid class: FpnnOptionsError naming the option, from makeClient and the Layer", () =>
     Effect.gen(function*() {
       for (const [name, options, option] of clientCases) {
-        assertOptionsFailure(yield* Effect.exit(Effect.scoped(makeClient(options as FpnnClientOptions))), option, name)
+        assertOptionsFailure(yield* Effect.exit(Effect.scoped(FpnnClient.make(options as Client.FpnnClientOptions))), option, name)
         assertOptionsFailure(
-          yield* Effect.exit(Effect.scoped(Layer.build(FpnnClient.layer(options as FpnnClientOptions)))),
+          yield* Effect.exit(Effect.scoped(Layer.build(FpnnClient.layer(options as Client.FpnnClientOptions)))),
           option,
           name
         )
@@ -171,13 +169,13 @@ describe("options are checked at build", () => {
   it.effect("every server option × every invalid class: FpnnOptionsError naming the option, before listening", () =>
     Effect.gen(function*() {
       for (const [name, options, option] of serverCases) {
-        assertOptionsFailure(yield* Effect.exit(Effect.scoped(makeServer(options as FpnnServerOptions))), option, name)
+        assertOptionsFailure(yield* Effect.exit(Effect.scoped(FpnnServer.make(options as Server.FpnnServerOptions))), option, name)
       }
     }))
 
   it.effect("valid options still build: durations as ms, strings, Infinity; keys as PEM", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(Effect.scoped(makeClient({
+      const exit = yield* Effect.exit(Effect.scoped(FpnnClient.make({
         endpoint: "[::1]:1",
         connectTimeout: Infinity,
         questTimeout: "Infinity",
@@ -191,17 +189,17 @@ describe("options are checked at build", () => {
 
   it("parseEndpoint never throws", () => {
     for (const bad of ["localhost", "", ":80", "h:65536", "h:-1", 42, Symbol("x"), null, throwingProxy]) {
-      const result = parseEndpoint(bad)
+      const result = Options.parseEndpoint(bad)
       assert.isTrue(result._tag === "Failure" && result.failure instanceof FpnnOptionsError)
     }
-    const ok = parseEndpoint("[::1]:13315")
+    const ok = Options.parseEndpoint("[::1]:13315")
     assert.deepStrictEqual(ok._tag === "Success" ? ok.success : undefined, { host: "::1", port: 13315 })
   })
 
   it.live("a call's bad timeout fails typed, unsent: nothing reaches the peer, no connection is made", () =>
     Effect.gen(function*() {
       const peer = yield* rawPeer(() => {})
-      const client = yield* makeClient({ endpoint: peer.endpoint })
+      const client = yield* FpnnClient.make({ endpoint: peer.endpoint })
       for (const timeout of [0, -1, NaN, "banana", "-5 seconds", Symbol("t"), { seconds: -1 }]) {
         const exit = yield* Effect.exit(client.call("echo", {}, { timeout: timeout as never }))
         assertOptionsFailure(exit, "timeout", String(typeof timeout === "symbol" ? "Symbol" : timeout))

@@ -3,27 +3,18 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Metric, Schedule, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import {
-  connectionError,
-  type ConnectionEvent,
-  type ConnectionState,
-  type FpnnClientOptions,
-  FpnnMetrics,
-  makeClient,
-  makeServer,
-  Reconnect,
-  type ReconnectInput
-} from "../src/index.js"
+import { connectionError } from "../src/Errors.js"
+import { type Client, FpnnClient, FpnnMetrics, FpnnServer, Reconnect } from "../src/index.js"
 import { freePort } from "@rtm-voice/test-support"
 
-const refused = (elapsedMillis = 1, connected = false): ReconnectInput => ({
+const refused = (elapsedMillis = 1, connected = false): Reconnect.ReconnectInput => ({
   error: connectionError("Refused", { endpoint: "127.0.0.1:1", sent: false }),
   elapsedMillis,
   connected
 })
 
 /** The delays (ms) a schedule gives for `inputs`, stepped at time 0. */
-const delays = (schedule: Reconnect.ReconnectSchedule, inputs: ReadonlyArray<ReconnectInput>) =>
+const delays = (schedule: Reconnect.ReconnectSchedule, inputs: ReadonlyArray<Reconnect.ReconnectInput>) =>
   Effect.gen(function*() {
     const step = yield* Schedule.toStep(schedule)
     const out: Array<number> = []
@@ -90,8 +81,8 @@ describe("reconnect schedules", () => {
 })
 
 describe("the client's backoff, driven by TestClock", () => {
-  const client = (endpoint: string, options: Partial<FpnnClientOptions> = {}) =>
-    makeClient({ endpoint, questTimeout: "5 seconds", connectTimeout: "2 seconds", ...options })
+  const client = (endpoint: string, options: Partial<Client.FpnnClientOptions> = {}) =>
+    FpnnClient.make({ endpoint, questTimeout: "5 seconds", connectTimeout: "2 seconds", ...options })
 
   it.effect("no dial before the schedule's delay; a call inside its timeout waits for the attempt and succeeds", () =>
     Effect.gen(function*() {
@@ -119,7 +110,7 @@ describe("the client's backoff, driven by TestClock", () => {
       yield* realSleep(100)
       expect(failed()).toBe(1)
       expect(events.filter((e) => e._tag === "Connected")).toHaveLength(0)
-      const server = yield* makeServer({ port, handlers: { echo: (p) => Effect.succeed(p) } })
+      const server = yield* FpnnServer.make({ port, handlers: { echo: (p) => Effect.succeed(p) } })
       yield* TestClock.adjust("1 second")
       expect(yield* Fiber.join(waiting)).toEqual({ n: 1 })
       expect(failed()).toBe(1)
@@ -140,7 +131,7 @@ describe("the client's backoff, driven by TestClock", () => {
       expect(scheduled()).toEqual([1000, 2000])
       // the gateway comes back: the next attempt connects, a call is answered, then it goes away
       const serverScope = yield* Scope.make()
-      yield* makeServer({ port, handlers: { echo: (p) => Effect.succeed(p) } }).pipe(Scope.provide(serverScope))
+      yield* FpnnServer.make({ port, handlers: { echo: (p) => Effect.succeed(p) } }).pipe(Scope.provide(serverScope))
       yield* TestClock.adjust("2 seconds")
       expect(yield* c.call("echo", { ok: true })).toEqual({ ok: true })
       yield* Scope.close(serverScope, Exit.void)
@@ -164,7 +155,7 @@ describe("the client's backoff, driven by TestClock", () => {
       expect(e.reason._tag).toBe("Refused")
       expect(events.filter((e) => e._tag === "ConnectFailed")).toHaveLength(2)
       // an explicit connect dials again
-      yield* makeServer({ port, handlers: { echo: (p) => Effect.succeed(p) } })
+      yield* FpnnServer.make({ port, handlers: { echo: (p) => Effect.succeed(p) } })
       yield* c.connect
       expect(yield* c.call("echo", { back: 1 })).toEqual({ back: 1 })
     }))
@@ -174,12 +165,12 @@ describe("connection state", () => {
   it.live("Idle → Connecting → Connected → (server gone) → BackingOff/Closed → … → Closed (final) at shutdown", () =>
     Effect.gen(function*() {
       const serverScope = yield* Scope.make()
-      const server = yield* makeServer({ handlers: { echo: (p) => Effect.succeed(p) } }).pipe(
+      const server = yield* FpnnServer.make({ handlers: { echo: (p) => Effect.succeed(p) } }).pipe(
         Scope.provide(serverScope)
       )
-      const states: Array<ConnectionState> = []
+      const states: Array<Client.ConnectionState> = []
       const clientScope = yield* Scope.make()
-      const c = yield* makeClient({ endpoint: server.address }).pipe(Scope.provide(clientScope))
+      const c = yield* FpnnClient.make({ endpoint: server.address }).pipe(Scope.provide(clientScope))
       yield* c.stateChanges.pipe(Stream.runForEach((s) => Effect.sync(() => states.push(s))), Effect.forkScoped)
       yield* Effect.sleep(5)
       yield* c.call("echo", {})
@@ -200,7 +191,7 @@ describe("connection state", () => {
 })
 
 describe("graceful close", () => {
-  const slowServer = makeServer({
+  const slowServer = FpnnServer.make({
     handlers: {
       slow: (p) => Effect.as(Effect.sleep(300), p),
       slower: (p) => Effect.as(Effect.sleep(3000), p),
@@ -212,8 +203,8 @@ describe("graceful close", () => {
     Effect.gen(function*() {
       const server = yield* slowServer
       const scope = yield* Scope.make()
-      const c = yield* makeClient({ endpoint: server.address }).pipe(Scope.provide(scope))
-      const events: Array<ConnectionEvent> = []
+      const c = yield* FpnnClient.make({ endpoint: server.address }).pipe(Scope.provide(scope))
+      const events: Array<Client.ConnectionEvent> = []
       yield* c.events.pipe(Stream.runForEach((e) => Effect.sync(() => events.push(e))), Effect.forkScoped)
       yield* c.call("echo", {})
       // a call in flight on a fiber of its own (a request handler, a Promise caller)
@@ -244,7 +235,7 @@ describe("graceful close", () => {
     Effect.gen(function*() {
       const server = yield* slowServer
       const scope = yield* Scope.make()
-      const c = yield* makeClient({ endpoint: server.address, shutdownGrace: "100 millis" }).pipe(Scope.provide(scope))
+      const c = yield* FpnnClient.make({ endpoint: server.address, shutdownGrace: "100 millis" }).pipe(Scope.provide(scope))
       yield* c.call("echo", {})
       const inFlight = yield* Effect.forkDetach(Effect.flip(c.call("slower", {})))
       yield* Effect.sleep(20)
@@ -263,7 +254,7 @@ describe("graceful close", () => {
 
 describe("the options of this file, checked when the client is built", () => {
   const bad = (options: Record<string, unknown>) =>
-    Effect.flip(makeClient({ endpoint: "127.0.0.1:1", ...options } as unknown as FpnnClientOptions))
+    Effect.flip(FpnnClient.make({ endpoint: "127.0.0.1:1", ...options } as unknown as Client.FpnnClientOptions))
 
   it.effect("shutdownGrace, reconnect and logAnnotations name themselves when wrong", () =>
     Effect.gen(function*() {
@@ -274,7 +265,7 @@ describe("the options of this file, checked when the client is built", () => {
       expect((yield* bad({ logAnnotations: { pid: {} } })).option).toBe("logAnnotations.pid")
       // a zero grace is allowed: close at once
       const scope = yield* Scope.make()
-      yield* makeClient({ endpoint: "127.0.0.1:1", shutdownGrace: 0, reconnect: Schedule.spaced("1 second") }).pipe(
+      yield* FpnnClient.make({ endpoint: "127.0.0.1:1", shutdownGrace: 0, reconnect: Schedule.spaced("1 second") }).pipe(
         Scope.provide(scope)
       )
       yield* Scope.close(scope, Exit.void)

@@ -4,14 +4,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Scope } from "effect"
 import {
-  encodeAnswer,
-  encodePayload,
+  type Client,
+  Codec,
   type FpnnCallError,
   FpnnClient,
-  type FpnnClientOptions,
   type FpnnOptionsError,
-  makeClient,
-  makeServer
+  FpnnServer,
+  Frame
 } from "../src/index.js"
 import { freePort, rawPeer } from "@rtm-voice/test-support"
 
@@ -19,8 +18,8 @@ import { freePort, rawPeer } from "@rtm-voice/test-support"
 const SERVER_KEY =
   "bf0d81a3a0c58baa9a37ba93ec10b4749f3af23c5d3ac5214aaaa8a457fd22331e1d386f26805fd13c3442d498d30ca1382a0205f7bf030c915ed8d7c56361b3"
 
-const client = (endpoint: string, options: Partial<FpnnClientOptions> = {}) =>
-  makeClient({ endpoint, questTimeout: "5 seconds", connectTimeout: "5 seconds", ...options })
+const client = (endpoint: string, options: Partial<Client.FpnnClientOptions> = {}) =>
+  FpnnClient.make({ endpoint, questTimeout: "5 seconds", connectTimeout: "5 seconds", ...options })
 
 const MAY = /may (still|or may not)/
 
@@ -160,7 +159,7 @@ describe("sent / not sent", () => {
 
   it.live("an error answer: FpnnRemoteError, sent", () =>
     Effect.gen(function*() {
-      const server = yield* makeServer<never>({ handlers: {} })
+      const server = yield* FpnnServer.make<never>({ handlers: {} })
       const c = yield* client(server.address)
       const e = yield* Effect.flip(c.call("nope", {}))
       assert.isTrue(e._tag === "FpnnRemoteError" && e.sent && e.code === 20004)
@@ -171,7 +170,7 @@ describe("sent / not sent", () => {
       const peer = yield* rawPeer((socket) =>
         socket.once("data", (d: Buffer) => {
           const seq = d.readUInt32LE(12)
-          socket.write(encodeAnswer(seq, 1, encodePayload({ code: 200040, ex: new TextEncoder().encode("not in room") })))
+          socket.write(Frame.encodeAnswer(seq, 1, Codec.encodePayload({ code: 200040, ex: new TextEncoder().encode("not in room") })))
         })
       )
       const c = yield* client(peer.endpoint)

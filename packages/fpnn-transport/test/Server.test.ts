@@ -3,17 +3,17 @@
 // 20005 (the connection stays up).
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Logger, References, Scope } from "effect"
-import { FpnnErrorCode, makeClient, makeServer, type QuestHandler } from "../src/index.js"
+import { FpnnClient, FpnnErrorCode, FpnnServer, type Server } from "../src/index.js"
 
 describe("FpnnServer", () => {
   it.live("quests named after Object.prototype members get 20004, and never leak the in-flight counter", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const server = yield* makeServer<never>({
+      const server = yield* FpnnServer.make<never>({
         handlers: { echo: (p) => Effect.succeed(p) },
         shutdownGrace: "30 seconds"
       }).pipe(Scope.provide(scope))
-      const client = yield* makeClient({ endpoint: server.address, questTimeout: "5 seconds" })
+      const client = yield* FpnnClient.make({ endpoint: server.address, questTimeout: "5 seconds" })
       for (const method of ["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__", "isPrototypeOf"]) {
         const e = yield* Effect.flip(client.call(method, {}))
         assert.isTrue(e._tag === "FpnnRemoteError" && e.code === FpnnErrorCode.UnknownMethod, `${method}: ${e.message}`)
@@ -31,12 +31,12 @@ describe("FpnnServer", () => {
       const logger = Logger.make(({ message }) => {
         logs.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
       })
-      const big: QuestHandler = () => Effect.succeed({ blob: "x".repeat(200_000) })
-      const server = yield* makeServer<never>({
+      const big: Server.QuestHandler = () => Effect.succeed({ blob: "x".repeat(200_000) })
+      const server = yield* FpnnServer.make<never>({
         handlers: { big, echo: (p) => Effect.succeed(p) },
         maxFrameBytes: 64 * 1024
       }).pipe(Effect.provide(Logger.layer([logger])), Effect.provideService(References.MinimumLogLevel, "All"))
-      const client = yield* makeClient({ endpoint: server.address })
+      const client = yield* FpnnClient.make({ endpoint: server.address })
       yield* client.connect
       const [e, echoed] = yield* Effect.all([Effect.flip(client.call("big", {})), client.call("echo", { n: 1 })], {
         concurrency: "unbounded"

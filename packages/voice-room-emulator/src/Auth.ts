@@ -10,7 +10,7 @@
  * A pair is remembered until its ts leaves the window; after that the same payload
  * fails step 3 anyway, so the cache stays bounded by the request rate × window.
  */
-import type { FpnnErrorAnswer, Payload } from "@rtm-voice/fpnn-transport"
+import type { Codec, FpnnErrorAnswer } from "@rtm-voice/fpnn-transport"
 import { authFieldTypes, rtmCodeOf, sign } from "@rtm-voice/voice-room"
 import { type Redacted, Result } from "effect"
 import { rtmError } from "./Rooms.js"
@@ -60,7 +60,7 @@ export const verifyAuth = (
   config: AuthConfig,
   replay: ReplayCache,
   method: string,
-  payload: Payload,
+  payload: Codec.Payload,
   nowMillis: number
 ): Result.Result<void, FpnnErrorAnswer> => {
   replay.prune(nowMillis)

@@ -2,12 +2,7 @@
  * `VoiceRoomEmulator`: an in-memory RTM voice gateway on the transport's FPNN server.
  * Both dialects share one port and one set of rooms. Binds 127.0.0.1 by default.
  */
-import {
-  type FpnnOptionsError,
-  makeServer,
-  optionsError,
-  type ServerEncryptionOptions
-} from "@rtm-voice/fpnn-transport"
+import { type FpnnOptionsError, FpnnServer, optionsError, type Server } from "@rtm-voice/fpnn-transport"
 import {
   type StartupCheckError,
   VoiceRoomClient,
@@ -41,7 +36,7 @@ export interface EmulatorOptions {
   /** Accepted |ts − server time| in seconds (error 200008 beyond). Default 300. */
   readonly tsWindowSeconds?: number | undefined
   /** Also accept encrypted connections, with this private key (plain ones still work). */
-  readonly encryption?: ServerEncryptionOptions | undefined
+  readonly encryption?: Server.ServerEncryptionOptions | undefined
   /** Faults to inject from the start (see Faults.ts and the README). Default: none. */
   readonly faults?: FaultPlanInput | undefined
   /** Rooms (and mic states) to start with. */
@@ -128,11 +123,11 @@ export const makeEmulator = (
       faults,
       stopped: Deferred.await(stopped)
     })
-    const server = yield* makeServer({
+    const server = yield* FpnnServer.make({
       host: (options.host ?? "127.0.0.1") as string,
       port: (options.port ?? 0) as number,
       handlers,
-      encryption: options.encryption as ServerEncryptionOptions | undefined
+      encryption: options.encryption as Server.ServerEncryptionOptions | undefined
     })
     // Runs before the server's graceful shutdown (finalizers run in reverse order), so
     // black-holed quests end (answered 20014) instead of holding the shutdown grace.

@@ -11,7 +11,7 @@
  * Every answer is encoded by the same schema the client decodes with, so it carries
  * every field, empty lists included.
  */
-import { FpnnErrorAnswer, type Payload, type QuestHandler } from "@rtm-voice/fpnn-transport"
+import { type Codec, FpnnErrorAnswer, type Server } from "@rtm-voice/fpnn-transport"
 import {
   type AnyOperation,
   type Dialect,
@@ -51,9 +51,9 @@ const handle = (
   operation: AnyOperation,
   dialect: Dialect,
   method: string,
-  payload: Payload,
+  payload: Codec.Payload,
   nowMillis: number
-): Payload | FpnnErrorAnswer => {
+): Codec.Payload | FpnnErrorAnswer => {
   const denied = verifyAuth(env.auth, env.replay, method, payload, nowMillis)
   if (Result.isFailure(denied)) return denied.failure
   const args: Array<unknown> = []
@@ -80,19 +80,19 @@ const handle = (
   const result = run(env.rooms, ...args, extras)
   if (result instanceof FpnnErrorAnswer) return result
   // A result that does not fit the answer schema is a bug here: a defect, answered 20001.
-  return Schema.encodeUnknownSync(operation.answer[dialect] as Schema.Codec<unknown, unknown>)(result) as Payload
+  return Schema.encodeUnknownSync(operation.answer[dialect] as Schema.Codec<unknown, unknown>)(result) as Codec.Payload
 }
 
 /** Wire method → handler, for every operation in both dialects. */
-export const makeHandlers = (env: HandlerEnv): Record<string, QuestHandler> => {
-  const handlers: Record<string, QuestHandler> = {}
+export const makeHandlers = (env: HandlerEnv): Record<string, Server.QuestHandler> => {
+  const handlers: Record<string, Server.QuestHandler> = {}
   for (const name of operationNames) {
     const operation = Operations[name]
     for (const dialect of dialects) {
       const method = operation.wire[dialect]
       // adminCommand has one wire name in both dialects (and the same answer): first wins.
       if (handlers[method] !== undefined) continue
-      const serve = (payload: Payload, nowMillis: number) => {
+      const serve = (payload: Codec.Payload, nowMillis: number) => {
         const out = handle(env, operation, dialect, method, payload, nowMillis)
         return out instanceof FpnnErrorAnswer ? Effect.fail(out) : Effect.succeed(out)
       }
@@ -103,7 +103,7 @@ export const makeHandlers = (env: HandlerEnv): Record<string, QuestHandler> => {
           if (decision === undefined) return serve(payload, nowMillis)
           const silence = Effect.andThen(env.stopped ?? Effect.never, Effect.interrupt)
           const outcome = decision.outcome
-          const faulted: Effect.Effect<Payload, FpnnErrorAnswer> = outcome === undefined
+          const faulted: Effect.Effect<Codec.Payload, FpnnErrorAnswer> = outcome === undefined
             ? Effect.suspend(() => serve(payload, nowMillis))
             : outcome.kind === "error"
             ? Effect.fail(rtmError(outcome.code, outcome.ex))

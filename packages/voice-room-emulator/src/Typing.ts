@@ -7,7 +7,7 @@
  * One blind spot: msgpackr decodes an integral float (42.0, `cb 4045000000000000`) to
  * the JS number 42, indistinguishable from the int 42, so that one case is accepted.
  */
-import { FpnnErrorAnswer, fpnnCodeOf, type Payload } from "@rtm-voice/fpnn-transport"
+import { type Codec, fpnnCodeOf, FpnnErrorAnswer } from "@rtm-voice/fpnn-transport"
 import { INT64_MAX, INT64_MIN } from "@rtm-voice/voice-room"
 import { Result, Schema } from "effect"
 
@@ -23,7 +23,7 @@ const isInt = (v: unknown): boolean =>
   (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX)
 
 /** Checks one plain field: present and well-typed, or the 10009/10010 answer. */
-export const checkField = (payload: Payload, key: string, type: FieldType): Result.Result<void, FpnnErrorAnswer> => {
+export const checkField = (payload: Codec.Payload, key: string, type: FieldType): Result.Result<void, FpnnErrorAnswer> => {
   if (!Object.hasOwn(payload, key)) return Result.fail(missingField(key))
   const v = payload[key]
   const ok = type === "int" ? isInt(v) : typeof v === "string"
@@ -32,7 +32,7 @@ export const checkField = (payload: Payload, key: string, type: FieldType): Resu
 
 /** Decodes one field with its wire schema, or the 10009/10010 answer. */
 export const decodeField = <A>(
-  payload: Payload,
+  payload: Codec.Payload,
   key: string,
   schema: Schema.Codec<A, unknown>,
   typeName: string

@@ -1,7 +1,7 @@
 // The emulator over real sockets, spoken to with the raw FPNN client: wire typing,
 // answer shapes of both dialects, state inspection.
 import { assert, describe, layer } from "@effect/vitest"
-import { FpnnClient, type Payload } from "@rtm-voice/fpnn-transport"
+import { type Codec, FpnnClient } from "@rtm-voice/fpnn-transport"
 import { authFields, nextSalt } from "@rtm-voice/voice-room"
 import { Effect, Layer, Redacted } from "effect"
 import { RawClientLayer } from "@rtm-voice/test-support"
@@ -13,14 +13,14 @@ const SECRET = Redacted.make("emulator-test-secret")
 const Emulator = VoiceRoomEmulator.layer({ pid: PID, secret: SECRET })
 
 /** A correctly signed quest with the given operation fields. */
-const call = (method: string, fields: Payload) =>
+const call = (method: string, fields: Codec.Payload) =>
   Effect.gen(function*() {
     const client = yield* FpnnClient
     const auth = authFields(PID, SECRET, method, nextSalt(), Math.floor(Date.now() / 1000))
     return yield* client.call(method, { ...auth, ...fields })
   })
 
-const errorCode = (method: string, fields: Payload) =>
+const errorCode = (method: string, fields: Codec.Payload) =>
   Effect.map(Effect.flip(call(method, fields)), (e) => (e._tag === "FpnnRemoteError" ? e.code : -1))
 
 describe("VoiceRoomEmulator over FPNN", () => {

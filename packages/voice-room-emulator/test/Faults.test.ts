@@ -1,7 +1,7 @@
 // Fault injection against the real SDK over real sockets: for each kind, the tagged error
 // the caller sees, whether the quest was sent, and whether the emulator's state changed.
 import { assert, describe, it } from "@effect/vitest"
-import { makeClient } from "@rtm-voice/fpnn-transport"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
 import { makeVoiceRoomClient, RtmError, VoiceRoomClient } from "@rtm-voice/voice-room"
 import { Effect, Exit, Fiber, Layer, Result, Schedule, Scope } from "effect"
 import { TestClock } from "effect/testing"
@@ -209,7 +209,7 @@ describe("fault injection", () => {
         secret: TEST_SECRET,
         faults: [{ kind: "blackHole", method: "getVoiceRoomList" }, { kind: "latency", millis: 600_000 }]
       }).pipe(Scope.provide(scope))
-      const transport = yield* makeClient({ endpoint: emulator.address })
+      const transport = yield* FpnnClient.make({ endpoint: emulator.address })
       const client = yield* makeVoiceRoomClient(transport, {
         pid: TEST_PID,
         secret: TEST_SECRET,

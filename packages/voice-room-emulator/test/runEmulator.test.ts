@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { makeClient } from "@rtm-voice/fpnn-transport"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
 import { authFields, nextSalt } from "@rtm-voice/voice-room"
 import { Deferred, Effect, Fiber, Redacted } from "effect"
 import { runEmulator } from "../src/index.js"
@@ -16,7 +16,7 @@ describe("runEmulator", () => {
       assert.match(address, /^127\.0\.0\.1:\d+$/)
       const call = Effect.scoped(
         Effect.gen(function*() {
-          const client = yield* makeClient({ endpoint: address, connectTimeout: 500 })
+          const client = yield* FpnnClient.make({ endpoint: address, connectTimeout: 500 })
           const method = "getVoiceRoomList"
           return yield* client.call(method, authFields(3, secret, method, nextSalt(), Math.floor(Date.now() / 1000)))
         })

@@ -11,12 +11,7 @@
  * Metrics.ts. Writes are never retried; reads are retried only when the options name a
  * `readRetry` schedule, and only for retryable failures (`isRetryable`).
  */
-import {
-  type ConnectionEvent,
-  type ConnectionState,
-  FpnnClient,
-  type FpnnClientOptions
-} from "@rtm-voice/fpnn-transport"
+import { type Client, FpnnClient } from "@rtm-voice/fpnn-transport"
 import {
   Config,
   Context,
@@ -100,11 +95,11 @@ export interface VoiceRoomClientService extends VoiceRoomOperations {
     options?: CallOptions | PullOptions
   ) => Effect.Effect<unknown, VoiceRoomError>
   /** The connection's state now: connected, connecting, backing off until a time, closed with its reason. */
-  readonly connectionState: Effect.Effect<ConnectionState>
+  readonly connectionState: Effect.Effect<Client.ConnectionState>
   /** The connection's state: the current one, then every change. */
-  readonly connectionStateChanges: Stream.Stream<ConnectionState>
+  readonly connectionStateChanges: Stream.Stream<Client.ConnectionState>
   /** The transport's connection events (connected, connect failed, closed, reconnect scheduled), from subscription on. */
-  readonly connectionEvents: Stream.Stream<ConnectionEvent>
+  readonly connectionEvents: Stream.Stream<Client.ConnectionEvent>
 }
 
 /** What the client needs besides a transport. */
@@ -139,7 +134,7 @@ export interface VoiceRoomClientLayerOptions extends VoiceRoomClientOptions {
   /** TCP connect (plus key exchange) timeout. Default: the transport's (5 s). */
   readonly connectTimeout?: Duration.Input | undefined
   /** Further transport options (keep-alive, reconnect, encryption, frame size...). */
-  readonly transport?: Omit<FpnnClientOptions, "endpoint" | "connectTimeout"> | undefined
+  readonly transport?: Omit<Client.FpnnClientOptions, "endpoint" | "connectTimeout"> | undefined
 }
 
 /**

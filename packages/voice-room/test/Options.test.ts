@@ -4,12 +4,7 @@
 // Config.Wrap and names the variable; reasons are tagged (catchReason compiles and
 // works); errors serialise; the Layers' error channels at the type level.
 import { assert, describe, it } from "@effect/vitest"
-import {
-  FpnnClient,
-  FpnnErrorAnswer,
-  makeServer,
-  type QuestHandler
-} from "@rtm-voice/fpnn-transport"
+import { FpnnClient, FpnnErrorAnswer, FpnnServer, type Server } from "@rtm-voice/fpnn-transport"
 import { Cause, Config, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Schema } from "effect"
 import { generateKeyPairSync } from "node:crypto"
 import {
@@ -108,7 +103,7 @@ describe("VoiceRoomClient options", () => {
   it.live("a call's bad timeout is a VoiceRoomValidationError, unsent: the handler never runs", () =>
     Effect.gen(function*() {
       let calls = 0
-      const server = yield* makeServer<never>({
+      const server = yield* FpnnServer.make<never>({
         handlers: { getRTCRoomMemberCount: () => Effect.sync(() => ({ count: ++calls })) }
       })
       const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address, dialect: "rtc" })).pipe(
@@ -126,7 +121,7 @@ describe("VoiceRoomClient options", () => {
   it.live("exotic arguments (Proxies with a lying length or throwing traps) are typed failures, unsent", () =>
     Effect.gen(function*() {
       let calls = 0
-      const server = yield* makeServer<never>({ handlers: { pullUserIntoVoiceRoom: () => Effect.sync(() => void calls++) } })
+      const server = yield* FpnnServer.make<never>({ handlers: { pullUserIntoVoiceRoom: () => Effect.sync(() => void calls++) } })
       const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address })).pipe(
         Effect.map(Context.get(VoiceRoomClient))
       )
@@ -156,8 +151,8 @@ describe("VoiceRoomClient options", () => {
 
   it.live("layerConfig: RTM_TIMEOUT accepts \"5 seconds\" and milliseconds, rejects 0, -5 and banana naming the variable", () =>
     Effect.gen(function*() {
-      const never: QuestHandler = () => Effect.never
-      const server = yield* makeServer<never>({ handlers: { getVoiceRoomMemberCount: never } })
+      const never: Server.QuestHandler = () => Effect.never
+      const server = yield* FpnnServer.make<never>({ handlers: { getVoiceRoomMemberCount: never } })
       const env = { RTM_ENDPOINT: server.address, RTM_PID: "7", RTM_SECRET: "s" }
       for (const [text, millis] of [["120", 120], ["150 millis", 150]] as const) {
         const e = yield* VoiceRoomClient.use((c) => Effect.flip(c.getVoiceRoomMemberCount(1))).pipe(
@@ -182,7 +177,7 @@ describe("VoiceRoomClient options", () => {
 
   it.live("layerConfig takes a Config.Wrap: plain values and Configs per field, other variable names", () =>
     Effect.gen(function*() {
-      const server = yield* makeServer<never>({ handlers: { getVoiceRoomList: () => Effect.succeed({ rids: [5n] }) } })
+      const server = yield* FpnnServer.make<never>({ handlers: { getVoiceRoomList: () => Effect.succeed({ rids: [5n] }) } })
       const layer = VoiceRoomClient.layerConfig({
         endpoint: Config.succeed(server.address),
         pid: Config.Int("MY_PID"),
@@ -203,7 +198,7 @@ describe("VoiceRoomClient options", () => {
 describe("errors in Effect 4's shape", () => {
   it.live("catchReason on RtmError NotInRoom and on FpnnConnectionError Refused, at run time", () =>
     Effect.gen(function*() {
-      const server = yield* makeServer<never>({
+      const server = yield* FpnnServer.make<never>({
         handlers: { inviteUserIntoVoiceRoom: () => Effect.fail(new FpnnErrorAnswer({ code: 200040, ex: "not in room" })) }
       })
       const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address })).pipe(

@@ -1,4 +1,4 @@
-import { encodePayload, encodeQuest } from "@rtm-voice/fpnn-transport"
+import { Codec, Frame } from "@rtm-voice/fpnn-transport"
 import { assert, describe, it } from "@effect/vitest"
 import { Redacted } from "effect"
 import { buildRequest, type Dialect, operationByWireMethod, Operations } from "../src/Operations.js"
@@ -84,7 +84,7 @@ describe("rtm_quest vectors", () => {
       if ("_tag" in fields) throw fields
       const payload = { ...authFields(11000001, Redacted.make("secret-key"), method, 123n, 1700000000), ...fields }
       assert.strictEqual(payload.sign, wire["sign"])
-      assert.strictEqual(toHex(encodeQuest(method, 1, encodePayload(payload))), v.hex)
+      assert.strictEqual(toHex(Frame.encodeQuest(method, 1, Codec.encodePayload(payload))), v.hex)
     })
   }
 

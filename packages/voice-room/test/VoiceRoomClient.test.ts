@@ -1,7 +1,7 @@
 // The client against small FPNN servers built for each case (real sockets on
 // 127.0.0.1): timeouts, interruption, retries, answer decoding, error mapping, config.
 import { assert, describe, it } from "@effect/vitest"
-import { FpnnErrorAnswer, makeClient, makeServer, type Payload, type QuestHandler } from "@rtm-voice/fpnn-transport"
+import { type Codec, FpnnClient, FpnnErrorAnswer, FpnnServer, type Server } from "@rtm-voice/fpnn-transport"
 import { ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Redacted, Schedule } from "effect"
 import {
   makeVoiceRoomClient,
@@ -16,19 +16,19 @@ import {
 const SECRET = Redacted.make("unit-secret")
 
 const setup = (
-  handlers: Record<string, QuestHandler>,
+  handlers: Record<string, Server.QuestHandler>,
   options: Partial<VoiceRoomClientOptions> = {},
   transport: { readonly questTimeout?: Duration.Input } = {}
 ) =>
   Effect.gen(function*() {
-    const server = yield* makeServer({ handlers })
-    const fpnn = yield* makeClient({ endpoint: server.address, ...transport })
+    const server = yield* FpnnServer.make({ handlers })
+    const fpnn = yield* FpnnClient.make({ endpoint: server.address, ...transport })
     const client = yield* makeVoiceRoomClient(fpnn, { pid: 7, secret: SECRET, ...options })
     return { server, fpnn, client }
   })
 
-const never: QuestHandler = () => Effect.never
-const answer = (payload: Payload): QuestHandler => () => Effect.succeed(payload)
+const never: Server.QuestHandler = () => Effect.never
+const answer = (payload: Codec.Payload): Server.QuestHandler => () => Effect.succeed(payload)
 const elapsed = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.gen(function*() {
     const start = Date.now()
@@ -165,8 +165,8 @@ describe("VoiceRoomClient", () => {
 
   it.live("the request: auth fields first, Go key order, bigint salt, upper-hex sign, no secret", () =>
     Effect.gen(function*() {
-      const seen: Array<Payload> = []
-      const record: QuestHandler = (p) => Effect.sync(() => void seen.push(p))
+      const seen: Array<Codec.Payload> = []
+      const record: Server.QuestHandler = (p) => Effect.sync(() => void seen.push(p))
       const voice = yield* setup({ kickoutFromVoiceRoom: record })
       const rtc = yield* setup({ pullIntoRTCRoom: record }, { dialect: "rtc" })
       yield* voice.client.kickoutFromVoiceRoom(42, 1002, 1001)
@@ -199,7 +199,7 @@ describe("VoiceRoomClient", () => {
 
   it.live("layerConfig reads RTM_ENDPOINT, RTM_PID, RTM_SECRET, RTM_TIMEOUT (ms), RTM_DIALECT", () =>
     Effect.gen(function*() {
-      const server = yield* makeServer({ handlers: { getRTCRoomMemberCount: never } })
+      const server = yield* FpnnServer.make({ handlers: { getRTCRoomMemberCount: never } })
       const env = { RTM_ENDPOINT: server.address, RTM_PID: "11000001", RTM_SECRET: "env-secret", RTM_TIMEOUT: "120", RTM_DIALECT: "rtc" }
       const e = yield* Effect.gen(function*() {
         const client = yield* VoiceRoomClient

@@ -3,7 +3,7 @@
  * (nothing sent on a bad one), the prepared attempt (prepare.ts) retried for reads when
  * the client has a `readRetry`, and the call's metrics and span attributes updated.
  */
-import { type CallOptions as FpnnCallOptions, FpnnClient, Options } from "@rtm-voice/fpnn-transport"
+import { type Client, FpnnClient, Options } from "@rtm-voice/fpnn-transport"
 import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber, Option, Result, Tracer } from "effect"
 import { isRetryable, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import { type AnyOperation, buildRequest } from "../Operations.js"
@@ -16,7 +16,7 @@ export { RPC_SERVICE } from "./prepare.js"
 interface Client {
   readonly transport: FpnnClient["Service"]
   readonly resolved: ResolvedVoiceRoomOptions
-  readonly defaultCallOptions: FpnnCallOptions
+  readonly defaultCallOptions: Client.CallOptions
 }
 
 /** The reason's name: a tagged reason's `_tag`, a string reason, else the error's tag. */

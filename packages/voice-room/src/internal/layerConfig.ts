@@ -1,10 +1,5 @@
 /** `VoiceRoomClient.layer` and `layerConfig`: a client with its own transport, from options or configuration. */
-import {
-  DurationConfig,
-  type Encryption,
-  type EncryptionOptions,
-  makeClient
-} from "@rtm-voice/fpnn-transport"
+import { Client, type Encryption, FpnnClient } from "@rtm-voice/fpnn-transport"
 import {
   Config,
   Duration,
@@ -55,9 +50,9 @@ export const VoiceRoomClientConfig: Config.Wrap<VoiceRoomClientConfigOptions> = 
   endpoint: Config.String("RTM_ENDPOINT"),
   pid: Config.Int("RTM_PID"),
   secret: Config.Redacted("RTM_SECRET"),
-  timeout: DurationConfig("RTM_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  timeout: Client.DurationConfig("RTM_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
   dialect: Config.Literals(["voice", "rtc"], "RTM_DIALECT").pipe(Config.withDefault("voice" as const)),
-  connectTimeout: DurationConfig("RTM_CONNECT_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  connectTimeout: Client.DurationConfig("RTM_CONNECT_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
   serverKeyFile: Config.String("RTM_SERVER_KEY").pipe(Config.option, Config.map(Option.getOrUndefined)),
   encryptionMode: Config.Literals(["package", "stream"], "RTM_ENCRYPTION_MODE").pipe(
     Config.withDefault("package" as const)
@@ -102,7 +97,7 @@ export const makeLayerClient = (options: VoiceRoomClientLayerOptions) =>
     if (Result.isFailure(own)) return yield* Effect.fail(own.failure)
     const transportOptions = yield* Effect.fromResult(transportOptionsOf(options))
     // The transport's logs name the project too (never the secret).
-    const transport = yield* makeClient({
+    const transport = yield* FpnnClient.make({
       ...transportOptions,
       logAnnotations: { pid: own.success.pid, ...transportOptions.logAnnotations }
     }).pipe(Effect.mapError(transportOption))
@@ -122,7 +117,7 @@ export const makeConfigClient = (
   return Effect.gen(function*() {
     const c = yield* Config.unwrap(config)
     const keyOption = config === VoiceRoomClientConfig ? "RTM_SERVER_KEY" : "serverKeyFile"
-    let encryption: EncryptionOptions | undefined
+    let encryption: Client.EncryptionOptions | undefined
     if (c.serverKeyFile !== undefined) {
       const path = c.serverKeyFile
       const fs = yield* fileSystem

@@ -1,7 +1,5 @@
 /** `VoiceRoomClient.layerMock`: a client from partial implementations, for tests. */
-import {
-  type ConnectionState
-} from "@rtm-voice/fpnn-transport"
+import { type Client } from "@rtm-voice/fpnn-transport"
 import {
   Effect,
   Stream
@@ -29,7 +27,7 @@ export type VoiceRoomClientMock =
  * (typed, and reached through `invoke` too); any other one dies with a message naming it,
  * so a test that calls something it did not expect fails loudly instead of hanging.
  */
-const mockConnected: ConnectionState = { _tag: "Connected", connectionId: 0, encrypted: false, since: 0 }
+const mockConnected: Client.ConnectionState = { _tag: "Connected", connectionId: 0, encrypted: false, since: 0 }
 
 export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomClientService => {
   const given = mock as Readonly<Record<string, unknown>>

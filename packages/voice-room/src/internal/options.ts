@@ -3,11 +3,7 @@
  * throwing getters), and the transport's options of a layer; rejections named as the
  * caller wrote them.
  */
-import {
-  type FpnnClientOptions,
-  type FpnnOptionsError,
-  Options
-} from "@rtm-voice/fpnn-transport"
+import { type Client, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
 import {
   Redacted,
   Result,
@@ -90,9 +86,9 @@ const transportKeys = [
 ] as const
 
 /** The transport's options of a layer: `transport`, plus `endpoint` and `connectTimeout`; read safely. */
-export const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOptions, VoiceRoomOptionsError> =>
+export const transportOptionsOf = (options: unknown): Result.Result<Client.FpnnClientOptions, VoiceRoomOptionsError> =>
   Result.mapError(
-    Options.check("transport", (): FpnnClientOptions => {
+    Options.check("transport", (): Client.FpnnClientOptions => {
       const o = Options.record(options, "options")
       const t = Options.field(o, "transport", "transport")
       const out: Record<string, unknown> = {
@@ -103,7 +99,7 @@ export const transportOptionsOf = (options: unknown): Result.Result<FpnnClientOp
         const transport = Options.record(t, "transport")
         for (const key of transportKeys) out[key] = Options.field(transport, key, `transport.${key}`)
       }
-      return out as unknown as FpnnClientOptions
+      return out as unknown as Client.FpnnClientOptions
     }),
     (e) => fromTransport(e)
   )

@@ -5,7 +5,7 @@
  * cheap) and the answer decoder (synchronous: the answer schemas have no effects); and
  * one attempt of it, signed anew.
  */
-import { type CallOptions as FpnnCallOptions, type FpnnCallError, FpnnClient, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
+import { type Client, type FpnnCallError, FpnnClient, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
 import { Clock, Effect, Metric, Result, Schema, SchemaIssue, Tracer } from "effect"
 import { rtmErrorFromRemote, decodeError as makeDecodeError, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import * as Metrics from "../Metrics.js"
@@ -112,7 +112,7 @@ export const prepare = (
     failures: failureSeriesOf(attributes),
     // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
     // The clock is read from the fiber (TestClock in tests), without an Effect step.
-    attempt: (fields: Record<string, unknown>, timeout: FpnnCallOptions) =>
+    attempt: (fields: Record<string, unknown>, timeout: Client.CallOptions) =>
       Effect.withFiber((fiber) =>
         Effect.matchEffect(
           transport.call(

@@ -5,32 +5,24 @@
  *   socket → chunks → [decrypt] → FrameReader → answer → pending[seq] → caller
  *                                             → quest  → onQuest (handler / push stream)
  *
- * Pending calls live in a Map keyed by seq (O(1) match); a call that is interrupted or
- * times out removes its entry, so a late answer finds nothing and is dropped, as
- * FPNN.md §3.6 prescribes. When the connection ends, every pending call fails at once
- * with the error that ended it.
+ * The pending calls with their deadline timer (PendingCalls.ts) and the outbox with its
+ * flush (Outbox.ts) are the base classes of `FpnnConnection`. When the connection ends,
+ * every pending call fails at once with the error that ended it.
  */
 import { Effect, Scope } from "effect"
-import { Socket } from "effect/socket"
-import {
-  decodeJsonPayload,
-  decodePayloadAt,
-  encodeJsonPayload,
-  encodePayload,
-  encodeQuestFrame,
-  type Payload
-} from "./Codec.js"
+import type { Socket } from "effect/socket"
+import { decodeJsonPayload, encodeJsonPayload } from "../codec/Json.js"
+import { decodePayloadAt, encodePayload, type Payload } from "../codec/Msgpack.js"
+import { encodeQuestFrame } from "../codec/QuestWriter.js"
 import {
   connectionError,
-  FpnnErrorCode,
   type FpnnCallError,
   type FpnnConnectionError,
+  FpnnErrorCode,
   type FpnnProtocolError,
   protocolError,
-  remoteError,
-  timeoutError,
   withSent
-} from "./Errors.js"
+} from "../../Errors.js"
 import {
   type Answer,
   DEFAULT_MAX_FRAME_BYTES,
@@ -38,30 +30,18 @@ import {
   FLAG_JSON,
   FLAG_MSGPACK,
   FrameReader,
-  type Quest,
-  readU32LE
-} from "./Frame.js"
-import { timerMillis } from "./Options.js"
+  type Quest
+} from "../../Frame.js"
+import { readU32LE } from "../frame/Wire.js"
+import { type OutboxWriter } from "./Outbox.js"
+import { PendingCalls } from "./PendingCalls.js"
+import { socketError } from "./SocketEnd.js"
 
 /** Turns plaintext frames into bytes on the wire and back (see Encryption.ts). */
 export interface Cipher {
   readonly encrypt: (frame: Uint8Array) => Uint8Array
   readonly decrypt: { readonly push: (chunk: Uint8Array) => ReadonlyArray<Uint8Array> }
 }
-
-interface Pending {
-  readonly method: string
-  readonly resume: (effect: Effect.Effect<Payload, FpnnCallError>) => void
-  /** Date.now() after which the call fails with FpnnTimeoutError; Infinity = none. */
-  readonly deadline: number
-  readonly timeoutMillis: number
-  /** The outbox batch the quest was queued in: sent once the flusher has taken that batch. */
-  readonly batch: number
-}
-
-export { timeoutError }
-
-const exText = new TextDecoder()
 
 /** Default cap on bytes waiting to be written to a peer that does not read (64 MiB). */
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024
@@ -80,55 +60,27 @@ export interface ConnectionOptions {
   readonly onOversizedAnswer?: ((quest: Quest, bytes: number) => void) | undefined
 }
 
-export class FpnnConnection {
-  readonly endpoint: string
-  /** Set once the connection has ended; every later call fails with it. */
-  closed: FpnnConnectionError | undefined
+export class FpnnConnection extends PendingCalls {
   /** Milliseconds timestamp of the last bytes received (keep-alive). */
   lastReceivedAt = Date.now()
   /** Frames received so far, answers included (the server's `*key`-first rule, FPNN.md §12.3). */
   framesReceived = 0
 
-  private readonly pending = new Map<number, Pending>()
   private readonly reader: FrameReader
   private readonly maxFrameBytes: number
+  private readonly maxQueuedBytes: number
   private readonly onQuest: ConnectionOptions["onQuest"]
   private readonly onOversizedAnswer: ConnectionOptions["onOversizedAnswer"]
-  private seq = 0
-  private outbox: Array<Uint8Array> = []
-  // Number of batches the flusher has taken from the outbox (handed to the socket). A
-  // quest queued in batch `b` has been written, as far as we can tell, once `b < batches`.
-  private batches = 0
-  // Bytes in `outbox`, not yet handed to the socket. Node holds at most one batch beyond
-  // its high-water mark while the flusher waits for `drain`, so this bounds the memory a
-  // peer that stops reading can make us hold.
-  private queuedBytes = 0
-  private readonly maxQueuedBytes: number
-  private flushQueued = false
-  private wakeFlusher: ((effect: Effect.Effect<void>) => void) | undefined
   private cipher: Cipher | undefined
   private shutdown: (() => void) | undefined
-  // One timer for every pending call's deadline (see `request`), armed at or before the
-  // earliest deadline.
-  private timer: ReturnType<typeof setTimeout> | undefined
-  private timerAt = Infinity
 
   constructor(options: ConnectionOptions) {
-    this.endpoint = options.endpoint
+    super(options.endpoint)
     this.reader = new FrameReader({ maxFrameBytes: options.maxFrameBytes })
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
     this.onQuest = options.onQuest
     this.onOversizedAnswer = options.onOversizedAnswer
-  }
-
-  get pendingCount(): number {
-    return this.pending.size
-  }
-
-  /** Whether a quest queued in `batch` (see `request`'s `onQueued`) was handed to the socket. */
-  written(batch: number): boolean {
-    return batch < this.batches
   }
 
   /**
@@ -312,24 +264,6 @@ export class FpnnConnection {
     }
   }
 
-  private settle(seq: number, status: number, payload: Payload): void {
-    const entry = this.pending.get(seq)
-    if (entry === undefined) return // late (timed out, interrupted) or unknown: dropped
-    this.pending.delete(seq)
-    if (status === 0) entry.resume(Effect.succeed(payload))
-    else {
-      const code = typeof payload.code === "number" || typeof payload.code === "bigint" ? Number(payload.code) : 20001
-      // Some servers send `ex` as msgpack bin (raw bytes): it is still the error text.
-      const ex = typeof payload.ex === "string"
-        ? payload.ex
-        : payload.ex instanceof Uint8Array
-        ? exText.decode(payload.ex)
-        : "(the peer sent no error text)"
-      const raiser = typeof payload.raiser === "string" ? payload.raiser : undefined
-      entry.resume(Effect.fail(remoteError(entry.method, code, ex, raiser)))
-    }
-  }
-
   private violation(detail: string, reason: "ProtocolViolation" | "Encryption"): void {
     this.close(
       connectionError(reason, {
@@ -350,52 +284,9 @@ export class FpnnConnection {
   close(error: FpnnConnectionError): void {
     if (this.closed !== undefined) return
     this.closed = error
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-    const pending = [...this.pending.values()]
-    this.pending.clear()
     this.outbox = []
-    // One error per outcome, shared by the calls it fails (thousands may be pending).
-    const notSent = withSent(error, false)
-    let sent: FpnnConnectionError | undefined
-    for (const p of pending) {
-      p.resume(Effect.fail(p.batch < this.batches ? (sent ??= withSent(error, true)) : notSent))
-    }
+    this.failPending(error)
     this.shutdown?.()
-  }
-
-  private armTimer(at: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timerAt = at
-    // Clamped: Node fires a longer delay at once (TimeoutOverflowWarning), which re-armed
-    // this timer every millisecond; `expire` re-arms for what is left.
-    this.timer = setTimeout(this.expire, timerMillis(at - Date.now()))
-  }
-
-  // Fails the calls whose deadline has passed, then re-arms for the earliest remaining
-  // one. Under steady load this runs about once per timeout period: answered calls have
-  // left `pending`, so the timer usually finds nothing to do and moves on.
-  private readonly expire = (): void => {
-    this.timer = undefined
-    this.timerAt = Infinity
-    if (this.closed !== undefined) return
-    const now = Date.now()
-    let next = Infinity
-    for (const [seq, p] of this.pending) {
-      if (p.deadline <= now) {
-        this.pending.delete(seq)
-        p.resume(Effect.fail(timeoutError(p.method, this.endpoint, p.timeoutMillis, p.batch < this.batches)))
-      } else if (p.deadline < next) next = p.deadline
-    }
-    if (next !== Infinity) this.armTimer(next)
-  }
-
-  private nextSeq(): number {
-    // Unique among this connection's outstanding quests; wraps after 2^32 - 1 to 1.
-    do {
-      this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1
-    } while (this.pending.has(this.seq))
-    return this.seq
   }
 
   private enqueue(frame: Uint8Array): void {
@@ -408,31 +299,6 @@ export class FpnnConnection {
     this.scheduleFlush()
   }
 
-  // Frames queued during one turn of the event loop leave in one corked write: the
-  // flusher is woken from a microtask, after every fiber of the current batch has run.
-  private scheduleFlush(): void {
-    if (this.flushQueued) return
-    this.flushQueued = true
-    queueMicrotask(this.flushTick)
-  }
-
-  private readonly flushTick = (): void => {
-    this.flushQueued = false
-    const wake = this.wakeFlusher
-    if (wake !== undefined && this.outbox.length > 0) {
-      this.wakeFlusher = undefined
-      wake(Effect.void)
-    }
-  }
-
-  private readonly awaitOutbox = Effect.callback<void>((resume) => {
-    if (this.outbox.length > 0 || this.closed !== undefined) return resume(Effect.void)
-    this.wakeFlusher = resume
-    return Effect.sync(() => {
-      this.wakeFlusher = undefined
-    })
-  })
-
   /**
    * Runs the connection on an open socket until it ends, and returns the error that
    * ended it (every end of an FPNN connection is an error for the calls in flight).
@@ -441,20 +307,12 @@ export class FpnnConnection {
    */
   run(
     pull: Effect.Effect<ReadonlyArray<Uint8Array | string>, Socket.SocketError>,
-    writer: { readonly writeAll: (chunks: readonly [Uint8Array, ...Array<Uint8Array>]) => Effect.Effect<void, Socket.SocketError> }
+    writer: OutboxWriter
   ): Effect.Effect<FpnnConnectionError, never, Scope.Scope> {
     const self = this
-    const flusher = Effect.gen(function*() {
-      while (self.closed === undefined) {
-        yield* self.awaitOutbox
-        if (self.outbox.length === 0) continue
-        const batch = self.outbox as unknown as readonly [Uint8Array, ...Array<Uint8Array>]
-        self.outbox = []
-        self.queuedBytes = 0
-        self.batches++
-        yield* writer.writeAll(batch)
-      }
-    }).pipe(Effect.catch((e) => Effect.sync(() => self.close(socketError(self.endpoint, e)))))
+    const flusher = this.flusher(writer).pipe(
+      Effect.catch((e) => Effect.sync(() => self.close(socketError(self.endpoint, e))))
+    )
     const reader = Effect.gen(function*() {
       while (self.closed === undefined) {
         const result = yield* Effect.result(pull)
@@ -474,41 +332,5 @@ export class FpnnConnection {
       yield* Effect.raceFirst(reader, closedSignal)
       return self.closed!
     })
-  }
-}
-
-/**
- * Destroys the socket when the caller's scope closes; register it right after acquiring
- * the writer (it then runs before the writer's release). NodeSocket's own release only
- * half-closes (end / destroySoon), which never completes while unflushed bytes wait for a
- * peer that stopped reading: the socket and its buffered writes would leak for good
- * (RELIABILITY.md, half-open peer). Pending calls have already failed by then.
- */
-export const destroyOnRelease = (writer: {
-  readonly write: (chunk: Uint8Array | string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>
-}): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.addFinalizer(() => Effect.ignore(writer.write(new Socket.CloseEvent(1000))))
-
-/** Maps a socket failure to the connection error the pending calls see. */
-export const socketError = (endpoint: string, error: Socket.SocketError): FpnnConnectionError => {
-  const reason = error.reason
-  const cause = "cause" in reason ? reason.cause : undefined
-  const code = (cause as { code?: string } | undefined)?.code
-  switch (reason._tag) {
-    case "SocketOpenError":
-      if (reason.kind === "Timeout") return connectionError("ConnectTimeout", { endpoint, sent: false, cause })
-      if (code === "ECONNREFUSED") return connectionError("Refused", { endpoint, sent: false, cause })
-      if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME") {
-        return connectionError("Unresolved", { endpoint, sent: false, detail: code, cause })
-      }
-      return connectionError("Unknown", {
-        endpoint,
-        sent: false,
-        detail: `${code ? `${code}: ` : ""}${String((cause as Error | undefined)?.message ?? reason.message)}`,
-        cause
-      })
-    default:
-      // The connection-level error: each pending call sees it as sent or not (see `close`).
-      return connectionError("Closed", { endpoint, sent: false, detail: code, cause })
   }
 }

@@ -1,0 +1,196 @@
+/**
+ * The quest hot path: flat payload maps written directly.
+ *
+ * Every RTM quest is a flat map of integers, bigints, strings, booleans and integer
+ * lists ({pid, sign, salt, ts, rid, toUids}). msgpackr can only write the salt (an int64
+ * beyond 2^32) in FPNN's unsigned form through its Uint64 wrapper, which costs a copy of
+ * the payload and msgpackr's extension dispatch per quest. This writer emits the same
+ * bytes as `encodePayload` (a property test holds them equal) for such maps, into a
+ * shared slab; anything else (nested maps, bytes, >15 keys, large values) goes to msgpackr.
+ */
+import { RESERVE_START_SPACE } from "msgpackr"
+import { encodeQuest } from "../../Frame.js"
+import { FLAG_MSGPACK, HEADER_BYTES, methodBytes, writeQuestHead } from "../frame/Wire.js"
+import { encodePayload, I32_MIN, I64_MIN, I32_MIN_N, pack, type Payload, U32_MAX, U32_MAX_N } from "./Msgpack.js"
+
+const SLAB_BYTES = 64 * 1024
+const FLAT_LIMIT = 4096
+let slab = Buffer.allocUnsafe(SLAB_BYTES)
+let slabAt = 0
+
+const U64_MAX = (1n << 64n) - 1n
+
+/** Writes one integer in msgpackr's (normalized) form; returns the new position, or -1. */
+const writeInt = (b: Buffer, at: number, v: number): number => {
+  if (v >= 0) {
+    if (v < 0x80) {
+      b[at] = v
+      return at + 1
+    }
+    if (v < 0x100) {
+      b[at] = 0xcc
+      b[at + 1] = v
+      return at + 2
+    }
+    if (v < 0x10000) {
+      b[at] = 0xcd
+      b.writeUInt16BE(v, at + 1)
+      return at + 3
+    }
+    if (v <= U32_MAX) {
+      b[at] = 0xce
+      b.writeUInt32BE(v, at + 1)
+      return at + 5
+    }
+    return writeBig(b, at, BigInt(v))
+  }
+  if (v >= -0x20) {
+    b[at] = 0x100 + v
+    return at + 1
+  }
+  if (v >= -0x80) {
+    b[at] = 0xd0
+    b.writeInt8(v, at + 1)
+    return at + 2
+  }
+  if (v >= -0x8000) {
+    b[at] = 0xd1
+    b.writeInt16BE(v, at + 1)
+    return at + 3
+  }
+  if (v >= I32_MIN) {
+    b[at] = 0xd2
+    b.writeInt32BE(v, at + 1)
+    return at + 5
+  }
+  return writeBig(b, at, BigInt(v))
+}
+
+const writeBig = (b: Buffer, at: number, v: bigint): number => {
+  if (v >= I32_MIN_N && v <= U32_MAX_N) return writeInt(b, at, Number(v))
+  if (v > 0n) {
+    if (v > U64_MAX) return -1
+    b[at] = 0xcf
+    b.writeBigUInt64BE(v, at + 1)
+    return at + 9
+  }
+  if (v < I64_MIN) return -1
+  b[at] = 0xd3
+  b.writeBigInt64BE(v, at + 1)
+  return at + 9
+}
+
+const writeStr = (b: Buffer, at: number, s: string, limit: number): number => {
+  const n = s.length
+  if (at + 5 + n * 3 > limit) return -1
+  // ASCII (every key, the sign): one byte per char, written here; a call into Node's
+  // UTF-8 encoder costs more than these few bytes.
+  if (n < 0x100) {
+    const p = at + (n < 0x20 ? 1 : 2)
+    let i = 0
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) break
+      b[p + i] = c
+    }
+    if (i === n) {
+      if (n < 0x20) b[at] = 0xa0 | n
+      else {
+        b[at] = 0xd9
+        b[at + 1] = n
+      }
+      return p + n
+    }
+  }
+  const len = Buffer.byteLength(s, "utf8")
+  let p = at
+  if (len < 0x20) b[p++] = 0xa0 | len
+  else if (len < 0x100) {
+    b[p++] = 0xd9
+    b[p++] = len
+  } else if (len < 0x10000) {
+    b[p++] = 0xda
+    b.writeUInt16BE(len, p)
+    p += 2
+  } else return -1
+  return p + b.write(s, p, len, "utf8")
+}
+
+const writeValue = (b: Buffer, at: number, v: unknown, limit: number, nested: boolean): number => {
+  switch (typeof v) {
+    case "number":
+      if (Number.isInteger(v)) return writeInt(b, at, v)
+      b[at] = 0xcb
+      b.writeDoubleBE(v, at + 1)
+      return at + 9
+    case "bigint":
+      return writeBig(b, at, v)
+    case "string":
+      return writeStr(b, at, v, limit)
+    case "boolean":
+      b[at] = v ? 0xc3 : 0xc2
+      return at + 1
+    case "object": {
+      if (v === null) {
+        b[at] = 0xc0
+        return at + 1
+      }
+      if (nested || !Array.isArray(v) || v.length >= 16) return -1
+      b[at] = 0x90 | v.length
+      let p = at + 1
+      for (let i = 0; i < v.length && p >= 0; i++) {
+        if (p + 9 > limit) return -1
+        p = writeValue(b, p, v[i], limit, true)
+      }
+      return p
+    }
+    default:
+      return -1
+  }
+}
+
+/** The flat-map fast path; undefined when the payload is not of that shape. */
+const flatQuestFrame = (name: Uint8Array, seq: number | undefined, payload: Payload): Uint8Array | undefined => {
+  if (SLAB_BYTES - slabAt < FLAT_LIMIT) {
+    slab = Buffer.allocUnsafe(SLAB_BYTES)
+    slabAt = 0
+  }
+  const b = slab
+  const start = slabAt
+  const limit = start + FLAT_LIMIT
+  const head = HEADER_BYTES + (seq === undefined ? 0 : 4) + name.length
+  const mapAt = start + head
+  let p = mapAt + 1
+  let count = 0
+  for (const key in payload) {
+    const v = payload[key]
+    if (v === undefined) continue // an absent optional field, as encodePayload drops it
+    if (++count === 16 || p + 9 > limit) return undefined
+    p = writeStr(b, p, key, limit)
+    if (p < 0 || p + 9 > limit) return undefined
+    p = writeValue(b, p, v, limit, false)
+    if (p < 0) return undefined
+  }
+  b[mapAt] = 0x80 | count
+  slabAt = p
+  const frame = b.subarray(start, p)
+  writeQuestHead(frame, name, seq, p - mapAt, FLAG_MSGPACK)
+  return frame
+}
+
+/**
+ * A whole msgpack quest frame: `encodeQuest(method, seq, encodePayload(payload))` in one
+ * buffer — written directly for flat maps (above), else by msgpackr behind a reserved
+ * head (RESERVE_START_SPACE), so there is no second buffer and no copy either way.
+ * msgpackr never reuses the bytes of a returned result (only RESET_BUFFER_MODE would).
+ */
+export const encodeQuestFrame = (method: string, seq: number | undefined, payload: Payload): Uint8Array => {
+  const name = methodBytes(method)
+  const head = HEADER_BYTES + (seq === undefined ? 0 : 4) + name.length
+  const flat = flatQuestFrame(name, seq, payload)
+  if (flat !== undefined) return flat
+  if (head > 0xff) return encodeQuest(method, seq, encodePayload(payload)) // the reserve is one byte wide
+  const frame = pack(payload, RESERVE_START_SPACE | head)
+  writeQuestHead(frame, name, seq, frame.length - head, FLAG_MSGPACK)
+  return frame
+}

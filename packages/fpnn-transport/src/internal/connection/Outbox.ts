@@ -1,0 +1,77 @@
+/**
+ * The outbox of a connection: frames wait here for the socket, and leave in one corked
+ * write per event-loop turn. `batches` counts the batches handed to the socket, so a quest
+ * queued in batch `b` has been written, as far as we can tell, once `b < batches`.
+ *
+ * A base class of `FpnnConnection` rather than a field of it, so the hot path reads these
+ * fields on the connection itself, with no indirection.
+ */
+import { Effect } from "effect"
+import type { Socket } from "effect/socket"
+import type { FpnnConnectionError } from "../../Errors.js"
+
+/** The socket side the flusher writes to. */
+export interface OutboxWriter {
+  readonly writeAll: (chunks: readonly [Uint8Array, ...Array<Uint8Array>]) => Effect.Effect<void, Socket.SocketError>
+}
+
+export abstract class Outbox {
+  /** Set once the connection has ended; every later call fails with it. */
+  closed: FpnnConnectionError | undefined
+
+  protected outbox: Array<Uint8Array> = []
+  // Number of batches the flusher has taken from the outbox (handed to the socket).
+  protected batches = 0
+  // Bytes in `outbox`, not yet handed to the socket. Node holds at most one batch beyond
+  // its high-water mark while the flusher waits for `drain`, so this bounds the memory a
+  // peer that stops reading can make us hold.
+  protected queuedBytes = 0
+  private flushQueued = false
+  private wakeFlusher: ((effect: Effect.Effect<void>) => void) | undefined
+
+  /** Whether a quest queued in `batch` (see `request`'s `onQueued`) was handed to the socket. */
+  written(batch: number): boolean {
+    return batch < this.batches
+  }
+
+  // Frames queued during one turn of the event loop leave in one corked write: the
+  // flusher is woken from a microtask, after every fiber of the current batch has run.
+  protected scheduleFlush(): void {
+    if (this.flushQueued) return
+    this.flushQueued = true
+    queueMicrotask(this.flushTick)
+  }
+
+  private readonly flushTick = (): void => {
+    this.flushQueued = false
+    const wake = this.wakeFlusher
+    if (wake !== undefined && this.outbox.length > 0) {
+      this.wakeFlusher = undefined
+      wake(Effect.void)
+    }
+  }
+
+  private readonly awaitOutbox = Effect.callback<void>((resume) => {
+    if (this.outbox.length > 0 || this.closed !== undefined) return resume(Effect.void)
+    this.wakeFlusher = resume
+    return Effect.sync(() => {
+      this.wakeFlusher = undefined
+    })
+  })
+
+  /** Writes every batch the outbox receives until the connection is closed. */
+  protected flusher(writer: OutboxWriter): Effect.Effect<void, Socket.SocketError> {
+    const self = this
+    return Effect.gen(function*() {
+      while (self.closed === undefined) {
+        yield* self.awaitOutbox
+        if (self.outbox.length === 0) continue
+        const batch = self.outbox as unknown as readonly [Uint8Array, ...Array<Uint8Array>]
+        self.outbox = []
+        self.queuedBytes = 0
+        self.batches++
+        yield* writer.writeAll(batch)
+      }
+    })
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The bytes of an FPNN frame header (FPNN.md §2): its constants, and the writers and
+ * readers the codec and the connection use on the hot path.
+ */
+import { protocolError } from "../../Errors.js"
+
+export const HEADER_BYTES = 12
+export const MAGIC = 0x4e4e5046 // "FPNN" read as u32 LE
+export const VERSION = 1
+export const FLAG_MSGPACK = 0x80
+export const FLAG_JSON = 0x40
+export const MTYPE_ONEWAY = 0
+export const MTYPE_TWOWAY = 1
+export const MTYPE_ANSWER = 2
+/** The C++ framework's `FPNN.global.max.package.len` default: 8 MiB per frame. */
+export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024
+
+const methodCache = new Map<string, Buffer>()
+/** A method name's bytes (cached), or a protocol error thrown for an empty or >255-byte name. */
+export const methodBytes = (method: string): Buffer => {
+  let bytes = methodCache.get(method)
+  if (bytes === undefined) {
+    bytes = Buffer.from(method, "utf8")
+    if (bytes.length === 0 || bytes.length > 255) {
+      throw protocolError("EmptyMethod", `method name must be 1-255 bytes, got ${bytes.length}: ${JSON.stringify(method)}`)
+    }
+    if (methodCache.size < 1024) methodCache.set(method, bytes)
+  }
+  return bytes
+}
+
+/**
+ * Writes a quest's header, seq and method name at offset 0 of `frame`, whose payload of
+ * `payloadLength` bytes follows them. Perf: lets the codec encode the payload in place
+ * behind a reserved head (`encodeQuestFrame` in QuestWriter.ts) — one buffer, no copy.
+ */
+export const writeQuestHead = (
+  frame: Uint8Array,
+  name: Uint8Array,
+  seq: number | undefined,
+  payloadLength: number,
+  flag: number = FLAG_MSGPACK
+): void => {
+  frame[0] = 0x46 // "FPNN"
+  frame[1] = 0x50
+  frame[2] = 0x4e
+  frame[3] = 0x4e
+  frame[4] = VERSION
+  frame[5] = flag
+  frame[6] = seq === undefined ? MTYPE_ONEWAY : MTYPE_TWOWAY
+  frame[7] = name.length
+  frame[8] = payloadLength & 0xff
+  frame[9] = (payloadLength >>> 8) & 0xff
+  frame[10] = (payloadLength >>> 16) & 0xff
+  frame[11] = payloadLength >>> 24
+  let at = HEADER_BYTES
+  if (seq !== undefined) {
+    frame[12] = seq & 0xff
+    frame[13] = (seq >>> 8) & 0xff
+    frame[14] = (seq >>> 16) & 0xff
+    frame[15] = seq >>> 24
+    at = 16
+  }
+  frame.set(name, at)
+}
+
+/** A u32 little-endian at `at` (header psize, seq). */
+export const readU32LE = (b: Uint8Array, at: number): number =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0

@@ -77,8 +77,6 @@ export const pidSetting = (flag: Option.Option<string>, problems: Problems) =>
     return n
   })
 
-const MAX_TIMER_MS = 2 ** 31 - 1
-
 /** Reads a key file and checks it with `check`; a problem names the file and its source. */
 export const keyFileSetting = (
   path: Sourced<string>,
@@ -139,9 +137,9 @@ export const resolveSettings = (input: SettingsInput): Effect.Effect<Settings, C
     const timeoutSource = yield* stringSetting("timeout", input.timeout, "RTM_TIMEOUT")
     if (timeoutSource !== undefined) {
       const n = /^\s*\d+\s*$/.test(timeoutSource.value) ? Number(timeoutSource.value) : NaN
-      if (!(n > 0 && n <= MAX_TIMER_MS)) {
+      if (!(n > 0 && n <= Options.MAX_TIMER_MILLIS)) {
         problems.bad(
-          `${timeoutSource.from} must be a positive number of ms (at most ${MAX_TIMER_MS}), got ${JSON.stringify(timeoutSource.value)}`
+          `${timeoutSource.from} must be a positive number of ms (at most ${Options.MAX_TIMER_MILLIS}), got ${JSON.stringify(timeoutSource.value)}`
         )
       } else timeout = n
     }

@@ -15,6 +15,7 @@ import {
   operationNames,
   Operations
 } from "../Operations.js"
+import { unknownOperation } from "./unknownOperation.js"
 import type {
   VoiceRoomClientOptions,
   VoiceRoomClientService,
@@ -57,13 +58,7 @@ export const makeVoiceRoomClient = (
         // they were operations — a TypeError thrown out of invoke() instead of a typed error.
         const operation = Object.hasOwn(Operations, name) ? Operations[name] : undefined
         if (operation === undefined) {
-          return Effect.fail(
-            new VoiceRoomValidationError({
-              operation: String(name),
-              parameter: "operation",
-              message: `unknown operation ${JSON.stringify(name)}; known: ${operationNames.join(", ")}`
-            })
-          )
+          return Effect.fail(unknownOperation(name))
         }
         // Untyped callers: `args` null/undefined made buildRequest throw (a defect, not a typed error).
         if (!Array.isArray(args)) {

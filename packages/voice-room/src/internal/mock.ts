@@ -12,6 +12,7 @@ import {
   operationNames,
   Operations
 } from "../Operations.js"
+import { unknownOperation } from "./unknownOperation.js"
 import type {
   VoiceRoomClientService,
   VoiceRoomOperations
@@ -60,12 +61,6 @@ export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomCli
           ...args.slice(0, Operations[name].params.length),
           ...(options === undefined ? [] : [options])
         )
-        : Effect.fail(
-          new VoiceRoomValidationError({
-            operation: String(name),
-            parameter: "operation",
-            message: `unknown operation ${JSON.stringify(name)}; known: ${operationNames.join(", ")}`
-          })
-        )
+        : Effect.fail(unknownOperation(name))
   }
 }

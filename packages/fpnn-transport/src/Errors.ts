@@ -10,6 +10,7 @@
  * before it is repeated).
  */
 import { Schema } from "effect"
+import { connectionMessage } from "./internal/errors/ConnectionMessage.js"
 
 /** A reason as a tagged value: `{ _tag: "Refused" }`. Distributes over a union of names. */
 export type Reason<T extends string> = T extends string ? { readonly _tag: T } : never
@@ -44,11 +45,6 @@ export const protocolErrorReasons = [
   "Encode"
 ] as const
 
-/** Why a frame or payload was rejected. */
-export type ProtocolErrorReasonName = (typeof protocolErrorReasons)[number]
-export type ProtocolErrorReason = Reason<ProtocolErrorReasonName>
-const protocolReasons = reasonCache(protocolErrorReasons)
-
 /**
  * Bytes that are not valid FPNN. Raised for malformed frames received from a peer (the
  * connection is then closed, since the byte stream can no longer be trusted) and for
@@ -67,6 +63,11 @@ export class FpnnProtocolError extends Schema.TaggedError<FpnnProtocolError>()("
     return nameOf(this._tag, this.reason)
   }
 }
+
+/** Why a frame or payload was rejected. */
+export type ProtocolErrorReasonName = (typeof protocolErrorReasons)[number]
+export type ProtocolErrorReason = Reason<ProtocolErrorReasonName>
+const protocolReasons = reasonCache(protocolErrorReasons)
 
 export const protocolError = (reason: ProtocolErrorReasonName, detail: string, sent = false): FpnnProtocolError =>
   new FpnnProtocolError({ reason: protocolReasons[reason], detail, sent }, trusted)
@@ -97,11 +98,6 @@ export const connectionErrorReasons = [
   "Unknown"
 ] as const
 
-/** Why a connection could not be used. */
-export type ConnectionErrorReasonName = (typeof connectionErrorReasons)[number]
-export type ConnectionErrorReason = Reason<ConnectionErrorReasonName>
-export const connectionReasons = reasonCache(connectionErrorReasons)
-
 /**
  * The connection failed, was lost, or was never established. Never resent implicitly.
  * `detail` holds the facts of the failure site (an errno, a limit, a duration);
@@ -117,12 +113,17 @@ export class FpnnConnectionError extends Schema.TaggedError<FpnnConnectionError>
   cause: Schema.optional(Schema.Defect())
 }) {
   override get message(): string {
-    return connectionMessage(this)
+    return connectionMessage(this.reason._tag, this)
   }
   override get name(): string {
     return nameOf(this._tag, this.reason)
   }
 }
+
+/** Why a connection could not be used. */
+export type ConnectionErrorReasonName = (typeof connectionErrorReasons)[number]
+export type ConnectionErrorReason = Reason<ConnectionErrorReasonName>
+const connectionReasons = reasonCache(connectionErrorReasons)
 
 export interface ConnectionErrorFields {
   readonly endpoint: string
@@ -146,50 +147,6 @@ export const withSent = (error: FpnnConnectionError, sent: boolean): FpnnConnect
       retryInMillis: error.retryInMillis,
       cause: error.cause
     })
-
-const outcome = (sent: boolean): string =>
-  sent
-    ? "the call may or may not have taken effect — it was not resent"
-    : "the call was not sent, so it did not take effect"
-
-const connectionMessage = (e: FpnnConnectionError): string => {
-  const { detail, endpoint } = e
-  const code = detail === undefined ? "" : ` (${detail})`
-  const base = ((): string => {
-    switch (e.reason._tag) {
-      case "Refused":
-        return `connection to ${endpoint} was refused: nothing listens there; check the host and port`
-      case "Unresolved":
-        return `the host of ${endpoint} could not be resolved${code}; check the host name`
-      case "ConnectTimeout":
-        return `connecting to ${endpoint} ${detail ?? "timed out"}; check the endpoint, the network and the ` +
-          "encryption settings, or raise the connect timeout"
-      case "Closed":
-        return `the connection to ${endpoint} was closed${code} before the answer arrived; ${outcome(e.sent)}`
-      case "KeepaliveTimeout":
-        return `${endpoint} ${detail ?? "sent nothing"} and did not answer keep-alive pings; ` +
-          "the connection was declared dead and closed (the next call reconnects)"
-      case "Stalled":
-        return `${endpoint} stopped reading: more than ${detail ?? "maxQueuedBytes"} bytes waited to be sent, ` +
-          "so the connection was closed (the next call reconnects)"
-      case "ProtocolViolation":
-        return `${endpoint} sent bytes that are not valid FPNN${code}; the connection was closed. ` +
-          "Check that the endpoint is an FPNN server (and whether it expects encryption)."
-      case "Encryption":
-        return `${detail ?? `the encrypted connection to ${endpoint} failed`}; check that the server has ` +
-          "encryption enabled and that the server key (and its curve) matches the server's private key"
-      case "Shutdown":
-        return `the client for ${endpoint} was shut down (its scope closed); create a new one to make calls`
-      case "Unknown":
-        return `connecting to ${endpoint} failed${code}`
-    }
-  })()
-  const backoff = e.retryInMillis === undefined
-    ? ""
-    : ` (reconnecting is backed off for another ${e.retryInMillis} ms; the call was not sent)`
-  const lost = e.sent && e.reason._tag !== "Closed" ? `; ${outcome(true)}` : ""
-  return base + backoff + lost
-}
 
 // ---------------------------------------------------------------------------------------
 // Timeout
@@ -255,18 +212,6 @@ export class FpnnErrorAnswer extends Schema.TaggedError<FpnnErrorAnswer>()("Fpnn
   }
 }
 
-/**
- * The FPNN error codes the transport's server answers with on its own (FPNN.md §11).
- * `EncodingError` (FPNN_EC_CORE_ENCODING) is also the answer that replaces one that would
- * exceed the frame limit: the peer would close the connection on such a frame.
- */
-export const FpnnErrorCode = {
-  ServerInternalError: 20001,
-  UnknownMethod: 20004,
-  EncodingError: 20005,
-  ServerStopping: 20014
-} as const
-
 /** Every error a twoway call can fail with. */
 export type FpnnCallError = FpnnConnectionError | FpnnTimeoutError | FpnnRemoteError | FpnnProtocolError
 
@@ -288,10 +233,6 @@ export const optionsErrorReasons = [
   "Unreadable"
 ] as const
 
-export type OptionsErrorReasonName = (typeof optionsErrorReasons)[number]
-export type OptionsErrorReason = Reason<OptionsErrorReasonName>
-export const optionsReasons = reasonCache(optionsErrorReasons)
-
 /**
  * An option of the transport (a Layer's, a constructor's, or a call's) was rejected
  * before any fiber or socket existed. `option` names it, e.g. `endpoint`,
@@ -312,6 +253,10 @@ export class FpnnOptionsError extends Schema.TaggedError<FpnnOptionsError>()("Fp
     return nameOf(this._tag, this.reason)
   }
 }
+
+export type OptionsErrorReasonName = (typeof optionsErrorReasons)[number]
+export type OptionsErrorReason = Reason<OptionsErrorReasonName>
+const optionsReasons = reasonCache(optionsErrorReasons)
 
 export const optionsError = (option: string, reason: OptionsErrorReasonName, detail: string): FpnnOptionsError =>
   new FpnnOptionsError({ option, reason: optionsReasons[reason], detail }, trusted)

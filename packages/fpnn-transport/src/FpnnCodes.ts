@@ -36,7 +36,26 @@ export const fpnnCodes = {
 
 export type FpnnCodeName = (typeof fpnnCodes)[keyof typeof fpnnCodes]
 
-/** The code of each named FPNN error. */
-export const fpnnCodeOf = Object.fromEntries(
+/** The reverse of `fpnnCodes`, exactly typed: name → its code literal. */
+type CodeOfName = { readonly [C in keyof typeof fpnnCodes as (typeof fpnnCodes)[C]]: C }
+
+// Object.fromEntries types its result as a string-keyed record: the reverse mapped type
+// above is what the entries of `fpnnCodes`, swapped, are.
+const codeOfName = Object.fromEntries(
   Object.entries(fpnnCodes).map(([code, name]) => [name, Number(code)])
-) as { readonly [N in FpnnCodeName]: number }
+) as CodeOfName
+
+/** The code of each named FPNN error. */
+export const fpnnCodeOf: { readonly [N in FpnnCodeName]: number } = codeOfName
+
+/**
+ * The FPNN error codes the transport's server answers with on its own (FPNN.md §11).
+ * `EncodingError` (FPNN_EC_CORE_ENCODING) is also the answer that replaces one that would
+ * exceed the frame limit: the peer would close the connection on such a frame.
+ */
+export const FpnnErrorCode = {
+  ServerInternalError: codeOfName.ServerInternalError,
+  UnknownMethod: codeOfName.UnknownMethod,
+  EncodingError: codeOfName.EncodingError,
+  ServerStopping: codeOfName.ServerStopping
+} as const

@@ -14,7 +14,6 @@ export {
   type FpnnCallError,
   FpnnConnectionError,
   FpnnErrorAnswer,
-  FpnnErrorCode,
   FpnnOptionsError,
   FpnnProtocolError,
   FpnnRemoteError,
@@ -40,4 +39,4 @@ export * as FpnnMetrics from "./Metrics.js"
 export * as Options from "./Options.js"
 export * as Reconnect from "./Reconnect.js"
 export * as Server from "./Server.js"
-export { type FpnnCodeName, fpnnCodeOf, fpnnCodes } from "./FpnnCodes.js"
+export { type FpnnCodeName, fpnnCodeOf, fpnnCodes, FpnnErrorCode } from "./FpnnCodes.js"

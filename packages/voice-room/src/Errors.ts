@@ -10,8 +10,10 @@
  * from the operation, the parameter and the server's `ex` text only.
  */
 import {
+  fpnnCodeOf,
   fpnnCodes,
   type FpnnConnectionError,
+  FpnnOptionsError,
   type FpnnProtocolError,
   type FpnnRemoteError,
   type FpnnTimeoutError,
@@ -126,28 +128,40 @@ export type RtmErrorReason = Reason<RtmErrorReasonName>
 export const rtmErrorReasons: ReadonlyArray<RtmErrorReasonName> = [...new Set(Object.values(rtmCodes)), "Unknown"]
 const rtmReasons = reasonCache(rtmErrorReasons)
 
+const reasonByCode: ReadonlyMap<number, RtmErrorReasonName> = new Map(
+  Object.entries(rtmCodes).map(([code, reason]) => [Number(code), reason])
+)
+
 /** The code of each named reason (reverse of `rtmCodes`). */
-export const rtmCodeOf: { readonly [R in Exclude<RtmErrorReasonName, "Unknown">]: number } = Object.fromEntries(
-  Object.entries(rtmCodes).map(([code, reason]) => [reason, Number(code)])
-) as never
+export const rtmCodeOf: { readonly [R in Exclude<RtmErrorReasonName, "Unknown">]: number } =
+  // Object.fromEntries types its result as a string-keyed record; its entries are every
+  // name of `rtmCodes` with its code, which is what the annotation says.
+  Object.fromEntries([...reasonByCode].map(([code, reason]) => [reason, code])) as never
 
 /** The reason name for a numeric code; `"Unknown"` for codes outside both tables. */
-export const reasonOf = (code: number): RtmErrorReasonName =>
-  (rtmCodes as Readonly<Record<number, RtmErrorReasonName>>)[code] ?? "Unknown"
+export const reasonOf = (code: number): RtmErrorReasonName => reasonByCode.get(code) ?? "Unknown"
 
 /**
  * Codes that describe a transient condition on the gateway's side: trying again later
  * may succeed. Rate limits, a full or stopping server, and the server-side timeout or
  * lost connection a proxy in front of the gateway reports.
  */
-const transientCodes: ReadonlySet<number> = new Set([200010, 200011, 20002, 20003, 20011, 20012, 20014])
+const transientCodes: ReadonlySet<number> = new Set([
+  rtmCodeOf.FrequencyLimited,
+  rtmCodeOf.MessageFrequencyLimited,
+  fpnnCodeOf.ConnectionClosed,
+  fpnnCodeOf.ServerTimeout,
+  fpnnCodeOf.WorkQueueFull,
+  fpnnCodeOf.InvalidConnection,
+  fpnnCodeOf.ServerStopping
+])
 
 /**
  * The gateway answered with an error. `code` and `ex` are kept verbatim; `reason` is
  * derived from `code` (so they cannot disagree). The quest was sent: `sent` is true.
  */
 export class RtmError extends Schema.TaggedError<RtmError>()("RtmError", {
-  reason: ReasonSchema(rtmErrorReasons as ReadonlyArray<RtmErrorReasonName>),
+  reason: ReasonSchema(rtmErrorReasons),
   code: Schema.Number,
   ex: Schema.String,
   /** The operation, e.g. `getVoiceRoomMembers`. */
@@ -198,17 +212,20 @@ export type VoiceRoomOptionsErrorReasonName = (typeof optionsErrorReasons)[numbe
 export type VoiceRoomOptionsErrorReason = Reason<VoiceRoomOptionsErrorReasonName>
 const optionsReasons = reasonCache(optionsErrorReasons)
 
+// The same rejection as the transport's `FpnnOptionsError` (the same option, reason and
+// detail fields), under the client's own tag.
+const { _tag: _transportTag, ...optionsErrorFields } = FpnnOptionsError.fields
+
 /**
  * An option of the voice-room client (or of its transport, under `transport.`) was
  * rejected when the Layer was built, before any fiber or socket existed. `option` names
  * it as the caller wrote it: `pid`, `timeout`, `transport.encryption.serverKey`, or an
  * environment variable (`RTM_TIMEOUT`) for `layerConfig`. Never sent.
  */
-export class VoiceRoomOptionsError extends Schema.TaggedError<VoiceRoomOptionsError>()("VoiceRoomOptionsError", {
-  option: Schema.String,
-  reason: ReasonSchema(optionsErrorReasons),
-  detail: Schema.String
-}) {
+export class VoiceRoomOptionsError extends Schema.TaggedError<VoiceRoomOptionsError>()(
+  "VoiceRoomOptionsError",
+  optionsErrorFields
+) {
   get sent(): false {
     return false
   }

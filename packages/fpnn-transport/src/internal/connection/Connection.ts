@@ -18,11 +18,11 @@ import {
   connectionError,
   type FpnnCallError,
   type FpnnConnectionError,
-  FpnnErrorCode,
   type FpnnProtocolError,
   protocolError,
   withSent
 } from "../../Errors.js"
+import { FpnnErrorCode } from "../../FpnnCodes.js"
 import {
   type Answer,
   DEFAULT_MAX_FRAME_BYTES,

@@ -10,6 +10,7 @@
 import { Effect } from "effect"
 import type { Payload } from "../codec/Msgpack.js"
 import { type FpnnCallError, type FpnnConnectionError, remoteError, timeoutError, withSent } from "../../Errors.js"
+import { FpnnErrorCode } from "../../FpnnCodes.js"
 import { timerMillis } from "../../Options.js"
 import { Outbox } from "./Outbox.js"
 
@@ -47,7 +48,9 @@ export abstract class PendingCalls extends Outbox {
     this.pending.delete(seq)
     if (status === 0) entry.resume(Effect.succeed(payload))
     else {
-      const code = typeof payload.code === "number" || typeof payload.code === "bigint" ? Number(payload.code) : 20001
+      const code = typeof payload.code === "number" || typeof payload.code === "bigint"
+        ? Number(payload.code)
+        : FpnnErrorCode.ServerInternalError
       // Some servers send `ex` as msgpack bin (raw bytes): it is still the error text.
       const ex = typeof payload.ex === "string"
         ? payload.ex

@@ -2,7 +2,8 @@
 import { Cause, Exit, Option } from "effect"
 import type { Payload } from "../codec/Msgpack.js"
 import type { FpnnConnection } from "../connection/Connection.js"
-import { FpnnErrorAnswer, FpnnErrorCode } from "../../Errors.js"
+import { FpnnErrorAnswer } from "../../Errors.js"
+import { FpnnErrorCode } from "../../FpnnCodes.js"
 import type { Quest } from "../../Frame.js"
 
 export const serverStopping = { code: FpnnErrorCode.ServerStopping, ex: "Server is stopping" }

@@ -10,7 +10,7 @@
  * - the emulator derives its handler table (field typing, answer encoding),
  * - a CLI and the docs can derive commands and help text.
  */
-import type { Schema } from "effect"
+import { Schema } from "effect"
 import { type Dialect, dialects, type KindTypes, type ParamKind } from "./internal/kinds.js"
 import { MemberCount, RoomList, RtcMembers, Silent, VoiceMembers, type VoiceRoomMembers } from "./internal/answers.js"
 
@@ -74,33 +74,79 @@ export type ValuesOf<P extends ReadonlyArray<Param>> = {
   -readonly [I in keyof P]: P[I] extends Param<infer K> ? KindTypes[K]["value"] : never
 }
 
-const define = <const Name extends string, const P extends ReadonlyArray<Param>, A>(
-  op: Omit<Operation<Name, P, A>, "extras"> & { readonly extras?: Operation<Name, P, A>["extras"] }
-): Operation<Name, P, A> => ({ ...op, extras: op.extras ?? {} })
+/**
+ * An entry of the table as written: what the two dialects share is written once. `wire`
+ * is the voice method (by default the operation's name), the rtc one being it with
+ * `RTCRoom` for `VoiceRoom` (the naming of every RTC-era method); `answer` is one codec
+ * for both dialects; `wireOrder` is the parameters' keys in order, unless the Go SDK
+ * writes them in another.
+ */
+interface OperationSpec<Name extends string, P extends ReadonlyArray<Param>, A> {
+  readonly name: Name
+  readonly description: string
+  readonly write: boolean
+  readonly wire?: string | Operation["wire"]
+  readonly params: P
+  readonly wireOrder?: Operation<Name, P, A>["wireOrder"]
+  readonly extras?: Operation<Name, P, A>["extras"]
+  readonly answer: Schema.Codec<A, unknown> | Operation<Name, P, A>["answer"]
+}
 
-const roomId = { name: "roomId", kind: "roomId", key: "rid", description: "the room id (int64)" } as const
+const bothDialects = <T>(value: T): { readonly [D in Dialect]: T } => ({ voice: value, rtc: value })
+
+const wireOf = (wire: string): Operation["wire"] => ({ voice: wire, rtc: wire.replace("VoiceRoom", "RTCRoom") })
+
+const define = <const Name extends string, const P extends ReadonlyArray<Param>, A>(
+  spec: OperationSpec<Name, P, A>
+): Operation<Name, P, A> => ({
+  ...spec,
+  wire: typeof spec.wire === "object" ? spec.wire : wireOf(spec.wire ?? spec.name),
+  wireOrder: spec.wireOrder ?? spec.params.map((param) => param.key),
+  extras: spec.extras ?? {},
+  answer: Schema.isSchema(spec.answer) ? bothDialects(spec.answer) : spec.answer
+})
+
+interface TableParam<K extends ParamKind, Key extends string, D extends string> extends Param<K> {
+  readonly name: K
+  readonly key: Key
+  readonly description: D
+}
+
+/**
+ * A parameter named after its kind (every parameter of the table is), sent under its
+ * name unless `key` says otherwise.
+ */
+function param<const K extends ParamKind, const D extends string>(kind: K, description: D): TableParam<K, K, D>
+function param<const K extends ParamKind, const D extends string, const Key extends string>(
+  kind: K,
+  description: D,
+  key: Key
+): TableParam<K, Key, D>
+function param(kind: ParamKind, description: string, key: string = kind): Param {
+  return { name: kind, kind, key, description }
+}
+
+const roomId = param("roomId", "the room id (int64)", "rid")
 
 export const Operations = {
   inviteUserIntoVoiceRoom: define({
     name: "inviteUserIntoVoiceRoom",
     description: "Invite users into a room on behalf of a member; the invitees join from their own client.",
     write: true,
-    wire: { voice: "inviteUserIntoVoiceRoom", rtc: "inviteUserIntoRTCRoom" },
     params: [
       roomId,
-      { name: "fromUid", kind: "fromUid", key: "fromUid", description: "the inviting user, who must be in the room" },
-      { name: "uids", kind: "uids", key: "toUids", description: "the users to invite (non-empty)" }
+      param("fromUid", "the inviting user, who must be in the room"),
+      param("uids", "the users to invite (non-empty)", "toUids")
     ],
     wireOrder: ["rid", "toUids", "fromUid"],
-    answer: { voice: Silent, rtc: Silent }
+    answer: Silent
   }),
   pullUserIntoVoiceRoom: define({
     name: "pullUserIntoVoiceRoom",
     description: "Force users into a room, creating the room when it does not exist.",
     write: true,
-    wire: { voice: "pullIntoVoiceRoom", rtc: "pullIntoRTCRoom" },
-    params: [roomId, { name: "uids", kind: "uids", key: "toUids", description: "the users to pull in (non-empty)" }],
-    wireOrder: ["rid", "toUids"],
+    wire: "pullIntoVoiceRoom",
+    params: [roomId, param("uids", "the users to pull in (non-empty)", "toUids")],
     // The RTC-era Go SDK's PullUserIntoRTCRoom(roomId, uids, roomType, voiceRange,
     // maxReceiveStreams) always writes the three, in this order; Go has no defaults, so
     // the SDK sends type voice (the room type its examples pass) and 0 (Go's zero value).
@@ -127,55 +173,42 @@ export const Operations = {
         }
       ]
     },
-    answer: { voice: Silent, rtc: Silent }
+    answer: Silent
   }),
   closeVoiceRoom: define({
     name: "closeVoiceRoom",
     description: "Close (dissolve) a room.",
     write: true,
-    wire: { voice: "closeVoiceRoom", rtc: "closeRTCRoom" },
     params: [roomId],
-    wireOrder: ["rid"],
-    answer: { voice: Silent, rtc: Silent }
+    answer: Silent
   }),
   kickoutFromVoiceRoom: define({
     name: "kickoutFromVoiceRoom",
     description: "Remove a user from a room.",
     write: true,
-    wire: { voice: "kickoutFromVoiceRoom", rtc: "kickoutFromRTCRoom" },
-    params: [
-      roomId,
-      { name: "uid", kind: "uid", key: "uid", description: "the user to remove" },
-      { name: "fromUid", kind: "fromUid", key: "fromUid", description: "the user on whose behalf the kick is issued" }
-    ],
+    params: [roomId, param("uid", "the user to remove"), param("fromUid", "the user who issues the kick")],
     wireOrder: ["rid", "fromUid", "uid"],
-    answer: { voice: Silent, rtc: Silent }
+    answer: Silent
   }),
   setVoiceRoomMicStatus: define({
     name: "setVoiceRoomMicStatus",
     description: "Set the default microphone state (on = true) of users entering a room.",
     write: true,
-    wire: { voice: "setVoiceRoomMicStatus", rtc: "setRTCRoomMicStatus" },
-    params: [roomId, { name: "status", kind: "status", key: "status", description: "true = microphones on" }],
-    wireOrder: ["rid", "status"],
-    answer: { voice: Silent, rtc: Silent }
+    params: [roomId, param("status", "true = microphones on")],
+    answer: Silent
   }),
   getVoiceRoomList: define({
     name: "getVoiceRoomList",
     description: "List the ids of the project's open rooms.",
     write: false,
-    wire: { voice: "getVoiceRoomList", rtc: "getRTCRoomList" },
     params: [],
-    wireOrder: [],
-    answer: { voice: RoomList, rtc: RoomList }
+    answer: RoomList
   }),
   getVoiceRoomMembers: define({
     name: "getVoiceRoomMembers",
     description: "List a room's members and managers (and its owner under the rtc dialect).",
     write: false,
-    wire: { voice: "getVoiceRoomMembers", rtc: "getRTCRoomMembers" },
     params: [roomId],
-    wireOrder: ["rid"],
     answer: {
       voice: VoiceMembers as Schema.Codec<VoiceRoomMembers, unknown>,
       rtc: RtcMembers as Schema.Codec<VoiceRoomMembers, unknown>
@@ -185,24 +218,20 @@ export const Operations = {
     name: "getVoiceRoomMemberCount",
     description: "Count the users in a room.",
     write: false,
-    wire: { voice: "getVoiceRoomMemberCount", rtc: "getRTCRoomMemberCount" },
     params: [roomId],
-    wireOrder: ["rid"],
-    answer: { voice: MemberCount, rtc: MemberCount }
+    answer: MemberCount
   }),
   adminCommand: define({
     name: "adminCommand",
     description: "Apply an administrative command (grant/revoke administrator, forbid/allow audio or video, " +
       "close microphones or cameras) to users of a room.",
     write: true,
-    wire: { voice: "adminCommand", rtc: "adminCommand" },
     params: [
       roomId,
-      { name: "uids", kind: "uids", key: "uids", description: "the users the command applies to (non-empty)" },
-      { name: "command", kind: "command", key: "command", description: "the command" }
+      param("uids", "the users the command applies to (non-empty)"),
+      param("command", "the command")
     ],
-    wireOrder: ["rid", "uids", "command"],
-    answer: { voice: Silent, rtc: Silent }
+    answer: Silent
   })
 } as const
 

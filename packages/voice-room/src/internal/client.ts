@@ -11,15 +11,12 @@ import {
   type VoiceRoomError,
   VoiceRoomValidationError
 } from "../Errors.js"
-import {
-  operationNames,
-  Operations
-} from "../Operations.js"
+import { Operations } from "../Operations.js"
+import { typedMethods, untypedMethods } from "./methods.js"
 import { unknownOperation } from "./unknownOperation.js"
 import type {
   VoiceRoomClientOptions,
-  VoiceRoomClientService,
-  VoiceRoomOperations
+  VoiceRoomClientService
 } from "../VoiceRoomClient.js"
 
 import { makeInvoke, RPC_SERVICE } from "./call.js"
@@ -39,16 +36,14 @@ export const makeVoiceRoomClient = (
     const { dialect, pid } = resolved.success
     const invoke = makeInvoke(transport, resolved.success)
 
-    const methods: Record<string, (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>> = {}
-    for (const name of operationNames) {
-      const operation = Operations[name]
+    const methods = untypedMethods((_, operation) => {
       const arity = operation.params.length
       // buildRequest reads only the first `arity` arguments: no slice needed.
-      methods[name] = (...args) => invoke(operation, args, args[arity])
-    }
+      return (...args) => invoke(operation, args, args[arity])
+    })
 
     const service: VoiceRoomClientService = {
-      ...(methods as unknown as VoiceRoomOperations),
+      ...typedMethods(methods),
       endpoint: transport.endpoint,
       pid,
       dialect,

@@ -1,22 +1,10 @@
 /** `VoiceRoomClient.layerMock`: a client from partial implementations, for tests. */
 import { type Client } from "@rtm-voice/fpnn-transport"
-import {
-  Effect,
-  Stream
-} from "effect"
-import {
-  type VoiceRoomError,
-  VoiceRoomValidationError
-} from "../Errors.js"
-import {
-  operationNames,
-  Operations
-} from "../Operations.js"
+import { Effect, Stream } from "effect"
+import { operationNames, Operations } from "../Operations.js"
+import type { VoiceRoomClientService, VoiceRoomOperations } from "../VoiceRoomClient.js"
+import { typedMethods, type UntypedMethod, untypedMethods } from "./methods.js"
 import { unknownOperation } from "./unknownOperation.js"
-import type {
-  VoiceRoomClientService,
-  VoiceRoomOperations
-} from "../VoiceRoomClient.js"
 
 /** What `VoiceRoomClient.layerMock` takes: any of the operations, and optionally the client's fields. */
 export type VoiceRoomClientMock =
@@ -31,23 +19,23 @@ export type VoiceRoomClientMock =
 const mockConnected: Client.ConnectionState = { _tag: "Connected", connectionId: 0, encrypted: false, since: 0 }
 
 export const makeVoiceRoomClientMock = (mock: VoiceRoomClientMock): VoiceRoomClientService => {
-  const given = mock as Readonly<Record<string, unknown>>
-  const methods: Record<string, (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>> = {}
-  for (const name of operationNames) {
+  const given: Readonly<Record<string, unknown>> = mock
+  const implemented = operationNames.filter((n) => typeof given[n] === "function")
+  const methods = untypedMethods((name) => {
     const implementation = Object.hasOwn(given, name) ? given[name] : undefined
-    methods[name] = typeof implementation === "function"
-      ? implementation as (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, VoiceRoomError>
-      : () =>
-        Effect.die(
-          new Error(
-            `VoiceRoomClient.layerMock: ${name} is not implemented by this mock ` +
-              `(implemented: ${operationNames.filter((n) => typeof given[n] === "function").join(", ") || "none"}); ` +
-              `add it to layerMock({ ${name}: ... })`
-          )
+    // A given implementation is the operation's typed method (VoiceRoomClientMock says so):
+    // it is called with that method's arguments.
+    if (typeof implementation === "function") return implementation as UntypedMethod
+    return () =>
+      Effect.die(
+        new Error(
+          `VoiceRoomClient.layerMock: ${name} is not implemented by this mock ` +
+            `(implemented: ${implemented.join(", ") || "none"}); add it to layerMock({ ${name}: ... })`
         )
-  }
+      )
+  })
   return {
-    ...(methods as unknown as VoiceRoomOperations),
+    ...typedMethods(methods),
     endpoint: mock.endpoint ?? "mock",
     pid: mock.pid ?? 0,
     dialect: mock.dialect ?? "voice",

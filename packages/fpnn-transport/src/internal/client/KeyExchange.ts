@@ -21,7 +21,7 @@ export const keyExchange = (
     const endpoint = conn.endpoint
     const exchange = clientKeyExchange(serverKey, strength)
     const request = conn.handshake(
-      encodeQuest("*key", 1, encodePayload(keyQuestPayload(exchange.publicKeyXY, mode, strength) as never)),
+      encodeQuest("*key", 1, encodePayload({ ...keyQuestPayload(exchange.publicKeyXY, mode, strength) })),
       1,
       {
         encrypt: makeEncryptor(mode, exchange.key, exchange.iv),

@@ -12,6 +12,7 @@ import { FpnnConnection } from "../connection/Connection.js"
 import { destroyOnRelease, socketError } from "../connection/SocketEnd.js"
 import { lost, notSentError, recordLoss } from "./Backoff.js"
 import { keepAlive } from "./KeepAlive.js"
+import type { Quest } from "../../Frame.js"
 import { keyExchange } from "./KeyExchange.js"
 import { type ClientRuntime, count, emit, reasonName, setState } from "./Runtime.js"
 
@@ -19,8 +20,8 @@ let connectionIds = 0
 
 /** Answers the server's twoway pushes (the gateway's keep-alive "ping", message pushes) and publishes every push. */
 const onQuest = (rt: ClientRuntime) =>
-(conn: FpnnConnection, quest: { method: string; twoway: boolean }, payload: Payload): void => {
-  if (quest.twoway) conn.answer(quest as never, {})
+(conn: FpnnConnection, quest: Quest, payload: Payload): void => {
+  if (quest.twoway) conn.answer(quest, {})
   PubSub.publishUnsafe(rt.quests, { method: quest.method, payload, twoway: quest.twoway })
 }
 

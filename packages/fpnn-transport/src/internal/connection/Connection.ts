@@ -11,28 +11,20 @@
  */
 import { Effect, Scope } from "effect"
 import type { Socket } from "effect/socket"
-import { decodeJsonPayload, encodeJsonPayload } from "../codec/Json.js"
-import { decodePayloadAt, encodePayload, type Payload } from "../codec/Msgpack.js"
+import { decodeJsonPayload } from "../codec/Json.js"
+import { decodePayloadAt, type Payload } from "../codec/Msgpack.js"
 import { encodeQuestFrame } from "../codec/QuestWriter.js"
 import {
   connectionError,
   type FpnnCallError,
   type FpnnConnectionError,
-  type FpnnProtocolError,
+  FpnnProtocolError,
   protocolError,
   withSent
 } from "../../Errors.js"
-import { FpnnErrorCode } from "../../FpnnCodes.js"
-import {
-  type Answer,
-  DEFAULT_MAX_FRAME_BYTES,
-  encodeAnswer,
-  FLAG_JSON,
-  FLAG_MSGPACK,
-  FrameReader,
-  type Quest
-} from "../../Frame.js"
+import { type Answer, DEFAULT_MAX_FRAME_BYTES, FLAG_JSON, FrameReader, type Quest } from "../../Frame.js"
 import { readU32LE } from "../frame/Wire.js"
+import { answerFrame, messageOf, oversizedQuest } from "./FrameLimit.js"
 import { type OutboxWriter } from "./Outbox.js"
 import { PendingCalls } from "./PendingCalls.js"
 import { socketError } from "./SocketEnd.js"
@@ -59,6 +51,11 @@ export interface ConnectionOptions {
   /** Called when an answer over the frame limit was replaced by an error answer (to log it). */
   readonly onOversizedAnswer?: ((quest: Quest, bytes: number) => void) | undefined
 }
+
+// The quest writer throws FpnnProtocolError ("Encode", "Oversized"); anything else it
+// throws is a payload it could not encode all the same.
+const encodeFailure = (e: unknown): FpnnProtocolError =>
+  e instanceof FpnnProtocolError ? e : protocolError("Encode", `payload cannot be encoded: ${messageOf(e)}`)
 
 export class FpnnConnection extends PendingCalls {
   /** Milliseconds timestamp of the last bytes received (keep-alive). */
@@ -103,9 +100,9 @@ export class FpnnConnection extends PendingCalls {
       try {
         frame = encodeQuestFrame(method, seq, payload) // perf: payload encoded in place, see Codec.ts
       } catch (e) {
-        return resume(Effect.fail(e as FpnnProtocolError))
+        return resume(Effect.fail(encodeFailure(e)))
       }
-      const oversized = this.oversized(frame)
+      const oversized = oversizedQuest(frame, this.maxFrameBytes)
       if (oversized !== undefined) return resume(Effect.fail(oversized))
       const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
       this.pending.set(seq, { method, resume, deadline, timeoutMillis: timeoutMillis ?? 0, batch: this.batches })
@@ -124,59 +121,21 @@ export class FpnnConnection extends PendingCalls {
       if (this.closed !== undefined) return Effect.fail(withSent(this.closed, false))
       try {
         const frame = encodeQuestFrame(method, undefined, payload)
-        const oversized = this.oversized(frame)
+        const oversized = oversizedQuest(frame, this.maxFrameBytes)
         if (oversized !== undefined) return Effect.fail(oversized)
         this.enqueue(frame)
         return Effect.void
       } catch (e) {
-        return Effect.fail(e as FpnnProtocolError)
+        return Effect.fail(encodeFailure(e))
       }
     })
   }
 
-  // Reliability (RELIABILITY.md, bad input): a quest over the frame limit (the same
-  // 8 MiB default as FPNN servers) is refused here, before any byte is sent. Sent, it made
-  // the peer close the connection, failing every other call in flight on it as well.
-  private oversized(frame: Uint8Array): FpnnProtocolError | undefined {
-    if (frame.length <= this.maxFrameBytes) return undefined
-    return protocolError(
-      "Oversized",
-      `the quest is ${frame.length} bytes, over the frame limit of ${this.maxFrameBytes} bytes ` +
-        "(FPNN servers close the connection on such a frame); nothing was sent. Split the request, " +
-        "or raise maxFrameBytes if the server accepts larger frames"
-    )
-  }
-
-  /** Answers a twoway quest of the peer, in the quest's encoding (msgpack or JSON). */
+  /** Answers a twoway quest of the peer (see FrameLimit.ts for what the limit does to it). */
   answer(quest: Quest, payload: Payload, status = 0): void {
     if (this.closed !== undefined || !quest.twoway) return
-    let bytes: Uint8Array
-    let flag = quest.flag
-    try {
-      bytes = flag & FLAG_JSON ? encodeJsonPayload(payload) : encodePayload(payload)
-    } catch (e) {
-      flag = FLAG_MSGPACK
-      status = 1
-      bytes = encodePayload({ code: FpnnErrorCode.EncodingError, ex: `answer could not be encoded: ${(e as Error).message}` })
-    }
-    let frame = encodeAnswer(quest.seq, status, bytes, flag, quest.version)
-    // Reliability (RELIABILITY.md, oversized answer): the peer closes the connection on a
-    // frame over its limit, failing every other call in flight with it. The caller gets an
-    // error answer instead, and the connection stays up.
-    if (frame.length > this.maxFrameBytes) {
-      const size = frame.length
-      frame = encodeAnswer(
-        quest.seq,
-        1,
-        encodePayload({
-          code: FpnnErrorCode.EncodingError,
-          ex: `the answer to ${quest.method} is ${size} bytes, over the frame limit of ${this.maxFrameBytes} bytes`
-        }),
-        FLAG_MSGPACK,
-        quest.version
-      )
-      this.onOversizedAnswer?.(quest, size)
-    }
+    const { frame, oversizedBytes } = answerFrame(quest, payload, status, this.maxFrameBytes)
+    if (oversizedBytes !== undefined) this.onOversizedAnswer?.(quest, oversizedBytes)
     this.enqueue(frame)
   }
 
@@ -212,7 +171,7 @@ export class FpnnConnection extends PendingCalls {
       try {
         parts = this.cipher.decrypt.push(chunk)
       } catch (e) {
-        return this.violation(`undecryptable bytes: ${(e as Error).message}`, "Encryption")
+        return this.violation(`undecryptable bytes: ${messageOf(e)}`, "Encryption")
       }
       for (const part of parts) {
         this.feed(part)
@@ -259,7 +218,7 @@ export class FpnnConnection extends PendingCalls {
     try {
       return flag & FLAG_JSON ? decodeJsonPayload(b.subarray(start, end)) : decodePayloadAt(b, start, end)
     } catch (e) {
-      this.violation((e as FpnnProtocolError).message, "ProtocolViolation")
+      this.violation(messageOf(e), "ProtocolViolation")
       return undefined
     }
   }

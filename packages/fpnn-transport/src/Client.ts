@@ -10,26 +10,13 @@
  * Closing the client's scope refuses new calls at once and lets calls in flight finish
  * for up to `shutdownGrace` before failing them.
  */
-import {
-  Clock,
-  Config,
-  Context,
-  Duration,
-  Effect,
-  Layer,
-  PubSub,
-  Schedule,
-  Scope,
-  Stream,
-  SubscriptionRef
-} from "effect"
+import { Config, Context, Duration, Effect, Layer, Scope, Stream, SubscriptionRef } from "effect"
 import type { Payload } from "./Codec.js"
 import { makeCalls } from "./internal/client/Call.js"
 import { gracefulClose } from "./internal/client/Close.js"
-import type { ClientRuntime } from "./internal/client/Runtime.js"
-import { acquire } from "./internal/client/Session.js"
+import { makeRuntime } from "./internal/client/Runtime.js"
+import { connectNow } from "./internal/client/Session.js"
 import {
-  connectionError,
   type FpnnCallError,
   type FpnnConnectionError,
   type FpnnOptionsError,
@@ -198,6 +185,8 @@ export const DurationConfig = (name: string): Config.Config<Duration.Input> =>
   Config.String(name).pipe(
     Config.map((text): Duration.Input => {
       const trimmed = text.trim()
+      // Any other text is handed on as a Duration string: the option check rejects it,
+      // naming the option, when Duration cannot read it.
       return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed as Duration.Input
     })
   )
@@ -205,10 +194,9 @@ export const DurationConfig = (name: string): Config.Config<Duration.Input> =>
 /** The environment `FpnnClient.layerConfig()` reads by default. */
 export const FpnnClientConfig: Config.Wrap<FpnnClientOptions> = {
   endpoint: Config.String("FPNN_ENDPOINT"),
-  questTimeout: DurationConfig("FPNN_TIMEOUT").pipe(Config.withDefault(5000 as Duration.Input)),
-  connectTimeout: DurationConfig("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(5000 as Duration.Input))
+  questTimeout: DurationConfig("FPNN_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
+  connectTimeout: DurationConfig("FPNN_CONNECT_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5)))
 }
-
 
 /**
  * Builds a client. Every option is checked first, before any fiber or socket exists: a
@@ -217,89 +205,26 @@ export const FpnnClientConfig: Config.Wrap<FpnnClientOptions> = {
 export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> =>
   Effect.gen(function*() {
     const resolved = yield* Effect.fromResult(resolveClientOptions(options))
-    const { endpoint, host, port, maxFrameBytes } = resolved
-    const connectTimeout = resolved.connectTimeoutMillis
-    const questTimeout = resolved.questTimeoutMillis
-    const shutdownGrace = resolved.shutdownGraceMillis
-    const reconnect = resolved.reconnect
-    const scope = yield* Effect.scope
-    // Sessions live in a child scope made before the drain finalizer below: finalizers run
-    // in reverse order, so the connection still runs while calls in flight drain.
-    const sessions = yield* Scope.fork(scope, "sequential")
-    // The backoff runs on the Clock of the fiber that builds the client (TestClock in tests).
-    const clock = yield* Clock.Clock
-    const now = () => clock.currentTimeMillisUnsafe()
-    const events = yield* PubSub.unbounded<ConnectionEvent>()
-    const quests = yield* PubSub.unbounded<IncomingQuest>()
-    const state = yield* SubscriptionRef.make<ConnectionState>({ _tag: "Idle" })
-    const annotations = { endpoint, ...resolved.logAnnotations }
-    const metricAttributes = { "server.address": host, "server.port": String(port) }
-    const spanAttributes = { "rpc.system": "fpnn", "server.address": host, "server.port": port }
-
-    const rt: ClientRuntime = {
-      resolved,
-      endpoint,
-      host,
-      port,
-      maxFrameBytes,
-      connectTimeout,
-      keepalive: resolved.keepalive,
-      encryption: resolved.encryption,
-      serverKey: resolved.encryption?.serverKey,
-      reconnect,
-      sessions,
-      now,
-      events,
-      quests,
-      state,
-      annotations,
-      metricAttributes,
-      spanAttributes,
-      shutdownError: connectionError("Shutdown", { endpoint, sent: false }),
-      lossRecorded: new WeakSet(),
-      openedAt: new WeakMap(),
-      current: undefined,
-      connecting: undefined,
-      lastFailure: undefined,
-      step: yield* Schedule.toStep(reconnect),
-      failedCount: 0,
-      retryAt: 0,
-      exhausted: false,
-      closed: false,
-      sessionFiber: undefined
-    }
+    const rt = yield* makeRuntime(resolved)
     const untrackPending = FpnnMetrics.trackPending(
       yield* Effect.context<never>(),
-      metricAttributes,
+      rt.metricAttributes,
       () => rt.current?.pendingCount ?? 0
     )
-
-    const { call, send } = makeCalls(rt, questTimeout)
+    const { call, send } = makeCalls(rt, resolved.questTimeoutMillis)
 
     // Graceful close (Close.ts); made after the sessions scope, so it runs before it closes.
-    yield* Effect.addFinalizer(() => gracefulClose(rt, shutdownGrace, untrackPending))
+    yield* Effect.addFinalizer(() => gracefulClose(rt, resolved.shutdownGraceMillis, untrackPending))
 
     return {
-      endpoint,
-      connect: Effect.suspend(() => {
-        // An explicit connect restarts an ended schedule.
-        if (rt.exhausted) {
-          rt.exhausted = false
-          rt.retryAt = 0
-          rt.failedCount = 0
-          return Effect.flatMap(Schedule.toStep(reconnect), (fresh) => {
-            rt.step = fresh
-            return Effect.asVoid(acquire(rt, connectTimeout))
-          })
-        }
-        return Effect.asVoid(acquire(rt, connectTimeout))
-      }),
+      endpoint: rt.endpoint,
+      connect: connectNow(rt),
       call,
       send,
-      quests: Stream.fromPubSub(quests),
-      events: Stream.fromPubSub(events),
+      quests: Stream.fromPubSub(rt.quests),
+      events: Stream.fromPubSub(rt.events),
       pendingCount: Effect.sync(() => rt.current?.pendingCount ?? 0),
-      state: SubscriptionRef.get(state),
-      stateChanges: SubscriptionRef.changes(state)
+      state: SubscriptionRef.get(rt.state),
+      stateChanges: SubscriptionRef.changes(rt.state)
     } satisfies FpnnClientService
   })

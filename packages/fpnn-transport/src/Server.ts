@@ -8,20 +8,14 @@
  * only that connection. Closing the scope shuts down gracefully: running handlers get
  * `shutdownGrace` to answer (new quests are answered 20014), then every connection closes.
  */
-import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import { Context, Duration, Effect, FiberSet, Layer, Option, Scope } from "effect"
-import type { Socket, SocketServer } from "effect/socket"
+import { Context, Duration, Effect, Layer, Scope } from "effect"
+import type { SocketServer } from "effect/socket"
 import type { Payload } from "./Codec.js"
-import { FpnnConnection } from "./internal/connection/Connection.js"
-import { destroyOnRelease } from "./internal/connection/SocketEnd.js"
-import { connectionError, FpnnErrorAnswer, type FpnnOptionsError } from "./Errors.js"
-import { FpnnErrorCode } from "./FpnnCodes.js"
+import type { FpnnErrorAnswer, FpnnOptionsError } from "./Errors.js"
 import type { Curve } from "./internal/encryption/Curve.js"
-import { answerExit, serverStopping } from "./internal/server/Answer.js"
-import { acceptKeyQuest } from "./internal/server/KeyQuest.js"
+import { serveConnection, type ServerState } from "./internal/server/Serve.js"
 import { resolveServerOptions } from "./Options.js"
-import type { Quest } from "./Frame.js"
 
 export interface QuestContext {
   readonly method: string
@@ -95,17 +89,17 @@ const wallClockPause = Effect.callback<void>((resume) => {
   return Effect.sync(() => clearTimeout(timer))
 })
 
-const unknownMethod = (method: string) => ({ code: FpnnErrorCode.UnknownMethod, ex: `Unknown method: ${method}` })
-
 export const makeServer = <R>(
   options: FpnnServerOptions<R>
 ): Effect.Effect<FpnnServerService, SocketServer.SocketServerError | FpnnOptionsError, Scope.Scope | R> =>
   Effect.gen(function*() {
     const resolved = yield* Effect.fromResult(resolveServerOptions(options))
-    const { host, maxFrameBytes, maxQueuedBytes, privateKey, shutdownGraceMillis: shutdownGrace } = resolved
+    const { host, shutdownGraceMillis: shutdownGrace } = resolved
+    // The options' type says what the handlers are; the check made sure they are an
+    // object, and `handlerOf` that each one it returns is a function.
     const handlers = resolved.handlers as Readonly<Record<string, QuestHandler<R>>>
     // Own properties only: "constructor", "toString", "valueOf" or "__proto__" are
-    // inherited from Object and are not handlers (they get 20004 like any unknown method).
+    // inherited from Object and are not handlers (they get UnknownMethod like any unknown method).
     const handlerOf = (method: string): QuestHandler<R> | undefined => {
       if (!Object.hasOwn(handlers, method)) return undefined
       const handler = handlers[method]
@@ -113,94 +107,26 @@ export const makeServer = <R>(
     }
     const server = yield* NodeSocketServer.make({ host, port: resolved.port })
     const port = "port" in server.address ? server.address.port : 0
-    const context = yield* Effect.context<R>()
-    let connections = 0
-    let inflight = 0
-    let stopping = false
-
-    const serveConnection = (socket: Socket.Socket) =>
-      Effect.gen(function*() {
-        const { pull } = yield* socket.reader
-        const writer = yield* socket.writer
-        yield* destroyOnRelease(writer) // a client that stopped reading must not pin the socket
-        const raw = yield* Effect.serviceOption(NodeSocket.NetSocket)
-        const remoteAddress = Option.match(raw, {
-          onNone: () => "unknown",
-          onSome: (s) => `${s.remoteAddress}:${s.remotePort}`
-        })
-        const runFork = yield* FiberSet.makeRuntime<R>()
-        let encrypted = false
-
-        const dispatch = (conn: FpnnConnection, quest: Quest, payload: Payload): boolean | void => {
-          const { method, twoway } = quest
-          if (method === "*ping") return void conn.answer(quest, { ts: Date.now() })
-          if (method === "*key") {
-            encrypted = acceptKeyQuest(conn, quest, payload, privateKey, maxFrameBytes, remoteAddress)
-            return true // the rest of this chunk is already encrypted, or the connection is closed
-          }
-          const handler = handlerOf(method)
-          if (handler === undefined) {
-            if (twoway) conn.answer(quest, unknownMethod(method), 1)
-            return
-          }
-          if (stopping) {
-            if (twoway) conn.answer(quest, serverStopping, 1)
-            return
-          }
-          const ctx: QuestContext = { method, twoway, remoteAddress, encrypted, closeConnection }
-          inflight++
-          runFork(
-            Effect.suspend(() => handler(payload, ctx)).pipe(
-              Effect.exit,
-              Effect.ensuring(Effect.sync(() => inflight--)),
-              Effect.map((exit) => {
-                if (twoway) answerExit(conn, quest, exit)
-              })
-            )
-          )
-        }
-
-        const closeConnection = Effect.sync(() =>
-          conn.close(
-            connectionError("Closed", {
-              endpoint: remoteAddress,
-              sent: true,
-              detail: `connection from ${remoteAddress} closed by its handler`
-            })
-          )
-        )
-
-        const conn = new FpnnConnection({
-          endpoint: remoteAddress,
-          maxFrameBytes,
-          maxQueuedBytes,
-          onQuest: dispatch,
-          onOversizedAnswer: (quest, bytes) =>
-            runFork(
-              Effect.logWarning(
-                `the answer to ${quest.method} for ${remoteAddress} is ${bytes} bytes, over the frame limit of ` +
-                  `${maxFrameBytes} bytes: error ${FpnnErrorCode.EncodingError} was answered instead`
-              )
-            )
-        })
-        connections++
-        yield* Effect.ensuring(
-          conn.run(pull, writer),
-          Effect.sync(() => connections--)
-        )
-      }).pipe(Effect.scoped, Effect.provideContext(context), Effect.catch(() => Effect.void))
-
-    yield* Effect.forkScoped(server.run(serveConnection))
+    const state: ServerState = { connections: 0, inflight: 0, stopping: false }
+    const serve = serveConnection({
+      handlerOf,
+      privateKey: resolved.privateKey,
+      maxFrameBytes: resolved.maxFrameBytes,
+      maxQueuedBytes: resolved.maxQueuedBytes,
+      state,
+      context: yield* Effect.context<R>()
+    })
+    yield* Effect.forkScoped(server.run(serve))
 
     // Graceful shutdown. This finalizer runs first (finalizers run in reverse order), while
-    // connections are still open: quests arriving now are answered 20014 (server stopping),
+    // connections are still open: quests arriving now are answered ServerStopping,
     // handlers already running get up to `shutdownGrace` to finish and their answers are
     // flushed; then the listener and every connection are closed.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        stopping = true
+        state.stopping = true
         const deadline = Date.now() + shutdownGrace
-        while (inflight > 0 && Date.now() < deadline) yield* wallClockPause
+        while (state.inflight > 0 && Date.now() < deadline) yield* wallClockPause
         yield* wallClockPause // one more turn: the flusher writes the last answers
       })
     )
@@ -209,6 +135,6 @@ export const makeServer = <R>(
       host,
       port,
       address: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
-      connectionCount: Effect.sync(() => connections)
+      connectionCount: Effect.sync(() => state.connections)
     } satisfies FpnnServerService
   })

@@ -1,11 +1,11 @@
 /**
  * The state a client's functions share: its environment (options, PubSubs, the state
  * ref, attributes) and the mutable fields of the connection and the backoff. One object
- * per client, made by `makeClient`; the call path reads `current` and `closed` on it.
+ * per client, made by `makeRuntime`; the call path reads `current` and `closed` on it.
  */
-import { Clock, Context, type Deferred, type Effect, type Fiber, Metric, PubSub, type Schedule, type Scope, SubscriptionRef } from "effect"
+import { Clock, Context, type Deferred, Effect, type Fiber, Metric, PubSub, Schedule, Scope, SubscriptionRef } from "effect"
 import type { ConnectionEvent, ConnectionState, IncomingQuest } from "../../Client.js"
-import type { FpnnConnectionError } from "../../Errors.js"
+import { connectionError, type FpnnConnectionError } from "../../Errors.js"
 import type { ResolvedClientOptions } from "../../Options.js"
 import type { ReconnectInput, ReconnectSchedule } from "../../Reconnect.js"
 import type { FpnnConnection } from "../connection/Connection.js"
@@ -24,7 +24,7 @@ export interface ClientRuntime {
   readonly encryption: ResolvedClientOptions["encryption"]
   readonly serverKey: NonNullable<ResolvedClientOptions["encryption"]>["serverKey"] | undefined
   readonly reconnect: ReconnectSchedule
-  /** Sessions run here, a child of the client's scope (see `makeClient`). */
+  /** Sessions run here, a child of the client's scope (see `makeRuntime`). */
   readonly sessions: Scope.Closeable
   /** Milliseconds on the Clock of the fiber that built the client (TestClock in tests). */
   readonly now: () => number
@@ -50,6 +50,53 @@ export interface ClientRuntime {
   closed: boolean
   sessionFiber: Fiber.Fiber<void> | undefined
 }
+
+/**
+ * The runtime of a client with checked options, in its scope: idle, with a fresh
+ * reconnect schedule and nothing pending.
+ */
+export const makeRuntime = (resolved: ResolvedClientOptions): Effect.Effect<ClientRuntime, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { endpoint, host, port, reconnect } = resolved
+    // Sessions live in a child scope made before the client's drain finalizer: finalizers
+    // run in reverse order, so the connection still runs while calls in flight drain.
+    const sessions = yield* Scope.fork(yield* Effect.scope, "sequential")
+    // The backoff runs on the Clock of the fiber that builds the client (TestClock in tests).
+    const clock = yield* Clock.Clock
+    const metricAttributes = { "server.address": host, "server.port": String(port) }
+    return {
+      resolved,
+      endpoint,
+      host,
+      port,
+      maxFrameBytes: resolved.maxFrameBytes,
+      connectTimeout: resolved.connectTimeoutMillis,
+      keepalive: resolved.keepalive,
+      encryption: resolved.encryption,
+      serverKey: resolved.encryption?.serverKey,
+      reconnect,
+      sessions,
+      now: () => clock.currentTimeMillisUnsafe(),
+      events: yield* PubSub.unbounded<ConnectionEvent>(),
+      quests: yield* PubSub.unbounded<IncomingQuest>(),
+      state: yield* SubscriptionRef.make<ConnectionState>({ _tag: "Idle" }),
+      annotations: { endpoint, ...resolved.logAnnotations },
+      metricAttributes,
+      spanAttributes: { "rpc.system": "fpnn", "server.address": host, "server.port": port },
+      shutdownError: connectionError("Shutdown", { endpoint, sent: false }),
+      lossRecorded: new WeakSet(),
+      openedAt: new WeakMap(),
+      current: undefined,
+      connecting: undefined,
+      lastFailure: undefined,
+      step: yield* Schedule.toStep(reconnect),
+      failedCount: 0,
+      retryAt: 0,
+      exhausted: false,
+      closed: false,
+      sessionFiber: undefined
+    }
+  })
 
 /** The default (live) Clock: a fiber whose Clock differs (TestClock) gets Effect timeouts. */
 export const liveClock = Context.get(Context.empty(), Clock.Clock)

@@ -3,16 +3,16 @@
  * and `acquire`, which gives a caller the open connection or starts a session for it.
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import { Deferred, Duration, Effect, Exit, Fiber, Metric, PubSub } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Metric, PubSub, Schedule } from "effect"
 import type { Payload } from "../codec/Msgpack.js"
 import { Socket } from "effect/socket"
 import { connectionError, type FpnnConnectionError } from "../../Errors.js"
+import type { Quest } from "../../Frame.js"
 import * as FpnnMetrics from "../../Metrics.js"
 import { FpnnConnection } from "../connection/Connection.js"
 import { destroyOnRelease, socketError } from "../connection/SocketEnd.js"
 import { lost, notSentError, recordLoss } from "./Backoff.js"
 import { keepAlive } from "./KeepAlive.js"
-import type { Quest } from "../../Frame.js"
 import { keyExchange } from "./KeyExchange.js"
 import { type ClientRuntime, count, emit, reasonName, setState } from "./Runtime.js"
 
@@ -189,4 +189,17 @@ export const acquire = (rt: ClientRuntime, budget: number): Effect.Effect<FpnnCo
         return Deferred.await(ready)
       })
     )
+  })
+
+/** `connect`: the open connection, or a new one; an explicit connect restarts an ended schedule. */
+export const connectNow = (rt: ClientRuntime): Effect.Effect<void, FpnnConnectionError> =>
+  Effect.suspend(() => {
+    if (!rt.exhausted) return Effect.asVoid(acquire(rt, rt.connectTimeout))
+    rt.exhausted = false
+    rt.retryAt = 0
+    rt.failedCount = 0
+    return Effect.flatMap(Schedule.toStep(rt.reconnect), (fresh) => {
+      rt.step = fresh
+      return Effect.asVoid(acquire(rt, rt.connectTimeout))
+    })
   })

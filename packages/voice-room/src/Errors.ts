@@ -214,7 +214,8 @@ const optionsReasons = reasonCache(optionsErrorReasons)
 
 // The same rejection as the transport's `FpnnOptionsError` (the same option, reason and
 // detail fields), under the client's own tag.
-const { _tag: _transportTag, ...optionsErrorFields } = FpnnOptionsError.fields
+const { _tag: _transportTag, ...transportOptionsFields } = FpnnOptionsError.fields
+const optionsErrorFields: Readonly<typeof transportOptionsFields> = transportOptionsFields
 
 /**
  * An option of the voice-room client (or of its transport, under `transport.`) was

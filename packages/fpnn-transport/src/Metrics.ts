@@ -6,23 +6,20 @@
  */
 import { Context, Metric } from "effect"
 
+/** A counter that only goes up (every counter here is one). */
+const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
+
 /** Connections established (TCP, plus the key exchange when encrypted). */
-export const connects = Metric.counter("fpnn.client.connects", {
-  description: "FPNN connections established",
-  incremental: true
-})
+export const connects = counter("fpnn.client.connects", "FPNN connections established")
 
 /** Connection attempts that failed, by `fpnn.reason`. */
-export const connectFailures = Metric.counter("fpnn.client.connect_failures", {
-  description: "FPNN connection attempts that failed, by reason",
-  incremental: true
-})
+export const connectFailures = counter(
+  "fpnn.client.connect_failures",
+  "FPNN connection attempts that failed, by reason"
+)
 
 /** Established connections that ended, by `fpnn.reason`. */
-export const disconnects = Metric.counter("fpnn.client.disconnects", {
-  description: "FPNN connections that ended, by reason",
-  incremental: true
-})
+export const disconnects = counter("fpnn.client.disconnects", "FPNN connections that ended, by reason")
 
 /** Duration of connection attempts (dial plus key exchange), successful or not. */
 export const connectDuration = Metric.timer("fpnn.client.connect.duration", {

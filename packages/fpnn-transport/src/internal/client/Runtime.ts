@@ -3,7 +3,18 @@
  * ref, attributes) and the mutable fields of the connection and the backoff. One object
  * per client, made by `makeRuntime`; the call path reads `current` and `closed` on it.
  */
-import { Clock, Context, type Deferred, Effect, type Fiber, Metric, PubSub, Schedule, Scope, SubscriptionRef } from "effect"
+import {
+  Clock,
+  Context,
+  type Deferred,
+  Effect,
+  type Fiber,
+  Metric,
+  PubSub,
+  Schedule,
+  Scope,
+  SubscriptionRef
+} from "effect"
 import type { ConnectionEvent, ConnectionState, IncomingQuest } from "../../Client.js"
 import { connectionError, type FpnnConnectionError } from "../../Errors.js"
 import type { ResolvedClientOptions } from "../../Options.js"

@@ -46,8 +46,9 @@ export const answerFrame = (quest: Quest, payload: Payload, status: number, maxF
   const frame = encodeAnswer(quest.seq, status, bytes, flag, quest.version)
   if (frame.length <= maxFrameBytes) return { frame }
   const ex = `the answer to ${quest.method} is ${frame.length} bytes, over the frame limit of ${maxFrameBytes} bytes`
+  const replacement = encodePayload({ code: FpnnErrorCode.EncodingError, ex })
   return {
-    frame: encodeAnswer(quest.seq, 1, encodePayload({ code: FpnnErrorCode.EncodingError, ex }), FLAG_MSGPACK, quest.version),
+    frame: encodeAnswer(quest.seq, 1, replacement, FLAG_MSGPACK, quest.version),
     oversizedBytes: frame.length
   }
 }

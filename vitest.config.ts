@@ -12,6 +12,11 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/test/**/*.test.ts"],
+    // Two test files at a time (vitest's default on a 2-core machine is one): most files
+    // wait on sockets, timers and child processes far more than they compute, so two
+    // overlap well, and more would only queue on the cores. Tests assert no wall-clock
+    // budgets, so the sharing changes durations, not outcomes.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: json ? ["default", ["json", { outputFile: json }]] : ["default"]

@@ -69,7 +69,8 @@ describe("peer faults against the rtm-voice CLI", { concurrent: true }, () => {
     const slow = tag === "FpnnTimeoutError"
     const timeout = slow ? SLOW_TIMEOUT : FAST_TIMEOUT
     for (const asProcess of AS_PROCESS.has(fault) ? [false, true] : [false]) {
-      const title = `${fault}: exit 1, ${tag}${reason ? ` (${reason})` : ""} on stderr${slow ? `, not before --timeout ${timeout}` : ""}`
+      const expected = `${tag}${reason ? ` (${reason})` : ""}`
+      const title = `${fault}: exit 1, ${expected} on stderr${slow ? `, not before --timeout ${timeout}` : ""}`
       it.live(`${title}${asProcess ? " (a process, which exits)" : ""}`, () =>
         Effect.gen(function*() {
           const peer = yield* faultPeer(fault)

@@ -140,7 +140,10 @@ export const fiberCounter = () => {
  */
 export const SLACK = 2000
 
-/** Polls `probe` until it holds (or `millis` passed: generous, since only a failure waits that long); returns its last value. */
+/**
+ * Polls `probe` until it holds (or `millis` passed: generous, since only a failure waits
+ * that long); returns its last value.
+ */
 export const eventually = <A>(probe: () => A, holds: (a: A) => boolean, millis = 10_000) =>
   Effect.gen(function*() {
     const until = Date.now() + millis

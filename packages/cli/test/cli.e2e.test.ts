@@ -121,17 +121,22 @@ describe("rtm-voice (processes)", () => {
         runCli(["--secret", SECRET, "count", "1"], { env: e }),
         runCli(["rooms"])
       ])
-      for (const r of [badSecret, noServer, invalid, json, misplaced, noSettings]) expect(r.stdout, r.args.join(" ")).toBe("")
+      for (const r of [badSecret, noServer, invalid, json, misplaced, noSettings]) {
+        expect(r.stdout, r.args.join(" ")).toBe("")
+      }
       expect(badSecret.code).toBe(1)
       expect(badSecret.stderr).toMatch(/^error: RtmError \(InvalidSignature\) code 200002: .+\n$/)
       expect(noServer.code).toBe(1)
       expect(JSON.parse(noServer.stderr).error).toMatchObject({ tag: "FpnnConnectionError", reason: "Refused" })
       expect(noServer.stderr.trimEnd().split("\n")).toHaveLength(1)
       expect([invalid.code, json.code, misplaced.code, noSettings.code]).toEqual([2, 2, 2, 2])
-      expect(invalid.stderr).toMatch(/^error: VoiceRoomValidationError: .*roomId must be an integer.*\nhint: see `rtm-voice count --help`\n$/)
-      expect(JSON.parse(json.stderr).error).toMatchObject({ tag: "VoiceRoomValidationError", hint: "rtm-voice members --help" })
+      expect(invalid.stderr).toMatch(/^error: VoiceRoomValidationError: .*roomId must be an integer.*\n/)
+      expect(invalid.stderr).toMatch(/\nhint: see `rtm-voice count --help`\n$/)
+      expect(JSON.parse(json.stderr).error)
+        .toMatchObject({ tag: "VoiceRoomValidationError", hint: "rtm-voice members --help" })
       expect(misplaced.stderr).toMatch(/--secret goes after the command name/)
-      expect(noSettings.stderr).toMatch(/missing --endpoint \(or RTM_ENDPOINT\), --pid \(or RTM_PID\), --secret \(or RTM_SECRET\)/)
+      expect(noSettings.stderr)
+        .toMatch(/missing --endpoint \(or RTM_ENDPOINT\), --pid \(or RTM_PID\), --secret \(or RTM_SECRET\)/)
       expect(listener.connections()).toBe(0)
     } finally {
       await listener.close()
@@ -145,7 +150,8 @@ describe("rtm-voice (processes)", () => {
     ])
     expect(ok(good)).toContain("server-private.pem")
     ok(other)
-    const secure = await startEmulator(["--port", "0", "--pid", PID, "--secret", SECRET, "--key", join(tmp, "keys/server-private.pem")])
+    const key = join(tmp, "keys/server-private.pem")
+    const secure = await startEmulator(["--port", "0", "--pid", PID, "--secret", SECRET, "--key", key])
     try {
       const e = { RTM_ENDPOINT: secure.address, RTM_PID: PID, RTM_SECRET: SECRET }
       const [byFlag, byEnv, wrong] = await Promise.all([
@@ -156,7 +162,8 @@ describe("rtm-voice (processes)", () => {
       expect(ok(byFlag)).toBe(`{"ok":true}\n`)
       expect([`{"rids":[]}\n`, `{"rids":[${BIG_ROOM}]}\n`]).toContain(byEnv.stdout)
       expect(byEnv.code).toBe(0)
-      const members = await cliInProcess(["members", "--server-key", join(tmp, "keys/server-public.pem"), "--json", BIG_ROOM], { env: e })
+      const publicKey = join(tmp, "keys/server-public.pem")
+      const members = await cliInProcess(["members", "--server-key", publicKey, "--json", BIG_ROOM], { env: e })
       expect([members.code, members.stdout]).toEqual([0, `{"uids":[${MAX_UID}],"managers":[]}\n`])
       expect(wrong.code).toBe(1)
       expect(wrong.stdout).toBe("")

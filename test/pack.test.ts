@@ -11,8 +11,10 @@
  *   instead of installing a second copy.
  *
  * It prints the app's install size and package count (recorded in the README).
- * Needs the npm registry (effect and its dependencies are downloaded): slow, hence the
- * long timeouts.
+ * Needs the npm registry (effect and its dependencies are downloaded; npm prefers its cache
+ * over revalidating what it already holds): slow, hence the long timeouts. The work that
+ * does not depend on other work runs at once: the four packs, the second app's install
+ * of its old effect, the three smoke runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
@@ -57,7 +59,12 @@ const effectVersion = rootPkg.devDependencies!["effect"]!
 const npmEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && !k.startsWith("RTM_")) env[k] = v
-  const quiet = { npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" }
+  const quiet = {
+    npm_config_update_notifier: "false",
+    npm_config_fund: "false",
+    npm_config_audit: "false",
+    npm_config_prefer_offline: "true"
+  }
   return { ...env, NO_COLOR: "1", ...quiet }
 }
 
@@ -186,12 +193,23 @@ describe("packed tarballs, installed as a user installs", () => {
   let app: string
   let emulator: ChildProcess | undefined
   const tarballs = new Map<string, string>()
+  /** The app beside an incompatible effect (the last test), installed while the others run. */
+  let oldApp: Promise<string>
 
-  /** A fresh npm app: `"type": "module"`, effect installed first. */
-  const freshApp = async (name: string, effect: string): Promise<string> => {
+  /**
+   * A fresh npm app: `"type": "module"`, effect installed first (with Node's types as a
+   * devDependency, as any TypeScript app on Node has them, when `withNodeTypes`).
+   */
+  const freshApp = async (name: string, effect: string, withNodeTypes = false): Promise<string> => {
     const dir = join(work, name)
     mkdirSync(dir)
-    const manifest = { name, version: "1.0.0", private: true, type: "module" }
+    const manifest = {
+      name,
+      version: "1.0.0",
+      private: true,
+      type: "module",
+      ...(withNodeTypes ? { devDependencies: { "@types/node": "^24" } } : {})
+    }
     writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2))
     ok(await run("npm", ["install", "--save-exact", `effect@${effect}`], dir, 200_000), `npm install effect@${effect}`)
     return dir
@@ -201,14 +219,19 @@ describe("packed tarballs, installed as a user installs", () => {
     await ensureBuilt()
     work = mkdtempSync(join(tmpdir(), "rtm-voice-pack-"))
     mkdirSync(join(work, "tarballs"))
-    for (const { dir, pkg } of manifests) {
+    oldApp = freshApp("rtm-voice-old-effect", "4.0.6")
+    oldApp.catch(() => {}) // awaited (and reported) by its test
+    await Promise.all(manifests.map(async ({ dir, pkg }) => {
       const r = await run("npx", ["pnpm@12.4.2", "pack", "--pack-destination", join(work, "tarballs")], dir)
       const out = ok(r, `pnpm pack in ${dir}`)
       const file = join(work, "tarballs", `${pkg.name.slice(1).replace("/", "-")}-${pkg.version}.tgz`)
       expect(existsSync(file), `${file}\n${out}`).toBe(true)
       tarballs.set(pkg.name, file)
-    }
+    }))
   }, 240_000)
+
+  /** The tarballs in the packages' order (the packs finish in any order). */
+  const tarballBy = (ms: typeof manifests) => ms.map(({ pkg }) => tarballs.get(pkg.name)!)
 
   afterAll(() => {
     emulator?.kill("SIGKILL")
@@ -250,8 +273,8 @@ describe("packed tarballs, installed as a user installs", () => {
   }, 60_000)
 
   it("effect first, then the tarballs: one copy of effect; install size and package count", async () => {
-    app = await freshApp("rtm-voice-app", effectVersion)
-    ok(await run("npm", ["install", ...tarballs.values()], app, 200_000), "npm install <tarballs>")
+    app = await freshApp("rtm-voice-app", effectVersion, true)
+    ok(await run("npm", ["install", ...tarballBy(manifests)], app, 200_000), "npm install <tarballs>")
     for (const { pkg } of manifests) {
       const installed = join(app, "node_modules", pkg.name)
       const manifest = readJson<PackageJson>(join(installed, "package.json"))
@@ -279,8 +302,8 @@ describe("packed tarballs, installed as a user installs", () => {
 
   it("the README example typechecks (strict, nodenext) and runs against the installed CLI's emulator", async () => {
     expect(app, "installed app").toBeDefined()
-    // Node's types, as any TypeScript app on Node has them
-    ok(await run("npm", ["install", "--save-dev", "@types/node@24"], app, 200_000), "npm install @types/node")
+    // Node's types came with the app's first install
+    expect(existsSync(join(app, "node_modules/@types/node/package.json"))).toBe(true)
     mkdirSync(join(app, "src"))
     writeFileSync(join(app, "src/readme-example.ts"), readmeExample())
     writeFileSync(
@@ -395,10 +418,15 @@ Effect.runPromise(program).then(
 )
 `
     )
-    const smoke = ok(await run(process.execPath, ["smoke.mjs"], app, 30_000), "node smoke.mjs")
+    const [smokeRun, helpRun, demoRun] = await Promise.all([
+      run(process.execPath, ["smoke.mjs"], app, 30_000),
+      run("npx", ["--no-install", "rtm-voice", "--help"], app, 30_000),
+      run("npx", ["--no-install", "rtm-voice", "demo"], app, 30_000)
+    ])
+    const smoke = ok(smokeRun, "node smoke.mjs")
     expect(smoke).toBe("count 2\nmembers 1,9223372036854775807\npromise 2\n")
 
-    const help = ok(await run("npx", ["--no-install", "rtm-voice", "--help"], app, 30_000), "npx rtm-voice --help")
+    const help = ok(helpRun, "npx rtm-voice --help")
     const commands = [
       ...["rooms", "members", "count", "pull", "invite", "kick", "close", "mic", "admin"],
       ...["emulator", "demo", "keygen"]
@@ -406,13 +434,13 @@ Effect.runPromise(program).then(
     for (const name of commands) {
       expect(help).toMatch(new RegExp(`^  ${name} `, "m"))
     }
-    const demo = ok(await run("npx", ["--no-install", "rtm-voice", "demo"], app, 30_000), "npx rtm-voice demo")
+    const demo = ok(demoRun, "npx rtm-voice demo")
     expect(demo).toMatch(/All 9 operations ran/)
   }, 240_000)
 
   it("beside an incompatible effect, npm refuses with ERESOLVE instead of a second copy", async () => {
-    const old = await freshApp("rtm-voice-old-effect", "4.0.6")
-    const r = await run("npm", ["install", ...tarballs.values()], old, 200_000)
+    const old = await oldApp
+    const r = await run("npm", ["install", ...tarballBy(manifests)], old, 200_000)
     expect(r.code, r.stdout).not.toBe(0)
     expect(r.stderr).toMatch(/ERESOLVE/)
     expect(r.stderr).toMatch(/peer effect@"\^4\.1\.0"/)

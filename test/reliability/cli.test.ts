@@ -1,14 +1,18 @@
-// Peer faults against the CLI: real `rtm-voice` processes (packages/cli/dist/main.js,
-// built here first, as `pnpm build` does) against the faulty peers of support.ts. Each
+// Peer faults against the CLI: `rtm-voice` against the faulty peers of support.ts. Each
 // must exit 1 with one tagged error on stderr (a fault the transport sees is named as that
-// fault, not as a timeout), never hang (a process still running after 15 s is killed and
-// fails its test), and never print the secret. No wall-clock budgets: only a silent peer's
-// timeout is checked not to fire early. Also: invalid input exits 2 before connecting, and
-// an emulator restarted on the same port is usable again at once.
+// fault, not as a timeout), never hang, and never print the secret. The faults run through
+// the CLI's own runner in this process (the command line, settings, SDK and error output
+// are the same code); the two that leave a socket the process must not wait on — a
+// silent peer and one that stops reading — also run as real processes
+// (packages/cli/dist/main.js, built here first, as `pnpm build` does), which must exit
+// (one still running after 15 s is killed and fails its test). No wall-clock budgets:
+// only a silent peer's timeout is checked not to fire early. Also: invalid input exits 2
+// before connecting, and an emulator restarted on the same port is usable again at once.
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { ensureBuilt, type RunResult as Run, runCli } from "@rtm-voice/test-support"
+import { cliEffect } from "../../packages/cli/test/inProcess.js"
 import { type Fault, faultPeer, freePort, guardProcess, PID, rawPeer, SECRET, SECRET_TEXT, voiceClient } from "./support.js"
 
 guardProcess()
@@ -17,13 +21,19 @@ guardProcess()
 // lock the CLI's own e2e tests use, so parallel test files never write dist/ at once.
 beforeAll(ensureBuilt, 180_000)
 
-/**
- * Runs the CLI with the project's credentials in its environment (async: the peers live in
- * this process and must keep serving). The runner caps concurrent processes and kills one
- * still running after 15 s, failing its test.
- */
+/** Runs the CLI in this process with the project's credentials in its environment. */
 const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  Effect.promise(() => runCli(args, { env: { RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT, ...env } }))
+  cliEffect(args, { RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT, ...env })
+
+/**
+ * The same as a process (async: the peers live in this process and must keep serving). The
+ * runner caps concurrent processes and kills one still running after 15 s, failing its test.
+ */
+const cliProcess = (args: ReadonlyArray<string>) =>
+  Effect.promise(() => runCli(args, { env: { RTM_PID: String(PID), RTM_SECRET: SECRET_TEXT } }))
+
+/** The faults that also run as a process: the socket stays open, and the process must still exit. */
+const AS_PROCESS: ReadonlySet<Fault> = new Set(["silent", "halfOpen"])
 
 const expectNoSecret = (run: Run) => {
   expect(run.stdout + run.stderr).not.toContain(SECRET_TEXT)
@@ -58,18 +68,27 @@ describe("peer faults against the rtm-voice CLI", { concurrent: true }, () => {
   for (const [fault, tag, reason] of cases) {
     const slow = tag === "FpnnTimeoutError"
     const timeout = slow ? SLOW_TIMEOUT : FAST_TIMEOUT
-    it.live(`${fault}: exit 1, ${tag}${reason ? ` (${reason})` : ""} on stderr${slow ? `, not before --timeout ${timeout}` : ""}`, () =>
-      Effect.gen(function*() {
-        const peer = yield* faultPeer(fault)
-        const run = yield* cli(["count", "--endpoint", peer.endpoint, "--timeout", String(timeout), "7"])
-        expectTaggedFailure(run, tag, reason)
-        expect(peer.connections()).toBe(1)
-        if (slow) {
-          // the timeout does not fire early (a lower bound, not a budget)
-          expect(run.exitedAt - peer.acceptedAt[0]!).toBeGreaterThanOrEqual(timeout - 50)
-          expect(run.stderr).toContain(`within ${timeout} ms`)
-        }
-      }))
+    for (const asProcess of AS_PROCESS.has(fault) ? [false, true] : [false]) {
+      const expected = `${tag}${reason ? ` (${reason})` : ""}`
+      const title = `${fault}: exit 1, ${expected} on stderr${slow ? `, not before --timeout ${timeout}` : ""}`
+      it.live(`${title}${asProcess ? " (a process, which exits)" : ""}`, () =>
+        Effect.gen(function*() {
+          const peer = yield* faultPeer(fault)
+          const args = ["count", "--endpoint", peer.endpoint, "--timeout", String(timeout), "7"]
+          const startedAt = Date.now()
+          const run = yield* (asProcess ? cliProcess(args) : cli(args))
+          expectTaggedFailure(run, tag, reason)
+          expect(peer.connections()).toBe(1)
+          if (slow) {
+            // the timeout does not fire early (a lower bound, not a budget): counted from the
+            // accept for a process (which first has to start), from the start in process
+            // (where the accept is handled on the same, possibly busy, event loop)
+            const from = asProcess ? peer.acceptedAt[0]! : startedAt
+            expect(run.exitedAt - from).toBeGreaterThanOrEqual(timeout - 50)
+            expect(run.stderr).toContain(`within ${timeout} ms`)
+          }
+        }))
+    }
   }
 
   it.live("connection refused: exit 1, FpnnConnectionError (Refused), not a timeout", () =>

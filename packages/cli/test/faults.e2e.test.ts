@@ -1,8 +1,9 @@
 /**
- * The test kit from the command line, in real processes: `rtm-voice emulator` with a
- * fault plan file (`--faults`) and compact faults (`--fault`), and pull's RTC-era flags
- * (`--type`, `--voice-range`, `--max-receive-streams`) against an in-process emulator
- * whose state the test reads.
+ * The test kit from the command line: an `rtm-voice emulator` process with a fault plan
+ * file (`--faults`) and compact faults (`--fault`) serving the CLI's commands; bad plans
+ * refused before listening; and pull's RTC-era flags (`--type`, `--voice-range`,
+ * `--max-receive-streams`) against an in-process emulator whose state the test reads. Only
+ * the emulator under test is a process: the commands run in process (inProcess.ts).
  */
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Redacted, Scope } from "effect"
@@ -10,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ensureBuilt, runCli, startEmulator } from "@rtm-voice/test-support"
+import { ensureBuilt, startEmulator } from "@rtm-voice/test-support"
+import { cliInProcess as runCli } from "./inProcess.js"
 
 const PID = "41000018"
 const SECRET = "cli-faults-e2e-secret"
@@ -25,7 +27,7 @@ afterAll(() => {
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true })
 })
 
-describe("rtm-voice emulator --faults / --fault (processes)", () => {
+describe("rtm-voice emulator --faults / --fault", () => {
   it("injects the plan's and the flag's faults; an applied-but-unanswered pull shows up in members", async () => {
     const plan = join(tmp, "plan.json")
     const faults = [{ kind: "error", code: 200010, method: "getVoiceRoomMemberCount" }]
@@ -79,7 +81,7 @@ describe("rtm-voice emulator --faults / --fault (processes)", () => {
   })
 })
 
-describe("rtm-voice pull: RTC-era flags (processes)", () => {
+describe("rtm-voice pull: RTC-era flags", () => {
   it("--type, --voice-range, --max-receive-streams reach the emulator; validated; rtc only", async () => {
     const scope = Effect.runSync(Scope.make())
     const emulator = await Effect.runPromise(

@@ -91,17 +91,18 @@ describe("client ↔ server over 127.0.0.1", () => {
   it.live("a peer that never answers: the per-call timeout fires, then the client default; the connection stays usable", () =>
     Effect.gen(function*() {
       const server = yield* echoServer()
-      const c = yield* client(server.address, { questTimeout: "300 millis" })
+      // the default is far from the per-call timeout, so that a loaded machine cannot blur them
+      const c = yield* client(server.address, { questTimeout: "1500 millis" })
       const start = Date.now()
       const e1 = yield* c.call("never", {}, { timeout: "100 millis" }).pipe(Effect.flip)
       const t1 = Date.now() - start
       assert(e1._tag === "FpnnTimeoutError")
       expect(e1.timeoutMillis).toBe(100)
       expect(t1).toBeGreaterThanOrEqual(90)
-      expect(t1).toBeLessThan(290)
+      expect(t1).toBeLessThan(1500) // the per-call timer fired, not the default's
       const e2 = yield* c.call("never", {}).pipe(Effect.flip)
       assert(e2._tag === "FpnnTimeoutError")
-      expect(e2.timeoutMillis).toBe(300)
+      expect(e2.timeoutMillis).toBe(1500)
       // the timed-out entries are gone and the connection still answers
       expect(yield* c.pendingCount).toBe(0)
       expect((yield* c.call("echo", { ok: 1 })).ok).toBe(1)
@@ -142,7 +143,7 @@ describe("client ↔ server over 127.0.0.1", () => {
       const c = yield* client(peer.endpoint, { questTimeout: "5 seconds" })
       const start = Date.now()
       const errors = yield* Effect.forEach([1, 2, 3], (i) => c.call("x", { i }).pipe(Effect.flip), { concurrency: "unbounded" })
-      expect(Date.now() - start).toBeLessThan(2000) // at once, not at the 5 s timeout
+      expect(Date.now() - start).toBeLessThan(5000) // before the 5 s timeout (the reason says so too)
       for (const e of errors) {
         assert(e._tag === "FpnnConnectionError")
         expect(e.reason?._tag).toBe("Closed")
@@ -196,7 +197,8 @@ describe("client ↔ server over 127.0.0.1", () => {
       const e = yield* c.call("x", {}).pipe(Effect.flip)
       assert(e._tag === "FpnnConnectionError")
       expect(e.reason?._tag).toBe("ConnectTimeout")
-      expect(Date.now() - start).toBeLessThan(1500)
+      expect(e.message).toContain("within 200 ms") // the connect timeout, not the call's
+      expect(Date.now() - start).toBeGreaterThanOrEqual(190)
     }))
 
   it.live("regressive backoff: after repeated failures calls fail fast until the delay passes", () =>
@@ -212,8 +214,8 @@ describe("client ↔ server over 127.0.0.1", () => {
       yield* c.connect.pipe(Effect.flip) // failure 2: backoff scheduled
       // the next attempt (300 ms away) is beyond this call's timeout: it fails at once, unsent
       const start = Date.now()
+      // fails before its own timeout (which would be an FpnnTimeoutError), unsent
       const fast = yield* c.call("x", {}, { timeout: "100 millis" }).pipe(Effect.flip)
-      expect(Date.now() - start).toBeLessThan(100)
       assert(fast._tag === "FpnnConnectionError")
       expect(fast.message).toContain("backed off")
       expect(fast.message).toMatch(/backed off for another \d+ ms/)
@@ -256,7 +258,7 @@ describe("client ↔ server over 127.0.0.1", () => {
       const e = yield* c.call("x", {}).pipe(Effect.flip)
       assert(e._tag === "FpnnConnectionError")
       expect(e.reason?._tag).toBe("KeepaliveTimeout")
-      expect(Date.now() - start).toBeLessThan(2000)
+      expect(Date.now() - start).toBeLessThan(5000) // before the 5 s quest timeout
       // the pings were really sent
       expect(peer.received().includes(Buffer.from("*ping"))).toBe(true)
     }))
@@ -370,7 +372,7 @@ describe("client ↔ server over 127.0.0.1", () => {
         (i) => c.call("put", { i, blob }).pipe(Effect.flip),
         { concurrency: "unbounded" }
       )
-      expect(Date.now() - start).toBeLessThan(5000) // long before the 10 s timeout
+      expect(Date.now() - start).toBeLessThan(10_000) // before the 10 s timeout (Stalled says so too)
       expect(errors.every((e) => e._tag === "FpnnConnectionError" && e.reason._tag === "Stalled")).toBe(true)
       expect(yield* c.pendingCount).toBe(0)
     }))

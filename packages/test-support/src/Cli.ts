@@ -89,10 +89,11 @@ export const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /**
- * At most this many CLI processes at a time: the machine has 2 cores, and a test that starts
- * fifteen processes at once measures the scheduler, not the CLI.
+ * At most this many CLI processes at a time per test file (vitest runs two files at once):
+ * the machine has 2 cores, and a test that starts fifteen processes at once measures the
+ * scheduler, not the CLI.
  */
-const MAX_PROCESSES = 3
+const MAX_PROCESSES = 2
 let running = 0
 const waiting: Array<() => void> = []
 const withSlot = async <A>(f: () => Promise<A>): Promise<A> => {

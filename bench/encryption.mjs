@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { performance } from "node:perf_hooks"
-import { child, dist, PID, ROOM_ID, ROOT, runChild, SECRET, send, stats } from "./lib.mjs"
+import { child, dist, PID, ROOM_ID, ROOT, SECRET, send, stats } from "./lib.mjs"
 
 const argv = process.argv.slice(2)
 const flag = (name) => argv.includes(name)
@@ -102,6 +102,19 @@ if (flag("--server")) {
   await main()
 }
 
+/** Like lib.mjs's runChild, but lets the client exit by itself (so that a --cpu-prof profile gets written). */
+async function runClient(script, args, nodeArgs) {
+  const c = child(script, args, nodeArgs)
+  const msg = await c.next()
+  await Promise.race([
+    new Promise((resolve) => (c.proc.exitCode !== null ? resolve() : c.proc.once("exit", resolve))),
+    new Promise((resolve) => setTimeout(resolve, 30_000))
+  ])
+  await c.stop()
+  if (msg.error) throw new Error(`${script}: ${msg.error}`)
+  return msg
+}
+
 async function main() {
   const started = performance.now()
   const quick = flag("--quick")
@@ -138,7 +151,7 @@ async function main() {
       for (const mode of modes) {
         const [m, bits] = mode === "plain" ? ["plain", "0"] : mode.split("-")
         const args = ["--client", port, w, count, seconds, warmup, m, bits, keyFile]
-        const r = await runChild(script, args, nodeArgs).catch((e) => ({ error: String(e.message).slice(0, 300) }))
+        const r = await runClient(script, args, nodeArgs).catch((e) => ({ error: String(e.message).slice(0, 300) }))
         runs.push({ window: w, mode, rep, ...r })
       }
     }

@@ -9,6 +9,7 @@
 import { Effect } from "effect"
 import type { Socket } from "effect/socket"
 import type { FpnnConnectionError } from "../../Errors.js"
+import { joinAdjacent } from "../frame/Wire.js"
 
 /** The socket side the flusher writes to. */
 export interface OutboxWriter {
@@ -65,7 +66,7 @@ export abstract class Outbox {
 
   private sealed(frames: Array<Uint8Array>): ReadonlyArray<Uint8Array> {
     const seal = this.seal
-    if (seal === undefined || this.sealFrom >= frames.length) return frames
+    if (seal === undefined || this.sealFrom >= frames.length) return joinAdjacent(frames)
     if (this.sealFrom === 0) return seal(frames)
     return [...frames.slice(0, this.sealFrom), ...seal(frames.slice(this.sealFrom))]
   }

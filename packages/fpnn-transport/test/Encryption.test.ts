@@ -18,6 +18,7 @@ import {
   serverKeyExchange,
   type Strength
 } from "../src/Encryption.js"
+import { makeConnectionCipher } from "../src/internal/encryption/Cipher.js"
 import { hex as unhex, pemPath, toHex as hex, vector, vectorsPath } from "@rtm-voice/test-support"
 
 // ---------------------------------------------------------------------------------------
@@ -479,4 +480,63 @@ describe("package mode over a long-lived block cipher", () => {
       }
     })
   }
+})
+
+describe("batches of frames (the connection's outbox and received chunks)", () => {
+  const reference = (key: Uint8Array, iv: Uint8Array, frame: Uint8Array): Buffer => {
+    const prefix = Buffer.alloc(4)
+    prefix.writeUInt32LE(frame.length, 0)
+    const c = createCipheriv(key.length === 16 ? "aes-128-cfb" : "aes-256-cfb", key, iv)
+    return Buffer.concat([prefix, c.update(frame), c.final()])
+  }
+  // Short (lockstep) and long (rewound cipher) frames mixed, batches of 1 to 40 frames in a row.
+  const batches = (seed: number): Array<Array<Uint8Array>> => {
+    const rand = prng(seed)
+    const sizes = [1, 15, 16, 17, 24, 112, 255, 256, 257, 1000, 4096, 70_000]
+    return Array.from({ length: 30 }, (_, b) =>
+      Array.from({ length: 1 + Math.floor(rand() * (b % 3 === 0 ? 3 : 40)) }, () => {
+        const size = rand() < 0.5 ? sizes[Math.floor(rand() * sizes.length)]! : 1 + Math.floor(rand() * 400)
+        return randomBytes(size)
+      }))
+  }
+
+  for (const bits of [128, 256]) {
+    it(`package AES-${bits}: each batch equals its frames' fresh-cipher packages, and one push decrypts it`, () => {
+      const key = randomBytes(bits / 8)
+      const iv = randomBytes(16)
+      const sender = makeConnectionCipher("package", key, iv)
+      const receiver = makeConnectionCipher("package", key, iv)
+      for (const frames of batches(bits)) {
+        const wire = concat(sender.encrypt(frames))
+        expect(hex(wire)).toBe(hex(concat(frames.map((f) => reference(key, iv, f)))))
+        const out = receiver.decrypt.push(wire)
+        expect(out.map(hex)).toEqual(frames.map(hex))
+      }
+      expect(receiver.decrypt.buffered).toBe(0)
+    })
+
+    it(`stream AES-${bits}: a batch equals the frames through one cipher, in order`, () => {
+      const key = randomBytes(bits / 8)
+      const iv = randomBytes(16)
+      const sender = makeConnectionCipher("stream", key, iv)
+      const receiver = makeConnectionCipher("stream", key, iv)
+      const reference = createCipheriv(`aes-${bits}-cfb`, key, iv)
+      for (const frames of batches(bits + 1)) {
+        const wire = concat(sender.encrypt(frames))
+        expect(hex(wire)).toBe(hex(reference.update(concat(frames))))
+        expect(hex(concat(receiver.decrypt.push(wire)))).toBe(hex(concat(frames)))
+      }
+    })
+  }
+
+  it("package: packages split across chunks decrypt with the whole ones of the same chunk", () => {
+    const key = randomBytes(16)
+    const iv = randomBytes(16)
+    const frames = batches(7).slice(0, 6).flat()
+    const wire = concat(makeConnectionCipher("package", key, iv).encrypt(frames))
+    for (const parts of chunkings(wire).slice(2, 8)) {
+      const dec = makeConnectionCipher("package", key, iv).decrypt
+      expect(feed(dec.push, parts).map(hex)).toEqual(frames.map(hex))
+    }
+  })
 })

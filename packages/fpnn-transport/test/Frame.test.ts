@@ -3,6 +3,7 @@ import fc from "fast-check"
 import * as Codec from "../src/internal/codec/QuestWriter.js"
 import { decodeJsonPayload, decodePayload, encodePayload } from "../src/Codec.js"
 import { encodeAnswer, encodeQuest, type Frame, FrameReader } from "../src/Frame.js"
+import { joinAdjacent } from "../src/internal/frame/Wire.js"
 import { hex, toHex, vectors } from "@rtm-voice/test-support"
 
 const frameVectors = vectors.filter((v) => v.decoded?.magic === "FPNN")
@@ -320,5 +321,24 @@ describe("frame reader with large frames", () => {
       }),
       { numRuns: 100 }
     )
+  })
+})
+
+describe("joinAdjacent (the outbox's batch before the socket)", () => {
+  it("joins frames back to back in one buffer into one view and keeps every byte in order", () => {
+    const slab = new Uint8Array(64).map((_, i) => i)
+    const other = Uint8Array.of(200, 201, 202)
+    const batch = [slab.subarray(0, 5), slab.subarray(5, 9), other, slab.subarray(9, 12), slab.subarray(20, 30)]
+    const joined = joinAdjacent(batch)
+    expect(joined.map((b) => b.length)).toEqual([9, 3, 3, 10])
+    expect(joined[0]!.buffer).toBe(slab.buffer)
+    expect(toHex(Buffer.concat(joined))).toBe(toHex(Buffer.concat(batch)))
+    expect(joinAdjacent([slab.subarray(0, 4), slab.subarray(4, 8)]).map((b) => b.length)).toEqual([8])
+    const single = [other]
+    expect(joinAdjacent(single)).toBe(single)
+    // Quest frames of the hot path share a slab: a batch of them leaves as one buffer.
+    const quests = [1, 2, 3].map((seq) => Codec.encodeQuestFrame("m", seq, { rid: seq }))
+    expect(joinAdjacent(quests)).toHaveLength(1)
+    expect(toHex(joinAdjacent(quests)[0]!)).toBe(toHex(Buffer.concat(quests)))
   })
 })

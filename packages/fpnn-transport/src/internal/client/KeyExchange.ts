@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import type { Payload } from "../codec/Msgpack.js"
 import { encodePayload } from "../codec/Msgpack.js"
 import type { FpnnConnection } from "../connection/Connection.js"
-import { makeDecryptor, makeEncryptor } from "../encryption/Cipher.js"
+import { makeConnectionCipher } from "../encryption/Cipher.js"
 import { clientKeyExchange } from "../encryption/KeyExchange.js"
 import { keyQuestPayload } from "../encryption/KeyQuest.js"
 import { connectionError, type FpnnConnectionError, withSent } from "../../Errors.js"
@@ -23,10 +23,7 @@ export const keyExchange = (
     const request = conn.handshake(
       encodeQuest("*key", 1, encodePayload({ ...keyQuestPayload(exchange.publicKeyXY, mode, strength) })),
       1,
-      {
-        encrypt: makeEncryptor(mode, exchange.key, exchange.iv),
-        decrypt: makeDecryptor(mode, exchange.key, exchange.iv, maxFrameBytes)
-      }
+      makeConnectionCipher(mode, exchange.key, exchange.iv, maxFrameBytes)
     )
     const attributes = { ...spanAttributes, "fpnn.encryption.mode": mode, "fpnn.encryption.strength": strength }
     return request.pipe(

@@ -29,9 +29,12 @@ import { type OutboxWriter } from "./Outbox.js"
 import { PendingCalls } from "./PendingCalls.js"
 import { socketError } from "./SocketEnd.js"
 
-/** Turns plaintext frames into bytes on the wire and back (see Encryption.ts). */
+/**
+ * Turns plaintext frames into bytes on the wire and back (see Encryption.ts). Perf: frames
+ * are encrypted by the batch at flush time (Outbox.ts), in a few cipher calls per batch.
+ */
 export interface Cipher {
-  readonly encrypt: (frame: Uint8Array) => Uint8Array
+  readonly encrypt: (frames: ReadonlyArray<Uint8Array>) => ReadonlyArray<Uint8Array>
   readonly decrypt: { readonly push: (chunk: Uint8Array) => ReadonlyArray<Uint8Array> }
 }
 
@@ -150,7 +153,7 @@ export class FpnnConnection extends PendingCalls {
       this.seq = Math.max(this.seq, seq)
       this.pending.set(seq, { method: "*key", resume, deadline: Infinity, timeoutMillis: 0, batch: this.batches })
       this.outbox.push(keyQuest)
-      this.cipher = cipher
+      this.setCipher(cipher)
       this.scheduleFlush()
       return Effect.sync(() => {
         this.pending.delete(seq)
@@ -161,6 +164,8 @@ export class FpnnConnection extends PendingCalls {
   /** The server side: frames from now on are encrypted both ways. */
   setCipher(cipher: Cipher): void {
     this.cipher = cipher
+    this.seal = cipher.encrypt
+    this.sealFrom = this.outbox.length
   }
 
   /** Feeds received bytes; answers are matched, quests dispatched. */
@@ -249,12 +254,11 @@ export class FpnnConnection extends PendingCalls {
   }
 
   private enqueue(frame: Uint8Array): void {
-    const bytes = this.cipher === undefined ? frame : this.cipher.encrypt(frame)
-    this.queuedBytes += bytes.length
+    this.queuedBytes += frame.length
     if (this.queuedBytes > this.maxQueuedBytes) {
       return this.close(connectionError("Stalled", { endpoint: this.endpoint, sent: false, detail: `${this.maxQueuedBytes}` }))
     }
-    this.outbox.push(bytes)
+    this.outbox.push(frame)
     this.scheduleFlush()
   }
 

@@ -9,6 +9,7 @@
 import { Effect } from "effect"
 import type { Socket } from "effect/socket"
 import type { FpnnConnectionError } from "../../Errors.js"
+import { joinAdjacent } from "../frame/Wire.js"
 
 /** The socket side the flusher writes to. */
 export interface OutboxWriter {
@@ -26,6 +27,10 @@ export abstract class Outbox {
   // its high-water mark while the flusher waits for `drain`, so this bounds the memory a
   // peer that stops reading can make us hold.
   protected queuedBytes = 0
+  // Frames from index `sealFrom` of the outbox on are plaintext for `seal` (the connection's
+  // cipher) to encrypt when the batch leaves; the frames before it (the `*key` quest) are sent as they are.
+  protected seal: ((frames: ReadonlyArray<Uint8Array>) => ReadonlyArray<Uint8Array>) | undefined
+  protected sealFrom = 0
   private flushQueued = false
   private wakeFlusher: ((effect: Effect.Effect<void>) => void) | undefined
 
@@ -59,6 +64,13 @@ export abstract class Outbox {
     })
   })
 
+  private sealed(frames: Array<Uint8Array>): ReadonlyArray<Uint8Array> {
+    const seal = this.seal
+    if (seal === undefined || this.sealFrom >= frames.length) return joinAdjacent(frames)
+    if (this.sealFrom === 0) return seal(frames)
+    return [...frames.slice(0, this.sealFrom), ...seal(frames.slice(this.sealFrom))]
+  }
+
   /** Writes every batch the outbox receives until the connection is closed. */
   protected flusher(writer: OutboxWriter): Effect.Effect<void, Socket.SocketError> {
     const self = this
@@ -66,8 +78,9 @@ export abstract class Outbox {
       while (self.closed === undefined) {
         yield* self.awaitOutbox
         if (self.outbox.length === 0) continue
-        const batch = self.outbox as unknown as readonly [Uint8Array, ...Array<Uint8Array>]
+        const batch = self.sealed(self.outbox) as readonly [Uint8Array, ...Array<Uint8Array>]
         self.outbox = []
+        self.sealFrom = 0
         self.queuedBytes = 0
         self.batches++
         yield* writer.writeAll(batch)

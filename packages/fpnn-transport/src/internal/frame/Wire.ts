@@ -67,3 +67,35 @@ export const writeQuestHead = (
 /** A u32 little-endian at `at` (header psize, seq). */
 export const readU32LE = (b: Uint8Array, at: number): number =>
   (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
+
+/**
+ * The frames of a batch, with every run of frames that lie back to back in one ArrayBuffer
+ * joined into one view (no copy). Perf: quests are written into a shared slab and small
+ * answers come from Node's buffer pool, so most of a batch is one run, and the socket gets
+ * one buffer instead of a writev of many.
+ */
+export const joinAdjacent = (frames: ReadonlyArray<Uint8Array>): ReadonlyArray<Uint8Array> => {
+  if (frames.length < 2) return frames
+  let out: Array<Uint8Array> | undefined
+  let first = frames[0]!
+  let end = first.byteOffset + first.length
+  let runStart = 0
+  for (let i = 1; i <= frames.length; i++) {
+    const f = frames[i]
+    if (f !== undefined && f.buffer === first.buffer && f.byteOffset === end) {
+      end += f.length
+      continue
+    }
+    // frames[runStart, i) is one run
+    if (out === undefined) {
+      if (f === undefined && runStart === 0) return [new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset)]
+      out = []
+    }
+    out.push(i - runStart === 1 ? first : new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset))
+    if (f === undefined) break
+    first = f
+    end = f.byteOffset + f.length
+    runStart = i
+  }
+  return out!
+}

@@ -1,7 +1,7 @@
 /** The server side of the `*key` handshake that opens an encrypted connection (FPNN.md §12.3). */
 import type { Payload } from "../codec/Msgpack.js"
 import type { FpnnConnection } from "../connection/Connection.js"
-import { makeDecryptor, makeEncryptor } from "../encryption/Cipher.js"
+import { makeConnectionCipher } from "../encryption/Cipher.js"
 import { serverKeyExchange } from "../encryption/KeyExchange.js"
 import type { ServerPrivateKey } from "../encryption/Keys.js"
 import { keyQuestPublicKeyBytes, parseKeyQuestPayload } from "../encryption/KeyQuest.js"
@@ -40,10 +40,7 @@ export const acceptKeyQuest = (
     const rawKey = typeof payload.publicKey === "string" ? keyQuestPublicKeyBytes(quest.payload) : undefined
     const request = parseKeyQuestPayload(rawKey === undefined ? payload : { ...payload, publicKey: rawKey })
     const { key, iv } = serverKeyExchange(privateKey, request.publicKey, request.strength)
-    conn.setCipher({
-      encrypt: makeEncryptor(request.mode, key, iv),
-      decrypt: makeDecryptor(request.mode, key, iv, maxFrameBytes)
-    })
+    conn.setCipher(makeConnectionCipher(request.mode, key, iv, maxFrameBytes))
     conn.answer(quest, {})
     return true
   } catch (e) {

@@ -5,7 +5,7 @@
 // the window once per received chunk, with one write per refill. No Effect, no validation,
 // no span, no metrics, no timeout.
 //   node client-raw.mjs <port> <window> <count> <maxSeconds> <warmupCount>
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import * as Net from "node:net"
 import { performance } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
@@ -35,7 +35,8 @@ const nextSalt = () => {
 const questFrame = (seq) => {
   const salt = nextSalt()
   const ts = Math.floor(Date.now() / 1000)
-  const sign = createHash("md5").update(`${PID}:${SECRET}:${salt}:${METHOD}:${ts}`).digest("hex").toUpperCase()
+  // The one-shot digest (no Hash object), as the SDK signs.
+  const sign = hash("md5", `${PID}:${SECRET}:${salt}:${METHOD}:${ts}`, "hex").toUpperCase()
   const payload = packr.pack({ pid: PID, sign, salt, ts, rid: ROOM_ID })
   const frame = Buffer.allocUnsafe(HEAD + payload.length)
   frame.write("FPNN", 0, "latin1")

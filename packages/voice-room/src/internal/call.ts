@@ -3,14 +3,14 @@
  * (nothing sent on a bad one), the prepared attempt (prepare.ts) retried for reads when
  * the client has a `readRetry`, and the call's metrics and span attributes updated.
  */
-import { type Client, FpnnClient, Options } from "@rtm-voice/fpnn-transport"
-import { Cause, Clock, Context, Duration, Effect, type Exit, Option, Result, Tracer } from "effect"
+import { FpnnClient, Options } from "@rtm-voice/fpnn-transport"
+import { Cause, Clock, Context, Duration, Effect, type Exit, Option, type References, Result, Tracer } from "effect"
 import { isRetryable, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import { type AnyOperation, buildRequest } from "../Operations.js"
 import { toUnixSeconds } from "../Signing.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
 import { prepare, type Prepared, serverOf, unsignedPayload } from "./prepare.js"
-import { addFixed, type CallEnv, callEnvOf, inSpan, startSpan } from "./span.js"
+import { type CallEnv, callEnvOf, failIn, setRoomId, startSpan } from "./span.js"
 
 export { RPC_SERVICE } from "./prepare.js"
 
@@ -18,8 +18,8 @@ export { RPC_SERVICE } from "./prepare.js"
 interface Client {
   readonly transport: FpnnClient["Service"]
   readonly resolved: ResolvedVoiceRoomOptions
-  /** Undefined when the client has no timeout: the transport's quest timeout applies. */
-  readonly defaultCallOptions: Client.CallOptions | undefined
+  /** Milliseconds; undefined when the client has none: the transport's quest timeout applies. */
+  readonly defaultTimeout: number | undefined
 }
 
 /** The reason's name: a tagged reason's `_tag`, a string reason, else the error's tag. */
@@ -56,8 +56,7 @@ export const makeInvoke = (
   transport: FpnnClient["Service"],
   resolved: ResolvedVoiceRoomOptions
 ): (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => Effect.Effect<unknown, VoiceRoomError> => {
-  const defaultCallOptions = resolved.timeoutMillis === undefined ? undefined : { timeout: resolved.timeoutMillis }
-  const client: Client = { transport, resolved, defaultCallOptions }
+  const client: Client = { transport, resolved, defaultTimeout: resolved.timeoutMillis }
   const server = serverOf(transport.endpoint)
   const prepared = new Map<AnyOperation, Prepared>()
   return (operation, args, callOptions) => {
@@ -67,7 +66,12 @@ export const makeInvoke = (
   }
 }
 
-/** The call in its span, with its metrics: one `withFiber`, one context change, one exit hook. */
+/**
+ * The call in its span, with its metrics: one `withFiber` and one exit hook. The span is
+ * not provided to the call's context: nothing on the connected path reads it, and the
+ * transport runs a call that has to connect under it (`CallOptions.span`); the call's
+ * failures carry the span's stack frame, as under `withSpan`.
+ */
 const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, callOptions: unknown) =>
   Effect.withFiber((fiber): Effect.Effect<unknown, VoiceRoomError> => {
     const context = fiber.context
@@ -83,17 +87,13 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
     const start = clock.currentTimeNanosUnsafe()
     const span = startSpan(env, p.span, start, p.spanAttributes)
     ;(env.metricAttributes ? p.calls : p.ownCalls).updateUnsafe(1, context)
-    const rid: { value?: unknown } = {}
-    const effect = program(client, p, clock, args, callOptions, rid)
-    const timing = env.timing
-    const metricAttributes = env.metricAttributes
-    return Effect.onExitPrimitive(Effect.updateContext(effect, inSpan(env, span)), (exit) => {
+    const effect = program(client, p, clock, args, callOptions, span, span, env.frame)
+    const e = env
+    return Effect.onExitPrimitive(effect, (exit) => {
       const end = clock.currentTimeNanosUnsafe()
-      addFixed(env, span, p.spanAttributes)
-      if (rid.value !== undefined) span.attribute("rtm.room_id", String(rid.value))
       recordFailure(p, context, span, exit)
-      if (span.status._tag !== "Ended") span.end(timing ? end : 0n, exit)
-      ;(metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Duration.nanos(end - start), context)
+      if (span.status._tag !== "Ended") span.end(e.timing ? end : 0n, exit)
+      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Duration.nanos(end - start), context)
       return undefined
     })
   })
@@ -108,11 +108,9 @@ const observeWithSpan = (client: Client, p: Prepared, args: ReadonlyArray<unknow
     const clock = fiber.getRef(Clock.Clock)
     const start = clock.currentTimeNanosUnsafe()
     p.calls.updateUnsafe(1, context)
-    const rid: { value?: unknown } = {}
     const span = Context.getOption(context, Tracer.ParentSpan)
     const own = Option.isSome(span) && span.value._tag === "Span" ? span.value : undefined
-    return Effect.onExitPrimitive(program(client, p, clock, args, callOptions, rid), (exit) => {
-      if (own !== undefined && rid.value !== undefined) own.attribute("rtm.room_id", String(rid.value))
+    return Effect.onExitPrimitive(program(client, p, clock, args, callOptions, own, undefined, undefined), (exit) => {
       p.latency.updateUnsafe(Duration.nanos(clock.currentTimeNanosUnsafe() - start), context)
       recordFailure(p, context, own, exit)
       return undefined
@@ -121,13 +119,11 @@ const observeWithSpan = (client: Client, p: Prepared, args: ReadonlyArray<unknow
   return Effect.withSpan(observed, p.span, p.spanOptions)
 }
 
-const invalid = (p: Prepared, parameter: string, message: string) =>
-  Effect.fail(new VoiceRoomValidationError({ operation: p.operation.name, parameter, message }))
-
 /**
  * The validated request, signed and sent (retried for a read when the client has a
- * `readRetry`), or the validation failure; nothing is sent on a bad argument. Reports
- * the room id in `rid` for the span.
+ * `readRetry`), or the validation failure; nothing is sent on a bad argument. The room
+ * id goes on `span` (the call's). `transportSpan` goes to the transport and `frame`
+ * annotates the failures (both undefined under `withSpan`, which provides them).
  */
 const program = (
   client: Client,
@@ -135,13 +131,17 @@ const program = (
   clock: Clock.Clock,
   args: ReadonlyArray<unknown>,
   callOptions: unknown,
-  rid: { value?: unknown }
+  span: Tracer.Span | undefined,
+  transportSpan: Tracer.Span | undefined,
+  frame: References.StackFrame | undefined
 ): Effect.Effect<unknown, VoiceRoomError> => {
   const { dialect, pid, readRetry } = client.resolved
   const operation = p.operation
   const name = operation.name
+  const invalid = (parameter: string, message: string) =>
+    failIn(frame, new VoiceRoomValidationError({ operation: name, parameter, message }))
   if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
-    return invalid(p, "options", `${name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`)
+    return invalid("options", `${name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`)
   }
   const retry = operation.write ? undefined : readRetry
   let fields: Record<string, unknown> | VoiceRoomValidationError
@@ -151,21 +151,23 @@ const program = (
     fields = buildRequest(operation, dialect, args, callOptions as Readonly<Record<string, unknown>> | undefined, into)
   } catch (e) {
     // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
-    const why = e instanceof Error ? e.message : "it threw"
-    return invalid(p, "args", `${name}: an argument could not be read: ${why}`)
+    return invalid("args", `${name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`)
   }
-  if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
-  rid.value = fields["rid"]
-  let timeout = client.defaultCallOptions
+  if (fields instanceof VoiceRoomValidationError) return failIn(frame, fields)
+  const rid = fields["rid"]
+  if (rid !== undefined && span !== undefined) setRoomId(span, rid)
+  let timeout = client.defaultTimeout
   if (callOptions !== undefined) {
     // Checked before anything is sent: 0, negative, NaN, "banana" or a Symbol is a typed failure.
     const checked = Options.resolveCallTimeout(callOptions, -1) // -1: no timeout given
-    if (Result.isFailure(checked)) {
-      return invalid(p, `options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
-    }
-    if (checked.success !== -1) timeout = { timeout: checked.success }
+    if (Result.isFailure(checked)) return invalid(`options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
+    if (checked.success !== -1) timeout = checked.success
   }
+  const options = transportSpan === undefined
+    ? (timeout === undefined ? undefined : { timeout })
+    : { timeout, span: transportSpan }
+  const handlers = p.handlersIn(frame)
   return retry === undefined
-    ? p.send(p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe())), timeout)
-    : Effect.retry(p.attempt(fields, timeout), { schedule: retry, while: isRetryable })
+    ? p.send(p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe())), options, handlers)
+    : Effect.retry(p.attempt(fields, options, handlers), { schedule: retry, while: isRetryable })
 }

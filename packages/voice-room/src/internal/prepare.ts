@@ -6,13 +6,13 @@
  * one attempt of it, signed anew.
  */
 import { type Client, type FpnnCallError, FpnnClient, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
-import { Clock, type Context, Effect, Metric, Result, Schema, SchemaIssue, Tracer } from "effect"
+import { Clock, type Context, Effect, Metric, type References, Result, Schema, SchemaIssue, Tracer } from "effect"
 import { rtmErrorFromRemote, decodeError as makeDecodeError, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { AnyOperation } from "../Operations.js"
 import { makeSigner, nextSalt, toUnixSeconds } from "../Signing.js"
 import { fastDecoderOf, NotFast } from "./answers.js"
-import type { CallEnv } from "./span.js"
+import { type CallEnv, failIn } from "./span.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
 
 /** `rpc.service` of every span and metric series. */
@@ -55,6 +55,11 @@ const signedPayload = (
 }
 
 type Signer = (method: string, salt: bigint, ts: number) => string
+
+interface Handlers {
+  readonly onFailure: (e: FpnnCallError | FpnnOptionsError) => Effect.Effect<never, VoiceRoomError>
+  readonly onSuccess: (answer: unknown) => Effect.Effect<unknown, VoiceRoomError>
+}
 
 const toError = (operation: AnyOperation) => (e: FpnnCallError | FpnnOptionsError): VoiceRoomError =>
   e._tag === "FpnnRemoteError"
@@ -116,17 +121,27 @@ export const prepare = (
   const sign = makeSigner(pid, resolved.secret)
   // The common answer shape takes the fast path; anything else (and every invalid answer)
   // meets the schema and its typed error.
-  const decoded = (answer: unknown): Effect.Effect<unknown, VoiceRoomError> => {
+  const decoded = (frame: References.StackFrame | undefined, answer: unknown): Effect.Effect<unknown, VoiceRoomError> => {
     if (fast !== undefined) {
       const value = fast(answer)
       if (value !== NotFast) return Effect.succeed(value)
     }
     const result = decode(answer)
-    return result._tag === "Success" ? Effect.succeed(result.success) : Effect.fail(decodeError(result.failure.issue))
+    return result._tag === "Success" ? Effect.succeed(result.success) : failIn(frame, decodeError(result.failure.issue))
   }
-  const handlers = {
-    onFailure: (e: FpnnCallError | FpnnOptionsError): Effect.Effect<never, VoiceRoomError> => Effect.fail(fail(e)),
-    onSuccess: decoded
+  const handlersOf = (frame: References.StackFrame | undefined): Handlers => ({
+    onFailure: (e) => failIn(frame, fail(e)),
+    onSuccess: (answer) => decoded(frame, answer)
+  })
+  // By the stack frame failures carry: one per context in practice (span.ts).
+  let lastFrame: References.StackFrame | undefined
+  let lastHandlers = handlersOf(undefined)
+  const handlersIn = (frame: References.StackFrame | undefined): Handlers => {
+    if (frame !== lastFrame) {
+      lastFrame = frame
+      lastHandlers = handlersOf(frame)
+    }
+    return lastHandlers
   }
   return {
     operation,
@@ -154,18 +169,19 @@ export const prepare = (
       payload["ts"] = ts
       return payload
     },
+    handlersIn,
     /** One attempt with a signed payload: transport errors mapped, the answer decoded. */
-    send: (payload: Record<string, unknown>, timeout: Client.CallOptions | undefined) =>
-      Effect.matchEffect(transport.call(method, payload, timeout), handlers),
+    send: (payload: Record<string, unknown>, options: Client.CallOptions | undefined, handlers: Handlers) =>
+      Effect.matchEffect(transport.call(method, payload, options), handlers),
     // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
     // The clock is read from the fiber (TestClock in tests), without an Effect step.
-    attempt: (fields: Record<string, unknown>, timeout: Client.CallOptions | undefined) =>
+    attempt: (fields: Record<string, unknown>, options: Client.CallOptions | undefined, handlers: Handlers) =>
       Effect.withFiber((fiber) =>
         Effect.matchEffect(
           transport.call(
             method,
             signedPayload(sign, pid, method, toUnixSeconds(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()), fields),
-            timeout
+            options
           ),
           handlers
         )

@@ -10,8 +10,10 @@
  * a parent with `DisablePropagation`) gets `undefined`, and the call takes `Effect.withSpan`.
  */
 import {
+  Cause,
   Clock,
   Context,
+  Effect,
   type Fiber,
   LogLevel,
   Metric,
@@ -80,6 +82,7 @@ type Attributes = ReadonlyArray<readonly [string, unknown]>
  */
 class CallSpan extends Tracer.NativeSpan {
   readonly #fixed: Attributes
+  #roomId: bigint | undefined = undefined
   #added: Array<unknown> | undefined = undefined
 
   constructor(options: ConstructorParameters<typeof Tracer.NativeSpan>[0], fixed: Attributes) {
@@ -91,6 +94,7 @@ class CallSpan extends Tracer.NativeSpan {
     let map = this._attributes
     if (map === undefined) {
       map = new Map(this.#fixed)
+      if (this.#roomId !== undefined) map.set("rtm.room_id", String(this.#roomId))
       const added = this.#added
       if (added !== undefined) for (let i = 0; i < added.length; i += 2) map.set(added[i] as string, added[i + 1])
       this.#added = undefined
@@ -104,12 +108,17 @@ class CallSpan extends Tracer.NativeSpan {
     if (this._attributes !== undefined) this._attributes.set(key, value)
     else (this.#added ??= []).push(key, value)
   }
+
+  /** `rtm.room_id`, rendered (a bigint's decimal string) only when read. */
+  roomId(rid: bigint): void {
+    if (this._attributes !== undefined || this.status._tag === "Ended") this.attribute("rtm.room_id", String(rid))
+    else this.#roomId = rid
+  }
 }
 
 /**
- * A client span, started now: what `withSpan` hands its tracer, then the env annotations.
- * A `CallSpan` has the operation's attributes from the start; any other span gets them
- * from `endSpan`.
+ * A client span, started now: what `withSpan` hands its tracer, the env annotations, then
+ * the operation's attributes (a `CallSpan` has them from the start without setting them).
  */
 export const startSpan = (env: CallEnv, name: string, startTime: bigint, fixed: Attributes): Tracer.Span => {
   const options = {
@@ -126,14 +135,21 @@ export const startSpan = (env: CallEnv, name: string, startTime: bigint, fixed: 
   const span = env.tracer.span(options)
   const annotations = env.annotations
   if (annotations !== undefined) for (const key in annotations) span.attribute(key, annotations[key])
+  for (let i = 0; i < fixed.length; i++) span.attribute(fixed[i]![0], fixed[i]![1])
   return span
 }
 
-/** The operation's attributes on a span that is not a `CallSpan`, as the call ends. */
-export const addFixed = (env: CallEnv, span: Tracer.Span, fixed: Attributes): void => {
-  if (!env.native) for (let i = 0; i < fixed.length; i++) span.attribute(fixed[i]![0], fixed[i]![1])
+/** `rtm.room_id` on a call's span (`withSpan`'s too): the id as a decimal string. */
+export const setRoomId = (span: Tracer.Span, rid: unknown): void => {
+  if (span instanceof CallSpan && typeof rid === "bigint") span.roomId(rid)
+  else span.attribute("rtm.room_id", String(rid))
 }
 
-/** The context of the call inside its span: the span as parent, and its stack frame. */
-export const inSpan = (env: CallEnv, span: Tracer.Span) => (context: Context.Context<never>): Context.Context<never> =>
-  Context.add(Context.add(context, Tracer.ParentSpan, span), References.CurrentStackFrame, env.frame)
+/**
+ * A failure of the call, with the span's stack frame on its cause: what `withSpan`'s
+ * frame gives a failure inside it (`Cause.pretty` shows it), without providing the frame.
+ */
+export const failIn = <E>(frame: References.StackFrame | undefined, error: E): Effect.Effect<never, E> =>
+  frame === undefined
+    ? Effect.fail(error)
+    : Effect.failCause(Cause.annotate(Cause.fail(error), Context.make(Cause.StackTrace, frame)))

@@ -45,10 +45,14 @@ const windowRun = Effect.gen(function*() {
   const call = yield* caller
   if (warmup > 0) yield* phase(call, warmup, performance.now() + maxSeconds * 1000)
   const lat = new Float64Array(N)
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const { done } = yield* phase(call, N, t0 + maxSeconds * 1000, lat)
   const seconds = (performance.now() - t0) / 1000
-  return { level, calls: done, seconds, perSec: done / seconds, ...stats(lat, done) }
+  const cpu = process.cpuUsage(cpu0)
+  // CPU time of this process per call: less disturbed by other load than calls/s.
+  const cpuUsPerCall = (cpu.user + cpu.system) / done
+  return { level, calls: done, seconds, perSec: done / seconds, cpuUsPerCall, ...stats(lat, done) }
 })
 
 // Heap and RSS across N calls, sampled `samples` times (after a full GC, so heapUsed is

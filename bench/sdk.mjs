@@ -1,7 +1,7 @@
 // What the "SDK" column calls: VoiceRoomClient.getVoiceRoomMemberCount when the
 // voice-room package is built and exports it, else (until then) the transport-level
 // equivalent: FpnnClient.call("getVoiceRoomMemberCount", payload signed per call).
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { existsSync } from "node:fs"
 import { dist, METHOD, PID, SECRET } from "./lib.mjs"
 
@@ -21,12 +21,15 @@ const nextSalt = () => {
   lastSalt = c > lastSalt ? c : lastSalt + 1n
   return lastSalt
 }
-/** The four auth fields + rid, as the SDK builds them (RTM-VOICE.md §2). */
+/**
+ * The four auth fields + rid, as the SDK builds them (RTM-VOICE.md §2): a fresh salt, the
+ * current ts, MD5 with the one-shot `crypto.hash` as the SDK's Signing.ts does.
+ */
 const signedPayload = (rid) => {
   const salt = nextSalt()
   const ts = Math.floor(Date.now() / 1000)
-  const sign = createHash("md5").update(`${PID}:${SECRET}:${salt}:${METHOD}:${ts}`).digest("hex").toUpperCase()
-  return { pid: PID, sign, salt, ts, rid }
+  const sign = hash("md5", `${PID}:${SECRET}:${salt}:${METHOD}:${ts}`, "hex").toUpperCase()
+  return { pid: PID, sign, salt, ts, rid: BigInt(rid) }
 }
 
 /**

@@ -10,7 +10,7 @@
  * Closing the client's scope refuses new calls at once and lets calls in flight finish
  * for up to `shutdownGrace` before failing them.
  */
-import { Config, Context, Duration, Effect, Layer, Scope, Stream, SubscriptionRef } from "effect"
+import { Config, Context, Duration, Effect, Layer, Scope, Stream, SubscriptionRef, type Tracer } from "effect"
 import type { Payload } from "./Codec.js"
 import { makeCalls } from "./internal/client/Call.js"
 import { gracefulClose } from "./internal/client/Close.js"
@@ -83,6 +83,12 @@ export interface FpnnClientOptions {
 export interface CallOptions {
   /** This call's timeout; when absent, the client's `questTimeout`. */
   readonly timeout?: Duration.Input | undefined
+  /**
+   * The span this call belongs to, when the caller did not make it the fiber's parent span:
+   * a call that has to connect first runs the connect (its span and logs) under it. A layer
+   * above the transport passes its call span here instead of providing it to every call.
+   */
+  readonly span?: Tracer.AnySpan | undefined
 }
 
 /** A quest the server pushed on our connection. Twoway ones are answered with `{}`. */

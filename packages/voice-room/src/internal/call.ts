@@ -3,12 +3,14 @@
  * (nothing sent on a bad one), the prepared attempt (prepare.ts) retried for reads when
  * the client has a `readRetry`, and the call's metrics and span attributes updated.
  */
-import { type Client, FpnnClient, Options } from "@rtm-voice/fpnn-transport"
-import { Cause, Clock, Context, Duration, Effect, type Exit, type Fiber, Option, Result, Tracer } from "effect"
+import { FpnnClient, Options } from "@rtm-voice/fpnn-transport"
+import { Cause, Clock, Context, Duration, Effect, type Exit, Option, type References, Result, Tracer } from "effect"
 import { isRetryable, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import { type AnyOperation, buildRequest } from "../Operations.js"
+import { toUnixSeconds } from "../Signing.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
-import { prepare, type Prepared, serverOf } from "./prepare.js"
+import { prepare, type Prepared, serverOf, unsignedPayload } from "./prepare.js"
+import { type CallEnv, callEnvOf, failIn, setRoomId, startSpan } from "./span.js"
 
 export { RPC_SERVICE } from "./prepare.js"
 
@@ -16,7 +18,8 @@ export { RPC_SERVICE } from "./prepare.js"
 interface Client {
   readonly transport: FpnnClient["Service"]
   readonly resolved: ResolvedVoiceRoomOptions
-  readonly defaultCallOptions: Client.CallOptions
+  /** Milliseconds; undefined when the client has none: the transport's quest timeout applies. */
+  readonly defaultTimeout: number | undefined
 }
 
 /** The reason's name: a tagged reason's `_tag`, a string reason, else the error's tag. */
@@ -27,20 +30,24 @@ const reasonOf = (e: { readonly _tag: string }): string => {
   return e._tag
 }
 
-/** A failed call's failure series, and the failure on its span (the fiber's parent span here). */
-const recordFailure = (p: Prepared, context: Context.Context<never>, exit: Exit.Exit<unknown, VoiceRoomError>) => {
+/** A failed call's failure series, and the failure on its span. */
+const recordFailure = (
+  p: Prepared,
+  context: Context.Context<never>,
+  span: Tracer.Span | undefined,
+  exit: Exit.Exit<unknown, VoiceRoomError>
+) => {
   if (exit._tag !== "Failure") return
   const error = Cause.findErrorOption(exit.cause)
   if (Option.isNone(error)) return
   const e = error.value
   const reason = reasonOf(e)
   p.failures(e._tag, reason).updateUnsafe(1, context)
-  const span = Context.getOption(context, Tracer.ParentSpan)
-  if (Option.isSome(span) && span.value._tag === "Span") {
-    span.value.attribute("error.type", e._tag)
-    span.value.attribute("rtm.reason", reason)
-    if (e._tag === "RtmError") span.value.attribute("rtm.code", e.code)
-    if ("sent" in e) span.value.attribute("rtm.sent", (e as { sent: boolean }).sent)
+  if (span !== undefined) {
+    span.attribute("error.type", e._tag)
+    span.attribute("rtm.reason", reason)
+    if (e._tag === "RtmError") span.attribute("rtm.code", e.code)
+    if ("sent" in e) span.attribute("rtm.sent", (e as { sent: boolean }).sent)
   }
 }
 
@@ -49,7 +56,7 @@ export const makeInvoke = (
   transport: FpnnClient["Service"],
   resolved: ResolvedVoiceRoomOptions
 ): (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => Effect.Effect<unknown, VoiceRoomError> => {
-  const client: Client = { transport, resolved, defaultCallOptions: { timeout: resolved.timeoutMillis } }
+  const client: Client = { transport, resolved, defaultTimeout: resolved.timeoutMillis }
   const server = serverOf(transport.endpoint)
   const prepared = new Map<AnyOperation, Prepared>()
   return (operation, args, callOptions) => {
@@ -60,79 +67,107 @@ export const makeInvoke = (
 }
 
 /**
- * The call in its span. Metrics are updated synchronously on the fiber's context, at the
- * start and at the exit of the call: the same series `Metric.update`/`trackDuration`/
- * `tapError` would update, without three Effect steps per call.
+ * The call in its span, with its metrics: one `withFiber` and one exit hook. The span is
+ * not provided to the call's context: nothing on the connected path reads it, and the
+ * transport runs a call that has to connect under it (`CallOptions.span`); the call's
+ * failures carry the span's stack frame, as under `withSpan`.
  */
-const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, callOptions: unknown) => {
+const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, callOptions: unknown) =>
+  Effect.withFiber((fiber): Effect.Effect<unknown, VoiceRoomError> => {
+    const context = fiber.context
+    let env: CallEnv | undefined
+    if (p.envContext === context) env = p.env
+    else {
+      env = callEnvOf(fiber, p.span)
+      p.envContext = context
+      p.env = env
+    }
+    if (env === undefined) return observeWithSpan(client, p, args, callOptions)
+    const clock = env.clock
+    const start = clock.currentTimeNanosUnsafe()
+    const span = startSpan(env, p.span, start, p.spanAttributes)
+    ;(env.metricAttributes ? p.calls : p.ownCalls).updateUnsafe(1, context)
+    const effect = program(client, p, clock, args, callOptions, span, span, env.frame)
+    const e = env
+    return Effect.onExitPrimitive(effect, (exit) => {
+      const end = clock.currentTimeNanosUnsafe()
+      recordFailure(p, context, span, exit)
+      if (span.status._tag !== "Ended") span.end(e.timing ? end : 0n, exit)
+      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Duration.nanos(end - start), context)
+      return undefined
+    })
+  })
+
+/**
+ * The call under `Effect.withSpan`, for a context `callEnvOf` leaves to it. Same span,
+ * attributes and series as `observe`.
+ */
+const observeWithSpan = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, callOptions: unknown) => {
   const observed = Effect.withFiber((fiber): Effect.Effect<unknown, VoiceRoomError> => {
     const context = fiber.context
     const clock = fiber.getRef(Clock.Clock)
     const start = clock.currentTimeNanosUnsafe()
     p.calls.updateUnsafe(1, context)
-    return Effect.onExitPrimitive(program(client, p, fiber, args, callOptions), (exit) => {
+    const span = Context.getOption(context, Tracer.ParentSpan)
+    const own = Option.isSome(span) && span.value._tag === "Span" ? span.value : undefined
+    return Effect.onExitPrimitive(program(client, p, clock, args, callOptions, own, undefined, undefined), (exit) => {
       p.latency.updateUnsafe(Duration.nanos(clock.currentTimeNanosUnsafe() - start), context)
-      recordFailure(p, context, exit)
+      recordFailure(p, context, own, exit)
       return undefined
     })
   })
   return Effect.withSpan(observed, p.span, p.spanOptions)
 }
 
+/**
+ * The validated request, signed and sent (retried for a read when the client has a
+ * `readRetry`), or the validation failure; nothing is sent on a bad argument. The room
+ * id goes on `span` (the call's). `transportSpan` goes to the transport and `frame`
+ * annotates the failures (both undefined under `withSpan`, which provides them).
+ */
 const program = (
   client: Client,
   p: Prepared,
-  fiber: Fiber.Fiber<unknown, unknown>,
+  clock: Clock.Clock,
   args: ReadonlyArray<unknown>,
-  callOptions: unknown
+  callOptions: unknown,
+  span: Tracer.Span | undefined,
+  transportSpan: Tracer.Span | undefined,
+  frame: References.StackFrame | undefined
 ): Effect.Effect<unknown, VoiceRoomError> => {
-  const { dialect, readRetry } = client.resolved
-  const defaultCallOptions = client.defaultCallOptions
+  const { dialect, pid, readRetry } = client.resolved
   const operation = p.operation
+  const name = operation.name
+  const invalid = (parameter: string, message: string) =>
+    failIn(frame, new VoiceRoomValidationError({ operation: name, parameter, message }))
   if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
-    return Effect.fail(
-      new VoiceRoomValidationError({
-        operation: operation.name,
-        parameter: "options",
-        message: `${operation.name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`
-      })
-    )
+    return invalid("options", `${name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`)
   }
+  const retry = operation.write ? undefined : readRetry
   let fields: Record<string, unknown> | VoiceRoomValidationError
   try {
-    fields = buildRequest(operation, dialect, args, callOptions as Readonly<Record<string, unknown>> | undefined)
+    // Without retries, the fields go straight into the payload (one object per call).
+    const into = retry === undefined ? unsignedPayload(pid) : {}
+    fields = buildRequest(operation, dialect, args, callOptions as Readonly<Record<string, unknown>> | undefined, into)
   } catch (e) {
     // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
-    fields = new VoiceRoomValidationError({
-      operation: operation.name,
-      parameter: "args",
-      message: `${operation.name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`
-    })
+    return invalid("args", `${name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`)
   }
-  if (fields instanceof VoiceRoomValidationError) return Effect.fail(fields)
+  if (fields instanceof VoiceRoomValidationError) return failIn(frame, fields)
   const rid = fields["rid"]
-  if (rid !== undefined) {
-    // The room id on this call's span (the span is the fiber's parent span here).
-    const span = Context.getOption(fiber.context, Tracer.ParentSpan)
-    if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("rtm.room_id", String(rid))
-  }
-  let timeout = defaultCallOptions
+  if (rid !== undefined && span !== undefined) setRoomId(span, rid)
+  let timeout = client.defaultTimeout
   if (callOptions !== undefined) {
     // Checked before anything is sent: 0, negative, NaN, "banana" or a Symbol is a typed failure.
     const checked = Options.resolveCallTimeout(callOptions, -1) // -1: no timeout given
-    if (Result.isFailure(checked)) {
-      return Effect.fail(
-        new VoiceRoomValidationError({
-          operation: operation.name,
-          parameter: `options.${checked.failure.option}`,
-          message: `${operation.name}: ${checked.failure.message}`
-        })
-      )
-    }
-    const millis = checked.success
-    timeout = millis === -1 ? defaultCallOptions : { timeout: millis }
+    if (Result.isFailure(checked)) return invalid(`options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
+    if (checked.success !== -1) timeout = checked.success
   }
-  return operation.write || readRetry === undefined
-    ? p.attempt(fields, timeout)
-    : Effect.retry(p.attempt(fields, timeout), { schedule: readRetry, while: isRetryable })
+  const options = transportSpan === undefined
+    ? (timeout === undefined ? undefined : { timeout })
+    : { timeout, span: transportSpan }
+  const handlers = p.handlersIn(frame)
+  return retry === undefined
+    ? p.send(p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe())), options, handlers)
+    : Effect.retry(p.attempt(fields, options, handlers), { schedule: retry, while: isRetryable })
 }

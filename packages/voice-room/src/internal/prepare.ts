@@ -6,11 +6,13 @@
  * one attempt of it, signed anew.
  */
 import { type Client, type FpnnCallError, FpnnClient, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
-import { Clock, Effect, Metric, Result, Schema, SchemaIssue, Tracer } from "effect"
+import { Clock, type Context, Effect, Metric, type References, Result, Schema, SchemaIssue, Tracer } from "effect"
 import { rtmErrorFromRemote, decodeError as makeDecodeError, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { AnyOperation } from "../Operations.js"
-import { authFields, nextSalt, toUnixSeconds } from "../Signing.js"
+import { makeSigner, nextSalt, toUnixSeconds } from "../Signing.js"
+import { fastDecoderOf, NotFast } from "./answers.js"
+import { type CallEnv, failIn } from "./span.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
 
 /** `rpc.service` of every span and metric series. */
@@ -37,17 +39,26 @@ const issuePath = (issue: SchemaIssue.Issue): { field: string; detail: string } 
 
 /**
  * The four authentication fields, then the operation's, in one object (a spread of two
- * objects per call shows in the profile).
+ * objects per call shows in the profile). The retried path: a fresh payload per attempt.
  */
 const signedPayload = (
-  resolved: ResolvedVoiceRoomOptions,
+  sign: Signer,
+  pid: number,
   method: string,
   ts: number,
   fields: Record<string, unknown>
 ): Record<string, unknown> => {
-  const payload: Record<string, unknown> = authFields(resolved.pid, resolved.secret, method, nextSalt(), ts)
+  const salt = nextSalt()
+  const payload: Record<string, unknown> = { pid, sign: sign(method, salt, ts), salt, ts }
   for (const key in fields) payload[key] = fields[key]
   return payload
+}
+
+type Signer = (method: string, salt: bigint, ts: number) => string
+
+interface Handlers {
+  readonly onFailure: (e: FpnnCallError | FpnnOptionsError) => Effect.Effect<never, VoiceRoomError>
+  readonly onSuccess: (answer: unknown) => Effect.Effect<unknown, VoiceRoomError>
 }
 
 const toError = (operation: AnyOperation) => (e: FpnnCallError | FpnnOptionsError): VoiceRoomError =>
@@ -73,6 +84,13 @@ const failureSeriesOf = (attributes: Record<string, string>) => {
 
 export type Prepared = ReturnType<typeof prepare>
 
+/**
+ * A payload with the authentication fields first, in the Go SDK's order, to which
+ * `buildRequest` adds the operation's fields and `signInto` the signature. Made with
+ * every field of its final type, so that all payloads share one object shape.
+ */
+export const unsignedPayload = (pid: number): Record<string, unknown> => ({ pid, sign: "", salt: 0n, ts: 0 })
+
 export const prepare = (
   transport: FpnnClient["Service"],
   resolved: ResolvedVoiceRoomOptions,
@@ -91,42 +109,81 @@ export const prepare = (
     "rtm.operation": operation.name,
     "rtm.dialect": dialect
   }
-  const decode = Schema.decodeUnknownResult(operation.answer[dialect] as Schema.Codec<unknown, unknown>)
+  const spanAttributes = { ...attributes, "server.port": server.port, "rtm.method": method, "rtm.pid": pid }
+  const schema = operation.answer[dialect] as Schema.Codec<unknown, unknown>
+  const decode = Schema.decodeUnknownResult(schema)
+  const fast = fastDecoderOf(schema)
   const decodeError = (issue: SchemaIssue.Issue) => {
     const { detail, field } = issuePath(issue)
     return makeDecodeError(operation.name, method, field, detail)
   }
   const fail = toError(operation)
+  const sign = makeSigner(pid, resolved.secret)
+  // The common answer shape takes the fast path; anything else (and every invalid answer)
+  // meets the schema and its typed error.
+  const decoded = (frame: References.StackFrame | undefined, answer: unknown): Effect.Effect<unknown, VoiceRoomError> => {
+    if (fast !== undefined) {
+      const value = fast(answer)
+      if (value !== NotFast) return Effect.succeed(value)
+    }
+    const result = decode(answer)
+    return result._tag === "Success" ? Effect.succeed(result.success) : failIn(frame, decodeError(result.failure.issue))
+  }
+  const handlersOf = (frame: References.StackFrame | undefined): Handlers => ({
+    onFailure: (e) => failIn(frame, fail(e)),
+    onSuccess: (answer) => decoded(frame, answer)
+  })
+  // By the stack frame failures carry: one per context in practice (span.ts).
+  let lastFrame: References.StackFrame | undefined
+  let lastHandlers = handlersOf(undefined)
+  const handlersIn = (frame: References.StackFrame | undefined): Handlers => {
+    if (frame !== lastFrame) {
+      lastFrame = frame
+      lastHandlers = handlersOf(frame)
+    }
+    return lastHandlers
+  }
   return {
     operation,
     method,
     attributes,
     span: `VoiceRoom.${operation.name}`,
-    spanOptions: {
-      kind: "client",
-      attributes: { ...attributes, "server.port": server.port, "rtm.method": method, "rtm.pid": pid },
-      captureStackTrace: false
-    } satisfies Tracer.SpanOptions,
+    spanOptions: { kind: "client", attributes: spanAttributes, captureStackTrace: false } satisfies Tracer.SpanOptions,
+    /** The span's attributes, as `[key, value]` pairs (set with one loop, no object walk). */
+    spanAttributes: Object.entries(spanAttributes),
     calls: Metric.withAttributes(Metrics.calls, attributes),
     latency: Metric.withAttributes(Metrics.latency, attributes),
+    // The same series (same name, options and attributes: one registry entry) with the
+    // attributes in the metric itself, so that an update makes no context.
+    ownCalls: Metric.counter(Metrics.calls.id, { description: Metrics.calls.description, incremental: true, attributes }),
+    ownLatency: Metric.timer(Metrics.latency.id, { description: Metrics.latency.description, attributes }),
     failures: failureSeriesOf(attributes),
+    /** The last context a call ran in, and what `callEnvOf` made of it (call.ts). */
+    envContext: undefined as Context.Context<never> | undefined,
+    env: undefined as CallEnv | undefined,
+    /** Signs a payload of `unsignedPayload` in place: a fresh salt, `ts` and signature. */
+    signInto: (payload: Record<string, unknown>, ts: number): Record<string, unknown> => {
+      const salt = nextSalt()
+      payload["sign"] = sign(method, salt, ts)
+      payload["salt"] = salt
+      payload["ts"] = ts
+      return payload
+    },
+    handlersIn,
+    /** One attempt with a signed payload: transport errors mapped, the answer decoded. */
+    send: (payload: Record<string, unknown>, options: Client.CallOptions | undefined, handlers: Handlers) =>
+      Effect.matchEffect(transport.call(method, payload, options), handlers),
     // One attempt = one fresh salt and ts: a retry must not look like a replay (200006).
     // The clock is read from the fiber (TestClock in tests), without an Effect step.
-    attempt: (fields: Record<string, unknown>, timeout: Client.CallOptions) =>
+    attempt: (fields: Record<string, unknown>, options: Client.CallOptions | undefined, handlers: Handlers) =>
       Effect.withFiber((fiber) =>
         Effect.matchEffect(
           transport.call(
             method,
-            signedPayload(resolved, method, toUnixSeconds(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()), fields),
-            timeout
+            signedPayload(sign, pid, method, toUnixSeconds(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()), fields),
+            options
           ),
-          {
-            onFailure: (e): Effect.Effect<never, VoiceRoomError> => Effect.fail(fail(e)),
-            onSuccess: (answer): Effect.Effect<unknown, VoiceRoomError> => {
-              const result = decode(answer)
-              return result._tag === "Success" ? Effect.succeed(result.success) : Effect.fail(decodeError(result.failure.issue))
-            }
-          }
+          handlers
         )
       )
   }

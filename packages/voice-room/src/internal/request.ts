@@ -36,13 +36,15 @@ const extraValue = (
  * Validates the caller's arguments and builds the request fields, in wire order, with
  * the dialect's extra fields last (from `options`, else their defaults). Fails with the
  * first invalid parameter; an extra's option given under a dialect without that field
- * is an error too (it would be silently dropped).
+ * is an error too (it would be silently dropped). The fields are added to `into` (the
+ * call's payload, its authentication fields first), else to a new object.
  */
 export const buildRequest = (
   operation: AnyOperation,
   dialect: Dialect,
   args: ReadonlyArray<unknown>,
-  options?: Readonly<Record<string, unknown>>
+  options?: Readonly<Record<string, unknown>>,
+  into: Record<string, unknown> = {}
 ): Record<string, unknown> | VoiceRoomValidationError => {
   const params: ReadonlyArray<Param> = operation.params
   const values: Array<unknown> = new Array(params.length)
@@ -53,7 +55,7 @@ export const buildRequest = (
     if (value instanceof VoiceRoomValidationError) return value
     values[i] = spec.toWire(value as never)
   }
-  const fields: Record<string, unknown> = {}
+  const fields = into
   const order = wireIndex(operation)
   for (let i = 0; i < order.length; i++) fields[operation.wireOrder[i]!] = values[order[i]!]
   const extras = operation.extras[dialect] ?? []

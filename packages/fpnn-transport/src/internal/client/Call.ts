@@ -2,14 +2,39 @@
  * The client's call path. Perf fast path (BENCHMARKS.md): connected, on the live clock, a
  * call is the connection's `request`, whose shared deadline timer enforces the timeout.
  */
-import { Clock, Effect, Result } from "effect"
+import { Clock, Effect, Result, type Tracer } from "effect"
 import type { CallOptions } from "../../Client.js"
 import { type FpnnCallError, type FpnnOptionsError, timeoutError } from "../../Errors.js"
-import { resolveCallTimeout } from "../../Options.js"
+import { check, field, optionalDuration, record, rejectOption, show } from "../../Options.js"
 import type { Payload } from "../codec/Msgpack.js"
 import type { FpnnConnection } from "../connection/Connection.js"
 import { type ClientRuntime, liveClock } from "./Runtime.js"
 import { acquire } from "./Session.js"
+
+const isSpan = (u: unknown): u is Tracer.AnySpan =>
+  typeof u === "object" && u !== null && ((u as { _tag?: unknown })._tag === "Span" ||
+    (u as { _tag?: unknown })._tag === "ExternalSpan")
+
+/** A call's options: its timeout (ms, Infinity = none; else `fallback`) and its span. */
+interface Resolved {
+  readonly timeout: number
+  readonly span: Tracer.AnySpan | undefined
+}
+
+// The rule of `resolveCallTimeout` (Options.ts): a timeout may be Infinity, never 0.
+const timeoutRule = { infinite: true } as const
+
+/** Both options in one pass (one `check`, read once each), before anything is sent. */
+const resolveCall = (callOptions: unknown, fallback: number): Result.Result<Resolved, FpnnOptionsError> =>
+  check("timeout", () => {
+    const o = record(callOptions, "options")
+    const timeout = optionalDuration(field(o, "timeout", "timeout"), "timeout", fallback, timeoutRule)
+    const span = field(o, "span", "span")
+    if (span !== undefined && !isSpan(span)) {
+      return rejectOption("span", "WrongType", `span must be a span (Tracer.AnySpan), got ${show(span)}`)
+    }
+    return { timeout, span }
+  })
 
 /** `call` and `send` of a client; made once per client. */
 export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
@@ -25,9 +50,10 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
     callOptions?: CallOptions
   ): Effect.Effect<Payload, FpnnCallError | FpnnOptionsError> => {
     // Checked before anything is sent: a bad timeout is a typed failure, not a defect.
-    const checked = callOptions === undefined ? undefined : resolveCallTimeout(callOptions, questTimeout)
+    const checked = callOptions === undefined ? undefined : resolveCall(callOptions, questTimeout)
     if (checked !== undefined && Result.isFailure(checked)) return Effect.fail(checked.failure)
-    const timeout = checked === undefined ? questTimeout : checked.success
+    const timeout = checked === undefined ? questTimeout : checked.success.timeout
+    const parent = checked?.success.span
     return Effect.withFiber((fiber): Effect.Effect<Payload, FpnnCallError> => {
       const conn = rt.current
       // Perf fast path (BENCHMARKS.md): connected, on the live clock — the connection
@@ -41,11 +67,13 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
       let queued: { readonly conn: FpnnConnection; readonly batch: number } | undefined
       const request = (c: FpnnConnection) =>
         c.request(method, payload, undefined, (batch) => (queued = { conn: c, batch }))
-      return withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
+      const slow = withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
         conn !== undefined && conn.closed === undefined && !rt.closed
           ? request(conn)
           : Effect.flatMap(acquire(rt, timeout), request)
       )
+      // Only this path can log or make spans (the connect): under the caller's span.
+      return parent === undefined ? slow : Effect.withParentSpan(slow, parent, { captureStackTrace: false })
     })
   }
 

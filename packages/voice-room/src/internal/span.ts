@@ -1,0 +1,155 @@
+/**
+ * What a call's span and metrics read from the fiber's context, resolved once per context
+ * rather than once per call (BENCHMARKS.md, "Steps"): a context never changes, and the
+ * calls of one service mostly run under the same one, so a one-entry cache per operation
+ * almost always hits.
+ *
+ * The span is made the way `Effect.withSpan` makes it (same tracer, parent, links, env
+ * annotations, sampling, timing, and the stack frame it provides), without the Effect
+ * steps `withSpan` takes per call. A context this does not reproduce (tracing disabled,
+ * a parent with `DisablePropagation`) gets `undefined`, and the call takes `Effect.withSpan`.
+ */
+import {
+  Cause,
+  Clock,
+  Context,
+  Effect,
+  type Fiber,
+  LogLevel,
+  Metric,
+  Option,
+  References,
+  Tracer
+} from "effect"
+
+export interface CallEnv {
+  readonly context: Context.Context<never>
+  readonly clock: Clock.Clock
+  readonly tracer: Tracer.Tracer
+  readonly parent: Option.Option<Tracer.AnySpan>
+  readonly timing: boolean
+  /** `Effect.annotateSpans` of the context; undefined when there is none. */
+  readonly annotations: Readonly<Record<string, unknown>> | undefined
+  readonly links: ReadonlyArray<Tracer.SpanLink>
+  readonly sampled: boolean
+  /** The stack frame `withSpan` provides to the call (no stack: `captureStackTrace: false`). */
+  readonly frame: References.StackFrame
+  /** Whether the context adds metric attributes (then the series are the contextual ones). */
+  readonly metricAttributes: boolean
+  /** The native tracer and no env annotations: the span is a `CallSpan`. */
+  readonly native: boolean
+}
+
+const noStack = (): string | undefined => undefined
+
+/** The call's settings in this fiber's context, or undefined for `Effect.withSpan`'s path. */
+export const callEnvOf = (fiber: Fiber.Fiber<unknown, unknown>, spanName: string): CallEnv | undefined => {
+  if (!fiber.getRef(References.TracerEnabled)) return undefined
+  const context = fiber.context
+  const parent = Context.getOption(context, Tracer.ParentSpan)
+  if (Option.isSome(parent) && Context.get(parent.value.annotations, Tracer.DisablePropagation)) return undefined
+  const annotations = fiber.getRef(References.TracerSpanAnnotations)
+  const level = fiber.getRef(Tracer.CurrentTraceLevel)
+  const tracer = fiber.getRef(Tracer.Tracer)
+  const annotated = Object.keys(annotations).length > 0
+  return {
+    context,
+    clock: fiber.getRef(Clock.Clock),
+    tracer,
+    parent,
+    timing: fiber.getRef(References.TracerTimingEnabled),
+    annotations: annotated ? annotations : undefined,
+    links: fiber.getRef(References.TracerSpanLinks),
+    sampled: Option.isSome(parent) && parent.value.sampled === false
+      ? false
+      : !LogLevel.isGreaterThan(fiber.getRef(Tracer.MinimumTraceLevel), level),
+    frame: { name: spanName, stack: noStack, parent: fiber.getRef(References.CurrentStackFrame) },
+    metricAttributes: Object.keys(fiber.getRef(Metric.CurrentMetricAttributes)).length > 0,
+    native: tracer === Tracer.nativeTracer && !annotated
+  }
+}
+
+const noAnnotations = Context.empty()
+
+type Attributes = ReadonlyArray<readonly [string, unknown]>
+
+/**
+ * The native tracer's span of a call. Its attributes are the operation's (fixed, shared
+ * by every call) and the few a call adds; they become the span's `Map` when something
+ * reads `attributes`, not per call: with no tracer installed, nothing reads them, and a
+ * `Map` of ten entries per call was a tenth of a call (BENCHMARKS.md, "Steps"). Reading
+ * them gives what `NativeSpan` gives: the fixed ones, then the added ones in order.
+ */
+class CallSpan extends Tracer.NativeSpan {
+  readonly #fixed: Attributes
+  #roomId: bigint | undefined = undefined
+  #added: Array<unknown> | undefined = undefined
+
+  constructor(options: ConstructorParameters<typeof Tracer.NativeSpan>[0], fixed: Attributes) {
+    super(options)
+    this.#fixed = fixed
+  }
+
+  override get attributes(): Map<string, unknown> {
+    let map = this._attributes
+    if (map === undefined) {
+      map = new Map(this.#fixed)
+      if (this.#roomId !== undefined) map.set("rtm.room_id", String(this.#roomId))
+      const added = this.#added
+      if (added !== undefined) for (let i = 0; i < added.length; i += 2) map.set(added[i] as string, added[i + 1])
+      this.#added = undefined
+      this._attributes = map
+    }
+    return map
+  }
+
+  override attribute(key: string, value: unknown): void {
+    if (this.status._tag === "Ended") return
+    if (this._attributes !== undefined) this._attributes.set(key, value)
+    else (this.#added ??= []).push(key, value)
+  }
+
+  /** `rtm.room_id`, rendered (a bigint's decimal string) only when read. */
+  roomId(rid: bigint): void {
+    if (this._attributes !== undefined || this.status._tag === "Ended") this.attribute("rtm.room_id", String(rid))
+    else this.#roomId = rid
+  }
+}
+
+/**
+ * A client span, started now: what `withSpan` hands its tracer, the env annotations, then
+ * the operation's attributes (a `CallSpan` has them from the start without setting them).
+ */
+export const startSpan = (env: CallEnv, name: string, startTime: bigint, fixed: Attributes): Tracer.Span => {
+  const options = {
+    name,
+    parent: env.parent,
+    annotations: noAnnotations,
+    links: env.links.length === 0 ? [] : env.links.slice(),
+    startTime: env.timing ? startTime : 0n,
+    kind: "client" as const,
+    root: false,
+    sampled: env.sampled
+  }
+  if (env.native) return new CallSpan(options, fixed)
+  const span = env.tracer.span(options)
+  const annotations = env.annotations
+  if (annotations !== undefined) for (const key in annotations) span.attribute(key, annotations[key])
+  for (let i = 0; i < fixed.length; i++) span.attribute(fixed[i]![0], fixed[i]![1])
+  return span
+}
+
+/** `rtm.room_id` on a call's span (`withSpan`'s too): the id as a decimal string. */
+export const setRoomId = (span: Tracer.Span, rid: unknown): void => {
+  if (span instanceof CallSpan && typeof rid === "bigint") span.roomId(rid)
+  else span.attribute("rtm.room_id", String(rid))
+}
+
+/**
+ * A failure of the call, with the span's stack frame on its cause: what `withSpan`'s
+ * frame gives a failure inside it (`Cause.pretty` shows it), without providing the frame.
+ */
+export const failIn = <E>(frame: References.StackFrame | undefined, error: E): Effect.Effect<never, E> =>
+  frame === undefined
+    ? Effect.fail(error)
+    : Effect.failCause(Cause.annotate(Cause.fail(error), Context.make(Cause.StackTrace, frame)))

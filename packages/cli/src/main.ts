@@ -4,7 +4,8 @@
  * --help`) is answered from help.json, the help text `pnpm build` rendered with this very
  * CLI (its text depends only on whether colours are on), so it loads nothing else.
  * Everything else turns on Node's module compile cache (Node >= 22.1; on Node 20 there is
- * none) before loading the CLI, so that later starts reuse its compiled code, then runs it
+ * none) before loading the CLI, so that later starts reuse its compiled code, then runs an
+ * operation command at once (OneShot.ts, Call.ts) or anything else through effect's CLI
  * (Bin.ts).
  */
 import * as Module from "node:module"
@@ -29,6 +30,9 @@ const cachedHelp = (key: string): string | undefined => {
   }
 }
 
+/** The commands that are not operations (so need not load the operation table to be told apart). */
+const NOT_OPERATIONS: ReadonlySet<string> = new Set(["emulator", "demo", "keygen"])
+
 const argv = process.argv.slice(2)
 const key = helpKey(argv)
 const help = key === undefined || process.env.RTM_VOICE_LIVE_HELP !== undefined ? undefined : cachedHelp(key)
@@ -41,6 +45,17 @@ if (help !== undefined) {
       cache()
     } catch { /* an unwritable cache directory only costs speed */ }
   }
-  const { runMain } = await import("./Bin.js")
-  runMain(argv)
+  // An operation command line that effect's CLI would parse without an error is called
+  // at once (OneShot.ts, Call.ts); everything else goes through effect's CLI (Bin.ts).
+  const first = argv[0]
+  const oneShot = first === undefined || first.startsWith("-") || NOT_OPERATIONS.has(first)
+    ? undefined
+    : (await import("./OneShot.js")).parseOneShot(argv)
+  if (oneShot !== undefined) {
+    const { runCall } = await import("./Call.js")
+    runCall(oneShot, argv)
+  } else {
+    const { runMain } = await import("./Bin.js")
+    runMain(argv)
+  }
 }

@@ -25,7 +25,8 @@ const dist = join(pkg, "dist")
 if (!readFileSync(join(dist, "main.js"), "utf8").includes(`import("./Bin.js")`)) {
   throw new Error("dist/main.js is not tsc's output (already bundled?): run `pnpm build`, which runs tsc first")
 }
-for (const f of readdirSync(dist)) if (f.startsWith("bin-") || f === "help.json" || f === "commands.json") rmSync(join(dist, f))
+const generated = (f) => f.startsWith("bin-") || f === "help.json" || f === "commands.json"
+for (const f of readdirSync(dist)) if (generated(f)) rmSync(join(dist, f))
 
 // msgpackr as the transport resolves it, but its plain entry (index.js: Packr and Unpackr)
 // instead of its Node entry, which also loads its stream classes (node:stream) and tries

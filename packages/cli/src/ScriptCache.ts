@@ -63,7 +63,7 @@ const writeCache = (file: string, data: Buffer): void => {
  * Runs the CommonJS script `file` (built-ins are all it requires) and answers its exports.
  * `key` names its content (the build's hash of it).
  */
-export const loadScript = (file: string, key: string): Record<string, unknown> => {
+export const loadScript = (file: string, key: string): unknown => {
   const vm = process.getBuiltinModule("node:vm")
   const { createRequire } = process.getBuiltinModule("node:module")
   const dir = cacheDirectory()

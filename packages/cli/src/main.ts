@@ -45,6 +45,11 @@ interface CallScript extends OneShotTable {
   readonly key: string
 }
 
+/** What the call script (Call.ts) exports. */
+interface CallScriptExports {
+  readonly runCall: (call: OneShotCall, argv: ReadonlyArray<string>) => void
+}
+
 const callScript = (): CallScript | undefined => {
   try {
     return readJson("commands.json") as CallScript
@@ -65,7 +70,7 @@ if (help !== undefined) {
   // once, by the one-shot script (Call.ts), which holds no part of effect's CLI.
   const { fileURLToPath } = process.getBuiltinModule("node:url")
   const file = fileURLToPath(new URL(`./${script!.script}`, import.meta.url))
-  const { runCall } = loadScript(file, script!.key) as { runCall: (call: OneShotCall, argv: ReadonlyArray<string>) => void }
+  const { runCall } = loadScript(file, script!.key) as CallScriptExports
   runCall(call, argv)
 } else {
   const cache = (Module as { enableCompileCache?: () => unknown }).enableCompileCache

@@ -174,7 +174,10 @@ describe("the built executable's one-shot call", () => {
     const dist = dirname(cliMain)
     const built = JSON.parse(readFileSync(join(dist, "commands.json"), "utf8"))
     const { commands, adminCommands } = oneShotTable()
-    assert.deepStrictEqual({ commands: built.commands, adminCommands: built.adminCommands }, { commands, adminCommands })
+    assert.deepStrictEqual(
+      { commands: built.commands, adminCommands: built.adminCommands },
+      { commands, adminCommands }
+    )
     assert.match(built.script, /^bin-call-[0-9a-f]{16}\.cjs$/)
     assert.include(built.script, built.key)
     assert.include(readdirSync(dist), built.script)

@@ -1,15 +1,19 @@
 // Bundles the executable after `tsc` has written dist/: dist/main.js (the entry tsc wrote)
-// becomes a small file that turns on Node's compile cache and then imports one bundled
-// chunk with the whole CLI (effect, the SDK, msgpackr inlined, tree-shaken, minified);
-// the emulator, the demo and the operation runner are further chunks, loaded only by the
-// commands that need them. The chunks sit beside main.js in dist/, so `../package.json`
-// (the CLI's version) resolves from them as it does from dist/version.js; they are .mjs
-// (ES modules whatever the package type), which also tells them apart from tsc's output.
+// becomes a small file that answers help from help.json and reads an operation command
+// line with the table in commands.json (OneShot.ts). Such a call runs in one CommonJS
+// script, dist/bin-call-<hash>.cjs: the SDK and the call (effect, msgpackr inlined,
+// tree-shaken, minified), none of effect's CLI. Everything else imports the bundled ES
+// chunks of the whole CLI, with the emulator, the demo, key generation and the operation
+// runner as further chunks, loaded only by the commands that need them. The chunks sit
+// beside main.js in dist/, so `../package.json` (the CLI's version) resolves from them as
+// it does from dist/version.js; they are .mjs (ES modules whatever the package type),
+// which also tells them apart from tsc's output.
 // Then help.json: the help text of the root and of every command, rendered by this CLI
 // (tsc's dist/Bin.js, in this process), plain and coloured; main.js answers a help
-// request from it without loading the CLI. A test checks it against a live rendering.
-// No runtime dependency is resolved from node_modules by the bin; the library entry
-// (dist/index.js) is tsc's output and imports its dependencies as usual.
+// request from it without loading the CLI. Tests check it, and commands.json, against the
+// live CLI. No runtime dependency is resolved from node_modules by the bin; the library
+// entry (dist/index.js) is tsc's output and imports its dependencies as usual.
+import { createHash } from "node:crypto"
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
@@ -21,7 +25,8 @@ const dist = join(pkg, "dist")
 if (!readFileSync(join(dist, "main.js"), "utf8").includes(`import("./Bin.js")`)) {
   throw new Error("dist/main.js is not tsc's output (already bundled?): run `pnpm build`, which runs tsc first")
 }
-for (const f of readdirSync(dist)) if (f.startsWith("bin-") || f === "help.json") rmSync(join(dist, f))
+const generated = (f) => f.startsWith("bin-") || f === "help.json" || f === "commands.json"
+for (const f of readdirSync(dist)) if (generated(f)) rmSync(join(dist, f))
 
 // msgpackr as the transport resolves it, but its plain entry (index.js: Packr and Unpackr)
 // instead of its Node entry, which also loads its stream classes (node:stream) and tries
@@ -69,27 +74,51 @@ const lazyBuiltins = {
   }
 }
 
-await build({
-  input: { main: join(dist, "main.js") },
+const common = {
   platform: "node",
   cwd: pkg,
   logLevel: "warn",
   treeshake: true,
   resolve: { alias: { msgpackr: msgpackrPlain } },
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins]
+}
+const minify = process.env.RTM_VOICE_BUNDLE_DEBUG === undefined
+
+await build({
+  ...common,
+  input: { main: join(dist, "main.js") },
   output: {
     dir: dist,
     format: "esm",
     entryFileNames: "[name].js",
     chunkFileNames: "bin-[name]-[hash].mjs",
-    minify: process.env.RTM_VOICE_BUNDLE_DEBUG === undefined,
+    minify,
     sourcemap: false
   }
 })
 
+// ---- the one-shot call script: Call.ts and all it runs in one CommonJS file (no chunks, no
+// dynamic import), which main.js compiles with its own V8 code cache (ScriptCache.ts). Its
+// name carries the hash of its content, which keys that cache. The one `import.meta` of its
+// modules (effect's ConfigProvider reads `import.meta?.env`, which Node leaves undefined)
+// becomes `{}`; any other would be an error.
+const { output: [callChunk] } = await build({
+  ...common,
+  input: join(dist, "Call.js"),
+  write: false,
+  onLog(level, log, handler) {
+    if (log.code === "EMPTY_IMPORT_META" && /effect[\\/]dist[\\/]ConfigProvider\.js$/.test(log.id ?? "")) return
+    handler(log.code === "EMPTY_IMPORT_META" ? "error" : level, log)
+  },
+  output: { format: "cjs", codeSplitting: false, minify, sourcemap: false }
+})
+const callKey = createHash("sha256").update(callChunk.code).digest("hex").slice(0, 16)
+const callScript = `bin-call-${callKey}.cjs`
+writeFileSync(join(dist, callScript), callChunk.code)
+
 // ---- help.json
 const load = (file) => import(pathToFileURL(join(dist, file)).href)
-const [{ run }, { cliServices }, { commandNames }, { Effect }, { TestConsole }] = await Promise.all([
+const [{ run }, { cliServices }, { commandNames, oneShotTable }, { Effect }, { TestConsole }] = await Promise.all([
   load("Bin.js"),
   load("Services.js"),
   load("Commands.js"),
@@ -118,3 +147,7 @@ for (const key of ["", ...commandNames.map(([name]) => name), "emulator", "demo"
 }
 process.env = environment
 writeFileSync(join(dist, "help.json"), JSON.stringify(help))
+
+// ---- commands.json: the table main.js reads operation command lines with (OneShot.ts), and
+// the call script that runs them.
+writeFileSync(join(dist, "commands.json"), JSON.stringify({ script: callScript, key: callKey, ...oneShotTable() }))

@@ -21,7 +21,8 @@ import { Argument, Command, Flag } from "effect/cli"
 import { type CommandSpec, commandSpecs, extraFlagDescription } from "./Commands.js"
 import { emulatorCommand } from "./EmulatorCommand.js"
 import { keygenCommand } from "./KeygenCommand.js"
-import { type SettingsInput, settingsFlags } from "./Settings.js"
+import type { SettingsInput } from "./Settings.js"
+import { settingsFlags } from "./SettingsFlags.js"
 
 const integerArgument = (p: Param): Argument.Argument<unknown> =>
   Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description))

@@ -20,6 +20,7 @@ import {
   VoiceRoomValidationError
 } from "@rtm-voice/voice-room"
 import { Result } from "effect"
+import type { OneShotTable } from "./OneShot.js"
 
 /**
  * The CLI command of each operation, in the order `--help` lists them. A `Record` over
@@ -77,6 +78,17 @@ export const commandSpecs: ReadonlyArray<CommandSpec> = commandNames.map(([name,
     extra
   }))
   return { name, operation, positionals, fromFlag, extraFlags, usage }
+})
+
+/** The operation commands as the one-shot reading of a command line needs them (OneShot.ts). */
+export const oneShotTable = (): OneShotTable => ({
+  commands: commandSpecs.map((spec) => ({
+    name: spec.name,
+    positionals: spec.positionals.map((p) => p.kind),
+    from: spec.fromFlag !== undefined,
+    extraFlags: spec.extraFlags.map(({ flag }) => flag)
+  })),
+  adminCommands: adminCommandNames
 })
 
 /** Help text of an extra's flag. */

@@ -4,10 +4,7 @@ import {
   Effect,
   Stream
 } from "effect"
-import {
-  type VoiceRoomError,
-  VoiceRoomValidationError
-} from "../Errors.js"
+import { type VoiceRoomError } from "../Errors.js"
 import {
   operationNames,
   Operations

@@ -60,7 +60,13 @@ export default defineConfig(
     files: linted,
     ignores: sources,
     rules: {
-      "max-len": ["error", { code: 120, tabWidth: 2, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true }]
+      "max-len": ["error", {
+        code: 120,
+        tabWidth: 2,
+        ignoreUrls: true,
+        ignoreStrings: true,
+        ignoreTemplateLiterals: true
+      }]
     }
   },
   {

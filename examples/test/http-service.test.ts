@@ -22,6 +22,7 @@ interface Answer {
   readonly status: number
   readonly type: string | null
   // JSON as the service wrote it
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read loosely, asserted by value
   readonly body: any
 }
 

@@ -61,7 +61,8 @@ describe("the secret never leaks", () => {
       const program = Effect.gen(function*() {
         const good = (yield* voiceClient(proxy.endpoint)).client
         const wrongSecret = (yield* voiceClient(proxy.endpoint, { secret: Redacted.make(`${SECRET_TEXT}-wrong`) })).client
-        const plainString = (yield* voiceClient(proxy.endpoint, { secret: SECRET_TEXT as never })).client // untyped caller
+        // an untyped caller
+        const plainString = (yield* voiceClient(proxy.endpoint, { secret: SECRET_TEXT as never })).client
         const timingOut = (yield* voiceClient(silent.endpoint)).client
         const broken = (yield* voiceClient(garbage.endpoint)).client
         const down = (yield* voiceClient(`127.0.0.1:${refused}`)).client
@@ -75,7 +76,8 @@ describe("the secret never leaks", () => {
           good.kickoutFromVoiceRoom(404, 1, 2), // RtmError NotInRoom
           good.pullUserIntoVoiceRoom(1, []), // validation
           good.invoke("closeVoiceRoom", [Number.NaN]), // validation
-          good.pullUserIntoVoiceRoom(1, Array.from({ length: 1_000_000 }, (_, i) => 2n ** 40n + BigInt(i))), // Oversized
+          // Oversized
+          good.pullUserIntoVoiceRoom(1, Array.from({ length: 1_000_000 }, (_, i) => 2n ** 40n + BigInt(i))),
           timingOut.getVoiceRoomList({ timeout: 100 }), // timeout
           broken.getVoiceRoomList(), // protocol violation
           down.getVoiceRoomList() // refused

@@ -17,4 +17,7 @@ export const keygenCommand = Command.make(
     force: Flag.Boolean("force").pipe(Flag.withDefault(false), Flag.withDescription("overwrite key files that already exist"))
   },
   (input) => Effect.flatMap(Effect.promise(() => import("./KeygenRun.js")), (run) => run.runKeygen(input))
-).pipe(Command.withDescription("Make an ECDH key pair for encrypted connections to the emulator (PEM files); existing files are kept unless --force."))
+).pipe(Command.withDescription(
+  "Make an ECDH key pair for encrypted connections to the emulator (PEM files); "
+    + "existing files are kept unless --force."
+))

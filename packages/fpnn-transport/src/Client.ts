@@ -55,7 +55,10 @@ export interface FpnnClientOptions {
   readonly connectTimeout?: Duration.Input | undefined
   /** A call's timeout when it names none: the transport's default. Default 5 s. */
   readonly questTimeout?: Duration.Input | undefined
-  /** Largest frame accepted from the server, and sent to it (a larger quest fails unsent with FpnnProtocolError "Oversized"). Default 8 MiB. */
+  /**
+   * Largest frame accepted from the server, and sent to it (a larger quest fails unsent with
+   * FpnnProtocolError "Oversized"). Default 8 MiB.
+   */
   readonly maxFrameBytes?: number | undefined
   /** Bytes allowed to wait for a server that stopped reading (default 64 MiB); beyond, reason "Stalled". */
   readonly maxQueuedBytes?: number | undefined

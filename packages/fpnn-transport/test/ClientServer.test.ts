@@ -384,7 +384,8 @@ describe("client ↔ server over 127.0.0.1", () => {
         const greedy = Net.connect(server.port, "127.0.0.1", () => {
           greedy.pause() // never reads: answers pile up on the server
           const blob = new Uint8Array(64 * 1024)
-          for (let i = 1; i <= 800; i++) greedy.write(Frame.encodeQuest("echo", i, Codec.encodePayload({ blob }))) // 50 MiB of answers
+          // 50 MiB of answers
+          for (let i = 1; i <= 800; i++) greedy.write(Frame.encodeQuest("echo", i, Codec.encodePayload({ blob })))
         })
         greedy.on("close", () => resume(Effect.succeed(true)))
         greedy.on("error", () => {})

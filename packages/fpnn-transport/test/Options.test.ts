@@ -254,6 +254,7 @@ describe("the Layers' error channels (type level)", () => {
     const clientNever: Layer.Layer<FpnnClient, never> = FpnnClient.layer({ endpoint: "h:1" })
     const server: Layer.Layer<FpnnServer, FpnnOptionsError | SocketServer.SocketServerError> = FpnnServer.layer({ handlers: {} })
     // @ts-expect-error the server's layer names FpnnOptionsError too
+    // @effect-diagnostics-next-line missingEffectError:off
     const serverSocketOnly: Layer.Layer<FpnnServer, SocketServer.SocketServerError> = FpnnServer.layer({ handlers: {} })
     const config: Layer.Layer<FpnnClient, Config.ConfigError | FpnnOptionsError> = FpnnClient.layerConfig()
     assert.isDefined([client, clientNever, server, serverSocketOnly, config])

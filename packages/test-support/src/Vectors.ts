@@ -8,6 +8,7 @@ export interface Vector {
   readonly description: string
   readonly source: string
   readonly hex: string
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- vectors.json's shapes differ per vector
   readonly decoded: Record<string, any>
   /** Encryption vectors: the frame before encryption. */
   readonly plaintext_hex?: string

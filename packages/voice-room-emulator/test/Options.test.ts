@@ -41,6 +41,7 @@ describe("emulator options", () => {
     const layer: Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError | FpnnOptionsError> =
       VoiceRoomEmulator.layer(base)
     // @ts-expect-error bad options are part of the error channel
+    // @effect-diagnostics-next-line missingEffectError:off
     const socketOnly: Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError> = VoiceRoomEmulator.layer(base)
     assert.isDefined([layer, socketOnly])
   })

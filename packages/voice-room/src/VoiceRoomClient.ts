@@ -98,7 +98,10 @@ export interface VoiceRoomClientService extends VoiceRoomOperations {
   readonly connectionState: Effect.Effect<Client.ConnectionState>
   /** The connection's state: the current one, then every change. */
   readonly connectionStateChanges: Stream.Stream<Client.ConnectionState>
-  /** The transport's connection events (connected, connect failed, closed, reconnect scheduled), from subscription on. */
+  /**
+   * The transport's connection events (connected, connect failed, closed, reconnect scheduled), from
+   * subscription on.
+   */
   readonly connectionEvents: Stream.Stream<Client.ConnectionEvent>
 }
 
@@ -186,7 +189,8 @@ export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomC
    * (each field a plain value or a `Config`, or one `Config` of the whole); the default
    * reads the `RTM_*` environment (see `VoiceRoomClientConfig`), and its errors name the
    * variable. The server key file is read through effect's `FileSystem`: the one in
-   * context when there is one, else Node's (`@effect/platform-node`'s NodeFileSystem): an I/O failure is a `VoiceRoomConfigFileError`, a bad key a
+   * context when there is one, else Node's (`@effect/platform-node`'s NodeFileSystem): an I/O failure is a
+   * `VoiceRoomConfigFileError`, a bad key a
    * `VoiceRoomOptionsError`. `extra` adds what configuration cannot express (a retry
    * schedule, further transport options).
    */

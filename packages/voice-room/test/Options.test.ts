@@ -231,8 +231,10 @@ describe("errors in Effect 4's shape", () => {
       FrequencyLimited: () => Effect.succeed(2)
     }))
     // @ts-expect-error "NotARealReason" is not a reason of RtmError
+    // @effect-diagnostics-next-line floatingEffect:off
     program.pipe(Effect.catchReason("RtmError", "NotARealReason", () => Effect.succeed(0)))
     // @ts-expect-error FpnnTimeoutError has no reason to catch
+    // @effect-diagnostics-next-line floatingEffect:off
     program.pipe(Effect.catchReason("FpnnTimeoutError", "Refused", () => Effect.succeed(0)))
     assert.isDefined([rtm, conn, both])
   })
@@ -268,6 +270,7 @@ describe("errors in Effect 4's shape", () => {
       Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError
     > = VoiceRoomClient.layerConfig()
     // @ts-expect-error an unreadable key file is an error of its own
+    // @effect-diagnostics-next-line missingEffectError:off
     const configNoFile: Layer.Layer<VoiceRoomClient, Config.ConfigError | VoiceRoomOptionsError> = VoiceRoomClient
       .layerConfig()
     assert.isDefined([layer, never, fromTransport, fromConfig, configNoFile])

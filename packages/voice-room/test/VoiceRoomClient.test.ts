@@ -9,8 +9,7 @@ import {
   VoiceRoomClient,
   type VoiceRoomClientOptions,
   VoiceRoomDecodeError,
-  VoiceRoomOptionsError,
-  VoiceRoomValidationError
+  VoiceRoomOptionsError
 } from "../src/index.js"
 
 const SECRET = Redacted.make("unit-secret")

@@ -49,8 +49,8 @@ export const makeVoiceRoomClient = (
       dialect,
       invoke: (name, args, callOptions) => {
         // Own keys only (RELIABILITY.md, bad input): `Operations["toString"]`, "constructor"
-        // or "__proto__" are inherited from Object and used to reach `operation.wire` as if
-        // they were operations — a TypeError thrown out of invoke() instead of a typed error.
+        // or "__proto__" are inherited from Object; taken for operations, they would reach
+        // `operation.wire` and throw a TypeError out of invoke() instead of a typed error.
         const operation = Object.hasOwn(Operations, name) ? Operations[name] : undefined
         if (operation === undefined) {
           return Effect.fail(unknownOperation(name))

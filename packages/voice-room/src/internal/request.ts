@@ -1,4 +1,7 @@
-/** The request of a call, built from the operation table: validated arguments in wire order, then the dialect's extras. */
+/**
+ * The request of a call, built from the operation table: validated arguments in wire order, then the
+ * dialect's extras.
+ */
 import { VoiceRoomValidationError } from "../Errors.js"
 import type { AnyOperation, ExtraField, Param } from "../Operations.js"
 import { type Dialect, dialects, type KindSpec, kinds, type ParamKind } from "./kinds.js"

@@ -61,9 +61,9 @@ export const lost = (
 
 // Reliability (RELIABILITY.md, reconnect storm): a lost connection is counted once, by
 // whichever sees it first — its session fiber, or the next `acquire`. The callers of
-// the calls it failed resume before the session fiber does; when only the session
-// recorded the loss, their next call redialled before the backoff knew of the failure,
-// so a peer that accepts and then breaks every connection was redialled on every call.
+// the calls it failed resume before the session fiber does; if only the session
+// recorded the loss, their next call would redial before the backoff knows of the failure,
+// and a peer that accepts and then breaks every connection would be redialled on every call.
 export const recordLoss = (rt: ClientRuntime, conn: FpnnConnection, error: FpnnConnectionError): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (rt.lossRecorded.has(conn)) return Effect.void

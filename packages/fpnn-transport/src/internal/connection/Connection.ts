@@ -51,7 +51,7 @@ export interface ConnectionOptions {
    * chunk after this quest (the rest is kept for `resume`); used by the `*key` handshake.
    */
   readonly onQuest: (connection: FpnnConnection, quest: Quest, payload: Payload) => boolean | void
-  /** Called when an answer over the frame limit was replaced by an error answer (to log it). */
+  /** Called when an answer over the frame limit is replaced by an error answer (to log it). */
   readonly onOversizedAnswer?: ((quest: Quest, bytes: number) => void) | undefined
 }
 
@@ -87,8 +87,8 @@ export class FpnnConnection extends PendingCalls {
    * A twoway quest. With `timeoutMillis`, it fails with `FpnnTimeoutError` when no answer
    * came in time. Perf: the deadline lives in the pending entry and one connection-wide
    * timer expires it, instead of `Effect.timeoutOrElse` per call — that races two forked
-   * fibers and arms a setTimeout for every call, and was the largest cost of a call
-   * (BENCHMARKS.md). Without it the caller wraps the call itself (connect included).
+   * fibers and arms a setTimeout for every call, the largest cost of a call measured in
+   * BENCHMARKS.md. Without it the caller wraps the call itself (connect included).
    */
   request(
     method: string,

@@ -35,7 +35,7 @@ export const acceptKeyQuest = (
   // framesReceived counts answers too: an unsolicited answer before `*key` also fails it.
   if (conn.framesReceived !== 1 || !quest.twoway) return reject("*key must be the first frame, sent twoway")
   try {
-    // A str publicKey (C++ client) was UTF-8-decoded by the codec, which corrupts
+    // A str publicKey (C++ client) is UTF-8-decoded by the codec, which corrupts
     // bytes >= 0x80: read its raw bytes from the frame instead.
     const rawKey = typeof payload.publicKey === "string" ? keyQuestPublicKeyBytes(quest.payload) : undefined
     const request = parseKeyQuestPayload(rawKey === undefined ? payload : { ...payload, publicKey: rawKey })

@@ -1,5 +1,5 @@
-import { BaseSequencer, type TestSpecification } from "vitest/node"
 import { defineConfig } from "vitest/config"
+import { BaseSequencer, type TestSpecification } from "vitest/node"
 
 // One run covers every package's own tests (packages/*/test) and the cross-package
 // scenarios in test/. The "source" condition makes workspace packages resolve to their

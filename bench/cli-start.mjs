@@ -96,7 +96,9 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const f = (x) => x.toFixed(0)
   console.log(
     `node ${result.node}: node -e 0 ${f(result.nodeMs)} ms; rtm-voice --help ${f(result.helpMs)} ms ` +
-      `(${result.helpVsNode.toFixed(2)}x); refused call ${f(result.refusedMs)} ms (${result.refusedVsNode.toFixed(2)}x); ` +
+      `(${result.helpVsNode.toFixed(2)}x); refused call ${f(result.refusedMs)} ms (${
+        result.refusedVsNode.toFixed(2)
+      }x); ` +
       `median of ${result.rounds}`
   )
   console.log(JSON.stringify(result))

@@ -79,7 +79,9 @@ const phase = (socket, n, deadline) =>
         if (buf.length - off < total) break
         const seq = buf.readUInt32LE(off + 12)
         const answer = unpackr.unpack(buf.subarray(off + 16, off + total))
-        if (buf[off + 7] !== 0 || typeof answer.count !== "number") return reject(new Error(`unexpected answer ${JSON.stringify(answer)}`))
+        if (buf[off + 7] !== 0 || typeof answer.count !== "number") {
+          return reject(new Error(`unexpected answer ${JSON.stringify(answer)}`))
+        }
         lat[done++] = (now - starts[seq]) * 1000
         got++
         off += total

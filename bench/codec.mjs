@@ -23,7 +23,13 @@ const { decodePayloadAt } = await internal("codec/Msgpack.js")
 
 // The getVoiceRoomMemberCount quest as the SDK builds it (RTM-VOICE.md §7 vector values,
 // a realistic salt: Date.now() * 1000 is beyond 2^32, so it is an int64 on the wire).
-const quest = { pid: 11000001, sign: "9374F403AB6B82376C6C5C28554E914D", salt: 1732550400123456n, ts: 1732550400, rid: 42 }
+const quest = {
+  pid: 11000001,
+  sign: "9374F403AB6B82376C6C5C28554E914D",
+  salt: 1732550400123456n,
+  ts: 1732550400,
+  rid: 42
+}
 const answerFrame = Buffer.from(ANSWER_HEX, "hex")
 const answerPayload = answerFrame.subarray(16)
 
@@ -70,7 +76,12 @@ const alone = (n) => {
 if (T.Codec.decodePayload(T.Codec.encodePayload(quest)).rid !== 42 || unpackr.unpack(packr.pack(quest)).rid !== 42) {
   throw new Error("codec sanity check failed")
 }
-if (inPlace && !Buffer.from(encodeQuestFrame(METHOD, 7, quest)).equals(Buffer.from(T.Frame.encodeQuest(METHOD, 7, T.Codec.encodePayload(quest))))) {
+if (
+  inPlace &&
+  !Buffer.from(encodeQuestFrame(METHOD, 7, quest)).equals(
+    Buffer.from(T.Frame.encodeQuest(METHOD, 7, T.Codec.encodePayload(quest)))
+  )
+) {
   throw new Error("encodeQuestFrame differs from encodeQuest + encodePayload")
 }
 
@@ -98,4 +109,11 @@ for (let r = 0; r < rounds; r++) {
 const median = (xs) => xs.slice().sort((x, y) => x - y)[Math.floor(xs.length / 2)]
 const oursPerSec = median(a)
 const alonePerSec = median(b)
-send({ path: inPlace ? "in-place" : "two-step", oursPerSec, msgpackrPerSec: alonePerSec, codecVsMsgpackr: oursPerSec / alonePerSec, rounds: { ours: a, alone: b }, sink: sink > 0 })
+send({
+  path: inPlace ? "in-place" : "two-step",
+  oursPerSec,
+  msgpackrPerSec: alonePerSec,
+  codecVsMsgpackr: oursPerSec / alonePerSec,
+  rounds: { ours: a, alone: b },
+  sink: sink > 0
+})

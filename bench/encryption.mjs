@@ -129,7 +129,10 @@ async function main() {
     }
   }
   const windows = option("--windows", "100,1024").split(",").map(Number)
-  const modes = option("--modes", quick ? "plain,package-128,stream-128" : "plain,package-128,stream-128,package-256,stream-256")
+  const modes = option(
+    "--modes",
+    quick ? "plain,package-128,stream-128" : "plain,package-128,stream-128,package-256,stream-256"
+  )
     .split(",")
   if (!modes.includes("plain")) modes.unshift("plain")
   const reps = Number(option("--reps", quick ? 1 : 3))
@@ -185,7 +188,15 @@ async function main() {
 
   const f0 = (x) => (x === undefined || Number.isNaN(x) ? "-" : Math.round(x).toLocaleString("en-US"))
   const f2 = (x) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(2))
-  const head = ["in flight", "mode", "calls/s", "p50 / p99 µs", "client CPU µs/call", "÷ plain (median)", "÷ plain per repetition"]
+  const head = [
+    "in flight",
+    "mode",
+    "calls/s",
+    "p50 / p99 µs",
+    "client CPU µs/call",
+    "÷ plain (median)",
+    "÷ plain per repetition"
+  ]
   const body = rows.map((r) => [
     r.window,
     r.mode,
@@ -198,8 +209,12 @@ async function main() {
   const all = [head, ...body]
   const widths = head.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)))
   const line = (r) => "| " + r.map((c, i) => String(c).padEnd(widths[i])).join(" | ") + " |"
-  console.log(`\n## encryption${quick ? " (--quick)" : ""}: SDK (VoiceRoomClient) → transport FPNN server, node ${process.version}, ` +
-    `${reps} repetition(s), ${seconds} s per run, load average ${Os.loadavg()[0].toFixed(1)}`)
+  console.log(
+    `\n## encryption${
+      quick ? " (--quick)" : ""
+    }: SDK (VoiceRoomClient) → transport FPNN server, node ${process.version}, ` +
+      `${reps} repetition(s), ${seconds} s per run, load average ${Os.loadavg()[0].toFixed(1)}`
+  )
   console.log([line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n"))
 
   const summary = { quick, node: process.version, reps, seconds: (performance.now() - started) / 1000 }

@@ -1,9 +1,9 @@
 // Shared pieces of the benchmark processes: the pre-encoded frames, child-process
 // plumbing (one JSON line per message on stdout), latency statistics.
 import { spawn } from "node:child_process"
+import * as Path from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
-import * as Path from "node:path"
 
 export const BENCH_DIR = Path.dirname(fileURLToPath(import.meta.url))
 export const ROOT = Path.resolve(BENCH_DIR, "..")
@@ -60,7 +60,9 @@ export const child = (script, args = [], nodeArgs = []) => {
   })
   proc.on("exit", (code) => {
     ended = true
-    for (const w of waiters.splice(0)) w.reject(new Error(`${script} ${args.join(" ")} exited (${code}) without a result\n${stderr}`))
+    for (const w of waiters.splice(0)) {
+      w.reject(new Error(`${script} ${args.join(" ")} exited (${code}) without a result\n${stderr}`))
+    }
   })
   return {
     proc,

@@ -27,7 +27,11 @@ for (const pkg of ["fpnn-transport", "voice-room", "voice-room-emulator"]) {
   }
   const r = spawnSync(process.execPath, [tsc, "-p", config], { cwd: ROOT, encoding: "utf8" })
   // tsc still emits on type errors; say so rather than silently bench stale code.
-  built[pkg] = r.status === 0 ? "ok" : existsSync(Path.join(ROOT, "packages", pkg, "dist", "index.js")) ? "type errors (emitted)" : "failed"
+  built[pkg] = r.status === 0
+    ? "ok"
+    : existsSync(Path.join(ROOT, "packages", pkg, "dist", "index.js"))
+    ? "type errors (emitted)"
+    : "failed"
   if (r.status !== 0) console.error(`[bench] build of ${pkg}: ${built[pkg]}\n${(r.stdout + r.stderr).slice(0, 2000)}`)
 }
 if (built["fpnn-transport"] === "failed") throw new Error("fpnn-transport does not build; nothing to benchmark")
@@ -35,9 +39,14 @@ if (built["fpnn-transport"] === "failed") throw new Error("fpnn-transport does n
 {
   const config = Path.join(ROOT, "packages", "cli", "tsconfig.build.json")
   const r = spawnSync(process.execPath, [tsc, "-p", config], { cwd: ROOT, encoding: "utf8" })
-  const b = spawnSync(process.execPath, [Path.join(ROOT, "packages", "cli", "scripts", "bundle-bin.mjs")], { cwd: ROOT, encoding: "utf8" })
+  const b = spawnSync(process.execPath, [Path.join(ROOT, "packages", "cli", "scripts", "bundle-bin.mjs")], {
+    cwd: ROOT,
+    encoding: "utf8"
+  })
   built.cli = b.status !== 0 ? "failed" : r.status === 0 ? "ok" : "type errors (emitted)"
-  if (r.status !== 0 || b.status !== 0) console.error(`[bench] build of cli: ${built.cli}\n${(r.stdout + r.stderr + b.stdout + b.stderr).slice(0, 2000)}`)
+  if (r.status !== 0 || b.status !== 0) {
+    console.error(`[bench] build of cli: ${built.cli}\n${(r.stdout + r.stderr + b.stdout + b.stderr).slice(0, 2000)}`)
+  }
 }
 
 // ---- CLI start: `rtm-voice --help` and a refused call against `node -e 0`, interleaved
@@ -47,7 +56,11 @@ const cliStart = built.cli === "failed" ? undefined : await measureCliStart({ ro
 const loadAfter = Os.loadavg()[0]
 const cliTable = () => {
   const f = (x) => Math.round(x).toLocaleString("en-US")
-  log(`\n## CLI start (fresh process, wall time spawn → exit; median of ${cliRounds} interleaved rounds; load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)})`)
+  log(
+    `\n## CLI start (fresh process, wall time spawn → exit; median of ${cliRounds} interleaved rounds; load average ${
+      loadBefore.toFixed(1)
+    } → ${loadAfter.toFixed(1)})`
+  )
   if (cliStart === undefined) return log("the CLI did not build")
   log(table(
     ["", "ms", "÷ node -e 0"],
@@ -65,10 +78,22 @@ const table = (head, body) => {
   return [line(head), "|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|", ...body.map(line)].join("\n")
 }
 if (cliOnly) {
-  log(`\n# rtm-voice CLI start${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${Os.cpus()[0]?.model ?? "?"}`)
+  log(
+    `\n# rtm-voice CLI start${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${
+      Os.cpus()[0]?.model ?? "?"
+    }`
+  )
   cliTable()
   log(`\ntarget: cliStartVsNode ≤ 2.5 (${cliStart?.cliStartVsNode.toFixed(2) ?? "-"})`)
-  console.log(JSON.stringify({ quick, node: process.version, cpus: Os.cpus().length, cliStartVsNode: cliStart?.cliStartVsNode, cliStart }))
+  console.log(
+    JSON.stringify({
+      quick,
+      node: process.version,
+      cpus: Os.cpus().length,
+      cliStartVsNode: cliStart?.cliStartVsNode,
+      cliStart
+    })
+  )
   process.exit(0)
 }
 
@@ -82,8 +107,32 @@ writeFileSync(keyFile, enc.publicKey)
 
 // ---- 3. sizes: every measurement is bounded in count and in time
 const P = quick
-  ? { w1: [3_000, 1], w64: [30_000, 1.2], w1024: [60_000, 1.5], warm: 2_000, rawScale: 10, repeats: 1, memCalls: 100_000, codec: [5, 200], cold: 1, enc: [20_000, 1.2], encWindows: [64] }
-  : { w1: [20_000, 4], w64: [300_000, 6], w1024: [400_000, 8], warm: 30_000, rawScale: 10, repeats: 3, memCalls: 1_000_000, codec: [9, 800], cold: 5, enc: [200_000, 6], encWindows: [64, 1024] }
+  ? {
+    w1: [3_000, 1],
+    w64: [30_000, 1.2],
+    w1024: [60_000, 1.5],
+    warm: 2_000,
+    rawScale: 10,
+    repeats: 1,
+    memCalls: 100_000,
+    codec: [5, 200],
+    cold: 1,
+    enc: [20_000, 1.2],
+    encWindows: [64]
+  }
+  : {
+    w1: [20_000, 4],
+    w64: [300_000, 6],
+    w1024: [400_000, 8],
+    warm: 30_000,
+    rawScale: 10,
+    repeats: 3,
+    memCalls: 1_000_000,
+    codec: [9, 800],
+    cold: 5,
+    enc: [200_000, 6],
+    encWindows: [64, 1024]
+  }
 const sizes = { 1: P.w1, 64: P.w64, 1024: P.w1024 }
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
@@ -121,7 +170,13 @@ for (const w of [1, 64, 1024]) {
     acc.sdkEmu.push(await sdkRun(emu.port, w))
   }
   const pick = (xs) => xs.find((x) => x.perSec === median(xs.map((y) => y.perSec)))
-  const row = { window: w, raw: pick(acc.raw), sdkResp: pick(acc.sdkResp), trResp: pick(acc.trResp), sdkEmu: pick(acc.sdkEmu) }
+  const row = {
+    window: w,
+    raw: pick(acc.raw),
+    sdkResp: pick(acc.sdkResp),
+    trResp: pick(acc.trResp),
+    sdkEmu: pick(acc.sdkEmu)
+  }
   sdkLevel = row.sdkResp.level
   rows.push(row)
 }
@@ -129,7 +184,12 @@ for (const w of [1, 64, 1024]) {
 // ---- 5. codec, memory, cold start, encryption
 const codec = await runChild("codec.mjs", P.codec)
 const memory = await runChild("client-sdk.mjs", ["memory", resp.port, 64, P.memCalls, 20, 0.2], ["--expose-gc"])
-const memoryTransport = await runChildEnv("transport", "client-sdk.mjs", ["memory", resp.port, 64, P.memCalls, 20, 0.2], ["--expose-gc"])
+const memoryTransport = await runChildEnv(
+  "transport",
+  "client-sdk.mjs",
+  ["memory", resp.port, 64, P.memCalls, 20, 0.2],
+  ["--expose-gc"]
+)
 const colds = []
 for (let i = 0; i < P.cold; i++) colds.push(await runChild("client-cold.mjs", [emu.port]))
 const coldsEnc = []
@@ -137,7 +197,9 @@ for (let i = 0; i < P.cold; i++) coldsEnc.push(await runChild("client-cold.mjs",
 const encRows = []
 for (const w of P.encWindows) {
   for (const [mode, strength] of [["plain", 0], ["package", 128], ["stream", 128], ["stream", 256]]) {
-    const r = await sdkRun(enc.port, w, undefined, [mode, strength, keyFile].map(String)).catch((e) => ({ error: String(e.message).slice(0, 200) }))
+    const r = await sdkRun(enc.port, w, undefined, [mode, strength, keyFile].map(String)).catch((e) => ({
+      error: String(e.message).slice(0, 200)
+    }))
     encRows.push({ window: w, mode: mode === "plain" ? "plain" : `${mode}-${strength}`, ...r })
   }
 }
@@ -148,11 +210,25 @@ const f0 = (x) => (x === undefined || Number.isNaN(x) ? "-" : Math.round(x).toLo
 const f2 = (x) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(2))
 const us = (r) => `${f0(r.p50)} / ${f0(r.p99)}`
 const sdkName = sdkLevel === "voice-room" ? "SDK (VoiceRoomClient)" : "SDK (FpnnClient.call, transport level)"
-log(`\n# rtm-voice benchmarks${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${Os.cpus()[0]?.model ?? "?"}, ${Math.round(Os.totalmem() / 2 ** 30)} GiB`)
-log(`builds: ${Object.entries(built).map(([k, v]) => `${k} ${v}`).join(", ")}; emulator column served by: ${emu.kind}\n`)
+log(
+  `\n# rtm-voice benchmarks${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${
+    Os.cpus()[0]?.model ?? "?"
+  }, ${Math.round(Os.totalmem() / 2 ** 30)} GiB`
+)
+log(
+  `builds: ${Object.entries(built).map(([k, v]) => `${k} ${v}`).join(", ")}; emulator column served by: ${emu.kind}\n`
+)
 log("## getVoiceRoomMemberCount over one connection: calls/s, latency p50 / p99 in µs")
 log(table(
-  ["in flight", "raw node:net → responder", `${sdkName} → responder`, "transport FpnnClient.call → responder", `${sdkName} → ${emu.kind}`, "SDK ÷ raw", "transport ÷ raw"],
+  [
+    "in flight",
+    "raw node:net → responder",
+    `${sdkName} → responder`,
+    "transport FpnnClient.call → responder",
+    `${sdkName} → ${emu.kind}`,
+    "SDK ÷ raw",
+    "transport ÷ raw"
+  ],
   rows.map((r) => [
     r.window,
     `${f0(r.raw.perSec)} (${us(r.raw)})`,
@@ -164,14 +240,38 @@ log(table(
   ])
 ))
 log("\n## codec: the getVoiceRoomMemberCount quest encoded + its answer decoded, per second")
-log(table(["ours (framing + codec)", "msgpackr alone", "ours ÷ msgpackr"], [[f0(codec.oursPerSec), f0(codec.msgpackrPerSec), f2(codec.codecVsMsgpackr)]]))
-log(`\n## memory across ${f0(memory.calls)} calls (64 in flight, heap after full GC), growth after the first ${f0(memory.warmupCalls)}`)
+log(
+  table(["ours (framing + codec)", "msgpackr alone", "ours ÷ msgpackr"], [[
+    f0(codec.oursPerSec),
+    f0(codec.msgpackrPerSec),
+    f2(codec.codecVsMsgpackr)
+  ]])
+)
+log(
+  `\n## memory across ${f0(memory.calls)} calls (64 in flight, heap after full GC), growth after the first ${
+    f0(memory.warmupCalls)
+  }`
+)
 log(table(
-  ["client", "calls/s", "RSS start → warm → end (MB)", "heap used warm → end (MB)", "RSS growth MB/100k", "heap growth MB/100k"],
+  [
+    "client",
+    "calls/s",
+    "RSS start → warm → end (MB)",
+    "heap used warm → end (MB)",
+    "RSS growth MB/100k",
+    "heap growth MB/100k"
+  ],
   [[sdkName, memory], ["transport", memoryTransport]].map(([name, m]) => {
     const warm = m.points.find((p) => p.calls === m.warmupCalls)
     const last = m.points[m.points.length - 1]
-    return [name, f0(m.perSec), `${f0(m.points[0].rssMB)} → ${f0(warm.rssMB)} → ${f0(last.rssMB)}`, `${f2(warm.heapUsedMB)} → ${f2(last.heapUsedMB)}`, f2(m.rssGrowthMBPer100k), f2(m.heapGrowthMBPer100k)]
+    return [
+      name,
+      f0(m.perSec),
+      `${f0(m.points[0].rssMB)} → ${f0(warm.rssMB)} → ${f0(last.rssMB)}`,
+      `${f2(warm.heapUsedMB)} → ${f2(last.heapUsedMB)}`,
+      f2(m.rssGrowthMBPer100k),
+      f2(m.heapGrowthMBPer100k)
+    ]
   })
 ))
 log(`\n## cold start (fresh process; median of ${P.cold})`)
@@ -189,7 +289,13 @@ log(table(
   ["in flight", "mode", "calls/s", "latency", "÷ plain"],
   encRows.map((r) => {
     const plain = encRows.find((p) => p.window === r.window && p.mode === "plain")
-    return [r.window, r.mode, r.error ? `error: ${r.error}` : f0(r.perSec), r.error ? "" : us(r), r.error ? "" : f2(r.perSec / plain.perSec)]
+    return [
+      r.window,
+      r.mode,
+      r.error ? `error: ${r.error}` : f0(r.perSec),
+      r.error ? "" : us(r),
+      r.error ? "" : f2(r.perSec / plain.perSec)
+    ]
   })
 ))
 cliTable()
@@ -205,12 +311,27 @@ const summary = {
   codecVsMsgpackr: codec.codecVsMsgpackr,
   rssGrowthMBPer100k: memory.rssGrowthMBPer100k,
   transportRssGrowthMBPer100k: memoryTransport.rssGrowthMBPer100k,
-  callsPerSec: Object.fromEntries(rows.map((r) => [r.window, { raw: r.raw.perSec, sdk: r.sdkResp.perSec, transport: r.trResp.perSec, sdkEmulator: r.sdkEmu.perSec }])),
+  callsPerSec: Object.fromEntries(
+    rows.map((
+      r
+    ) => [r.window, {
+      raw: r.raw.perSec,
+      sdk: r.sdkResp.perSec,
+      transport: r.trResp.perSec,
+      sdkEmulator: r.sdkEmu.perSec
+    }])
+  ),
   coldStartMs: median(colds.map((x) => x.layerToFirstAnswerMs)),
   cliStartVsNode: cliStart?.cliStartVsNode,
   cliStart,
   seconds: (performance.now() - started) / 1000
 }
-log(`\ntotal ${f0(summary.seconds)} s; targets: sdkVsRaw1024 ≥ 0.6 (${f2(summary.sdkVsRaw1024)}), codecVsMsgpackr ≥ 0.7 (${f2(summary.codecVsMsgpackr)}), rssGrowthMBPer100k ≤ 2 (${f2(summary.rssGrowthMBPer100k)}), cliStartVsNode ≤ 2.5 (${f2(summary.cliStartVsNode)})`)
+log(
+  `\ntotal ${f0(summary.seconds)} s; targets: sdkVsRaw1024 ≥ 0.6 (${
+    f2(summary.sdkVsRaw1024)
+  }), codecVsMsgpackr ≥ 0.7 (${f2(summary.codecVsMsgpackr)}), rssGrowthMBPer100k ≤ 2 (${
+    f2(summary.rssGrowthMBPer100k)
+  }), cliStartVsNode ≤ 2.5 (${f2(summary.cliStartVsNode)})`
+)
 console.log(JSON.stringify(summary))
 process.exit(0)

@@ -1,19 +1,22 @@
 // Encrypted connections through the whole stack: the SDK configured from the
 // environment (RTM_SERVER_KEY & co.) against the emulator holding the private key.
+import { assert, describe, expect, it } from "@effect/vitest"
 import { Encryption } from "@rtm-voice/fpnn-transport"
+import { recordingTracer } from "@rtm-voice/test-support"
 import { VoiceRoomClient } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
-import { assert, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Option } from "effect"
 import { generateKeyPairSync } from "node:crypto"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { recordingTracer } from "@rtm-voice/test-support"
 import { PID, SECRET, SECRET_TEXT } from "./support.js"
 
 const keys = Encryption.generateKeyPair("secp256k1")
-const rsaPem = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }) as string
+const rsaPem = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({
+  type: "spki",
+  format: "pem"
+}) as string
 const other = Encryption.generateKeyPair("secp256k1")
 const dir = mkdtempSync(join(tmpdir(), "rtm-keys-"))
 writeFileSync(join(dir, "server-public.pem"), keys.publicKeyPem)
@@ -32,8 +35,16 @@ describe("encrypted connections from configuration", () => {
   for (const [mode, strength] of [["package", "128"], ["stream", "256"]] as const) {
     it.live(`RTM_SERVER_KEY with ${mode} mode, AES-${strength}: every operation works`, () =>
       Effect.gen(function*() {
-        const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, encryption: { privateKey: keys.privateKeyPem } })
-        const env = { RTM_SERVER_KEY: join(dir, "server-public.pem"), RTM_ENCRYPTION_MODE: mode, RTM_ENCRYPTION_STRENGTH: strength }
+        const emulator = yield* makeEmulator({
+          pid: PID,
+          secret: SECRET,
+          encryption: { privateKey: keys.privateKeyPem }
+        })
+        const env = {
+          RTM_SERVER_KEY: join(dir, "server-public.pem"),
+          RTM_ENCRYPTION_MODE: mode,
+          RTM_ENCRYPTION_STRENGTH: strength
+        }
         const members = yield* Effect.gen(function*() {
           const client = yield* VoiceRoomClient
           yield* client.pullUserIntoVoiceRoom(2n ** 53n + 1n, [2n ** 63n - 1n])
@@ -70,7 +81,9 @@ describe("encrypted connections from configuration", () => {
       const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, encryption: { privateKey: keys.privateKeyRaw } })
       const start = Date.now()
       const error = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(
-        Effect.provide(fromEnv(emulator.address, { RTM_SERVER_KEY: join(dir, "other-public.der"), RTM_TIMEOUT: "3000" })),
+        Effect.provide(
+          fromEnv(emulator.address, { RTM_SERVER_KEY: join(dir, "other-public.der"), RTM_TIMEOUT: "3000" })
+        ),
         Effect.flip
       )
       assert(error._tag === "FpnnConnectionError")
@@ -106,7 +119,9 @@ describe("encrypted connections from configuration", () => {
   it.live("the emulator with a key still serves plain clients", () =>
     Effect.gen(function*() {
       const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, encryption: { privateKey: keys.privateKeyPem } })
-      const rooms = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(Effect.provide(fromEnv(emulator.address, {})))
+      const rooms = yield* VoiceRoomClient.use((c) => c.getVoiceRoomList()).pipe(
+        Effect.provide(fromEnv(emulator.address, {}))
+      )
       expect(rooms).toEqual([])
     }))
 })

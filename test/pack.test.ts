@@ -16,12 +16,12 @@
  * does not depend on other work runs at once: the four packs, the second app's install
  * of its old effect, the three smoke runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ensureBuilt, packageDirs, repoRoot } from "@rtm-voice/test-support"
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
-import { ensureBuilt, packageDirs, repoRoot } from "@rtm-voice/test-support"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 type Conditions = Record<string, string>
 interface PackageJson {

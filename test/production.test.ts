@@ -6,18 +6,18 @@ import * as OtelMetrics from "@effect/opentelemetry/OtelMetrics"
 import * as OtelTracer from "@effect/opentelemetry/OtelTracer"
 import * as Resource from "@effect/opentelemetry/Resource"
 import { assert, describe, expect, it } from "@effect/vitest"
-import type { Client } from "@rtm-voice/fpnn-transport"
-import { VoiceRoomClient } from "@rtm-voice/voice-room"
-import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
   PeriodicExportingMetricReader
 } from "@opentelemetry/sdk-metrics"
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import type { Client } from "@rtm-voice/fpnn-transport"
+import { freePort } from "@rtm-voice/test-support"
+import { VoiceRoomClient } from "@rtm-voice/voice-room"
+import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Layer, Logger, Redacted, References, Scope, Stream } from "effect"
 import { inspect } from "node:util"
-import { freePort } from "@rtm-voice/test-support"
 import { PID, SECRET, SECRET_TEXT } from "./support.js"
 
 const emulator = makeEmulator({ pid: PID, secret: SECRET })

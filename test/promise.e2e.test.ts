@@ -1,7 +1,7 @@
 // The Promise facade against the real emulator: same methods, same tagged errors, close.
-import { createVoiceRoomClient, fromLayer, VoiceRoomClientClosedError } from "@rtm-voice/voice-room/promise"
 import { RtmError, VoiceRoomClient, VoiceRoomOptionsError, VoiceRoomValidationError } from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
+import { createVoiceRoomClient, fromLayer, VoiceRoomClientClosedError } from "@rtm-voice/voice-room/promise"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { PID, SECRET, SECRET_TEXT } from "./support.js"

@@ -1,7 +1,7 @@
 // The README is part of the product: its quick start, its SDK example and its table of
 // operations are checked against the code here.
-import { renderOperationsTable } from "@rtm-voice/cli"
 import { describe, expect, it } from "@effect/vitest"
+import { renderOperationsTable } from "@rtm-voice/cli"
 import { execFileSync } from "node:child_process"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"

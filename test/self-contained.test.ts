@@ -1,10 +1,10 @@
 // The repository is self-contained: nothing in it reads a file outside its own tree (a
 // user's clone has no sibling folders). Every path a source, test, bench or script file
 // builds from its own location resolves inside the repository.
-import { describe, expect, it } from "vitest"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const skip = new Set(["node_modules", "dist", ".git", ".generated", ".scratch", "fixtures"])

@@ -21,7 +21,6 @@ export const sdk = (options: Partial<VoiceRoomClientOptions> = {}) =>
     return yield* makeVoiceRoomClient(transport, { pid: PID, secret: SECRET, ...options })
   })
 
-
 /** Signs fields as the SDK would (optionally with another pid/secret/ts). */
 export const signed = (
   method: string,

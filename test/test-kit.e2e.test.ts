@@ -2,8 +2,8 @@
 // JSON snapshots, the mock client, and the RTC-era pull extras end to end in the SDK.
 import { assert, describe, it } from "@effect/vitest"
 import { type Codec, FpnnServer, type Server } from "@rtm-voice/fpnn-transport"
-import { makeVoiceRoomClient, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
 import { FpnnClient } from "@rtm-voice/fpnn-transport"
+import { makeVoiceRoomClient, VoiceRoomClient, VoiceRoomValidationError } from "@rtm-voice/voice-room"
 import { TEST_PID, TEST_SECRET, VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 

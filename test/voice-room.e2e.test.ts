@@ -2,6 +2,7 @@
 // the error paths, int64 ids, concurrency, and that the secret never leaks.
 import { assert, describe, it, layer } from "@effect/vitest"
 import { FpnnClient } from "@rtm-voice/fpnn-transport"
+import { RawClientLayer, recordingTracer } from "@rtm-voice/test-support"
 import {
   type Dialect,
   makeVoiceRoomClient,
@@ -14,8 +15,7 @@ import {
 import { VoiceRoomEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Layer, Logger, Metric, Option, Redacted, References } from "effect"
 import { inspect } from "node:util"
-import { RawClientLayer, recordingTracer } from "@rtm-voice/test-support"
-import { EmulatorLayer, PID, SECRET, SECRET_TEXT, sdk, signed } from "./support.js"
+import { EmulatorLayer, PID, sdk, SECRET, SECRET_TEXT, signed } from "./support.js"
 
 const rtmReason = <A>(effect: Effect.Effect<A, VoiceRoomError>) =>
   Effect.map(Effect.flip(effect), (e) => {
@@ -109,7 +109,9 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
       Effect.gen(function*() {
         const raw = yield* FpnnClient
         const now = Math.floor(Date.now() / 1000)
-        const stale = yield* Effect.flip(raw.call("getVoiceRoomList", signed("getVoiceRoomList", {}, { ts: now - 400 })))
+        const stale = yield* Effect.flip(
+          raw.call("getVoiceRoomList", signed("getVoiceRoomList", {}, { ts: now - 400 }))
+        )
         assert.strictEqual(stale._tag === "FpnnRemoteError" && stale.code, 200008)
         yield* raw.call("getVoiceRoomList", signed("getVoiceRoomList", {}, { ts: now - 250 }))
       }))
@@ -153,7 +155,10 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
         // A real transport whose payloads lose or corrupt a field on the way out.
         const raw = yield* FpnnClient
         const tamper = (edit: (p: Record<string, unknown>) => Record<string, unknown>) =>
-          makeVoiceRoomClient({ ...raw, call: (method, payload, options) => raw.call(method, edit({ ...payload }), options) }, {
+          makeVoiceRoomClient({
+            ...raw,
+            call: (method, payload, options) => raw.call(method, edit({ ...payload }), options)
+          }, {
             pid: PID,
             secret: SECRET
           })
@@ -180,7 +185,9 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
           concurrency: "unbounded",
           discard: true
         })
-        const counts = yield* Effect.forEach(uids, () => client.getVoiceRoomMemberCount(400), { concurrency: "unbounded" })
+        const counts = yield* Effect.forEach(uids, () => client.getVoiceRoomMemberCount(400), {
+          concurrency: "unbounded"
+        })
         assert.isTrue(counts.every((c) => c === 1000))
         const members = yield* client.getVoiceRoomMembers(400)
         assert.deepStrictEqual([...members.uids].sort((a, b) => (a < b ? -1 : 1)), uids)
@@ -201,7 +208,11 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
           "rtm.dialect": "voice"
         }
         const calls = Metric.withAttributes(Metrics.calls, attrs)
-        const notInRoom = Metric.withAttributes(Metrics.failures, { ...attrs, "error.type": "RtmError", "rtm.reason": "NotInRoom" })
+        const notInRoom = Metric.withAttributes(Metrics.failures, {
+          ...attrs,
+          "error.type": "RtmError",
+          "rtm.reason": "NotInRoom"
+        })
         const before = [(yield* Metric.value(calls)).count, (yield* Metric.value(notInRoom)).count]
         yield* Effect.exit(client.kickoutFromVoiceRoom(999, 1, 2))
         const after = [(yield* Metric.value(calls)).count, (yield* Metric.value(notInRoom)).count]
@@ -224,7 +235,13 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
         yield* Effect.gen(function*() {
           yield* rtc.pullUserIntoVoiceRoom(2n ** 53n + 1n, [1])
           yield* rtc.getVoiceRoomMemberCount(2n ** 53n + 1n)
-          for (const call of [wrong.getVoiceRoomList(), rtc.pullUserIntoVoiceRoom(1, []), rtc.kickoutFromVoiceRoom(5, 5, 5)]) {
+          for (
+            const call of [
+              wrong.getVoiceRoomList(),
+              rtc.pullUserIntoVoiceRoom(1, []),
+              rtc.kickoutFromVoiceRoom(5, 5, 5)
+            ]
+          ) {
             failures.push(yield* Effect.flip(call))
           }
           yield* Effect.logError("failures", ...failures)
@@ -251,12 +268,16 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
         assert.strictEqual(list.attributes.get("error.type"), "RtmError")
         assert.strictEqual(list.attributes.get("rtm.reason"), "InvalidSignature")
         assert.strictEqual(list.attributes.get("rtm.code"), 200002)
-        const invalid = spans.find((s) => s.name === "VoiceRoom.pullUserIntoVoiceRoom" && s.status._tag === "Ended" &&
-          Exit.isFailure(s.status.exit))!
+        const invalid = spans.find((s) =>
+          s.name === "VoiceRoom.pullUserIntoVoiceRoom" && s.status._tag === "Ended" &&
+          Exit.isFailure(s.status.exit)
+        )!
         assert.strictEqual(invalid.attributes.get("error.type"), "VoiceRoomValidationError")
         // connecting has its own span, a child of the call that made the connection
         const pull = spans.find((s) => s.name === "VoiceRoom.pullUserIntoVoiceRoom")!
-        const connect = spans.find((s) => s.name === "FpnnClient.connect" && Option.isSome(s.parent) && s.parent.value.spanId === pull.spanId)
+        const connect = spans.find((s) =>
+          s.name === "FpnnClient.connect" && Option.isSome(s.parent) && s.parent.value.spanId === pull.spanId
+        )
         assert.isDefined(connect)
         assert.strictEqual(connect!.attributes.get("rpc.system"), "fpnn")
         assert.strictEqual(connect!.attributes.get("server.address"), "127.0.0.1")
@@ -269,7 +290,15 @@ describe("VoiceRoomClient ↔ VoiceRoomEmulator", () => {
         ])
         const everything = [
           ...spans.map((s) => inspect(s, { depth: 12, showHidden: true })),
-          ...failures.flatMap((e) => [String(e), (e as Error).message, (e as Error).stack ?? "", JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? String(v) : v)), inspect(e, { depth: 12, showHidden: true })]),
+          ...failures.flatMap((
+            e
+          ) => [
+            String(e),
+            (e as Error).message,
+            (e as Error).stack ?? "",
+            JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+            inspect(e, { depth: 12, showHidden: true })
+          ]),
           ...logs
         ].join("\n")
         assert.include(everything, "InvalidSignature", "the failures are in there")

@@ -24,8 +24,8 @@ import {
   VoiceRoomMembersJson
 } from "@rtm-voice/voice-room"
 import { Effect, Layer, Schema } from "effect"
-import { type HttpBodyError } from "effect/http/HttpBody"
 import { HttpRouter, HttpServerResponse } from "effect/http"
+import { type HttpBodyError } from "effect/http/HttpBody"
 import { createServer } from "node:http"
 
 const RoomPath = Schema.Struct({ roomId: RoomId })

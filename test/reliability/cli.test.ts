@@ -9,11 +9,21 @@
 // only a silent peer's timeout is checked not to fire early. Also: invalid input exits 2
 // before connecting, and an emulator restarted on the same port is usable again at once.
 import { beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { ensureBuilt, runCli, type RunResult as Run } from "@rtm-voice/test-support"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
-import { ensureBuilt, type RunResult as Run, runCli } from "@rtm-voice/test-support"
+import { Effect, Exit, Scope } from "effect"
 import { cliEffect } from "../../packages/cli/test/inProcess.js"
-import { type Fault, faultPeer, freePort, guardProcess, PID, rawPeer, SECRET, SECRET_TEXT, voiceClient } from "./support.js"
+import {
+  type Fault,
+  faultPeer,
+  freePort,
+  guardProcess,
+  PID,
+  rawPeer,
+  SECRET,
+  SECRET_TEXT,
+  voiceClient
+} from "./support.js"
 
 guardProcess()
 
@@ -100,7 +110,14 @@ describe("peer faults against the rtm-voice CLI", { concurrent: true }, () => {
 
   it.live("a name that does not resolve: exit 1, FpnnConnectionError (Unresolved), not a timeout", () =>
     Effect.gen(function*() {
-      const run = yield* cli(["count", "--endpoint", "no-such-host.invalid:13315", "--timeout", String(FAST_TIMEOUT), "7"])
+      const run = yield* cli([
+        "count",
+        "--endpoint",
+        "no-such-host.invalid:13315",
+        "--timeout",
+        String(FAST_TIMEOUT),
+        "7"
+      ])
       expectTaggedFailure(run, "FpnnConnectionError", "Unresolved")
     }))
 
@@ -153,7 +170,9 @@ describe("the emulator restarting between CLI calls", () => {
       const start = Effect.gen(function*() {
         const scope = yield* Scope.make()
         const emulator = yield* makeEmulator({ pid: PID, secret: SECRET, port }).pipe(Scope.provide(scope))
-        yield* Effect.scoped(Effect.flatMap(voiceClient(emulator.address), ({ client }) => client.pullUserIntoVoiceRoom(5, [10, 11])))
+        yield* Effect.scoped(
+          Effect.flatMap(voiceClient(emulator.address), ({ client }) => client.pullUserIntoVoiceRoom(5, [10, 11]))
+        )
         return scope
       })
       let emulator = yield* start

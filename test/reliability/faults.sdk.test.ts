@@ -12,11 +12,11 @@ import {
   freePort,
   guardProcess,
   type Peer,
+  SLACK,
   tcpSockets,
   timed,
   voiceClient,
-  writesInFlight,
-  SLACK
+  writesInFlight
 } from "./support.js"
 
 guardProcess()
@@ -89,8 +89,11 @@ describe("peer faults against VoiceRoomClient", () => {
     it.live(`${fault}: 5 concurrent calls each fail with ${expected.tag}${expected.reason ? ` (${expected.reason})` : ""}${expected.fast ? ", at once" : ", at the timeout"}`, () =>
       Effect.gen(function*() {
         const peer = yield* faultPeer(fault)
-        const { errors, millis } = yield* againstPeer(peer.endpoint, peer, (client) =>
-          Array.from({ length: 5 }, (_, i) => client.getVoiceRoomMemberCount(i + 1, { timeout: TIMEOUT })))
+        const { errors, millis } = yield* againstPeer(
+          peer.endpoint,
+          peer,
+          (client) => Array.from({ length: 5 }, (_, i) => client.getVoiceRoomMemberCount(i + 1, { timeout: TIMEOUT }))
+        )
         expect(errors).toHaveLength(5)
         for (const e of errors) checkError(e, expected)
         if (!expected.fast) atTimeout(millis)
@@ -144,7 +147,8 @@ describe("peer faults against VoiceRoomClient", () => {
     Effect.gen(function*() {
       const port = yield* freePort
       const { errors, millis } = yield* againstPeer(`127.0.0.1:${port}`, undefined, (client) =>
-        Array.from({ length: 5 }, () => client.getVoiceRoomList({ timeout: TIMEOUT })))
+        Array.from({ length: 5 }, () =>
+          client.getVoiceRoomList({ timeout: TIMEOUT })))
       for (const e of errors) {
         assert(e._tag === "FpnnConnectionError")
         expect(e.reason?._tag).toBe("Refused") // not a timeout: before it
@@ -154,8 +158,11 @@ describe("peer faults against VoiceRoomClient", () => {
 
   it.live("a host name that does not resolve: FpnnConnectionError (Unresolved), inside the timeout", () =>
     Effect.gen(function*() {
-      const { errors, millis } = yield* againstPeer("no-such-host.invalid:13315", undefined, (client) =>
-        Array.from({ length: 5 }, () => client.getVoiceRoomList({ timeout: 3000 })))
+      const { errors, millis } = yield* againstPeer(
+        "no-such-host.invalid:13315",
+        undefined,
+        (client) => Array.from({ length: 5 }, () => client.getVoiceRoomList({ timeout: 3000 }))
+      )
       for (const e of errors) {
         assert(e._tag === "FpnnConnectionError")
         expect(e.reason?._tag).toBe("Unresolved") // not a timeout: inside it

@@ -5,7 +5,14 @@
 // uncaught exception (guardProcess), and a good client keeps being served throughout.
 import { describe, expect, it } from "@effect/vitest"
 import { Codec, FpnnProtocolError, Frame } from "@rtm-voice/fpnn-transport"
-import { type AnyOperation, authFields, buildRequest, nextSalt, operationNames, Operations } from "@rtm-voice/voice-room"
+import {
+  type AnyOperation,
+  authFields,
+  buildRequest,
+  nextSalt,
+  operationNames,
+  Operations
+} from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect } from "effect"
 import fc from "fast-check"
@@ -52,7 +59,9 @@ const anyValue = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.uint8Array({ maxLength: 16 }),
-  fc.array(fc.oneof(fc.integer(), fc.double(), fc.string(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })), { maxLength: 5 }),
+  fc.array(fc.oneof(fc.integer(), fc.double(), fc.string(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })), {
+    maxLength: 5
+  }),
   fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 3 })
 )
 
@@ -66,7 +75,10 @@ type Mutation =
   | { readonly kind: "psize"; readonly psize: number }
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant("flip" as const), flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }) }),
+  fc.record({
+    kind: fc.constant("flip" as const),
+    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 })
+  }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
   fc.record({ kind: fc.constant("mtype" as const), mtype: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant("flag" as const), flag: fc.integer({ min: 0, max: 255 }) }),
@@ -134,7 +146,8 @@ const readAll = (chunks: ReadonlyArray<Uint8Array>, maxFrameBytes: number): Read
   const reader = new Frame.FrameReader({ maxFrameBytes })
   const frames: Array<string> = []
   let error: FpnnProtocolError | undefined
-  const describe = (f: Frame.Frame) => `${f._tag}:${f.seq}:${f._tag === "Quest" ? f.method : f.status}:${Buffer.from(f.payload).toString("hex")}`
+  const describe = (f: Frame.Frame) =>
+    `${f._tag}:${f.seq}:${f._tag === "Quest" ? f.method : f.status}:${Buffer.from(f.payload).toString("hex")}`
   for (const chunk of chunks) {
     const e = reader.push(chunk, (f) => void frames.push(describe(f)))
     if (e !== undefined) {
@@ -160,30 +173,42 @@ describe("fuzzing the frame reader and the codec", () => {
 
   it("streams of valid frames with mutations: any chunking yields the same frames and the same error", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(questSeed, fc.option(mutation, { freq: 3 })), { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 10 }), (seeds, cuts) => {
-        const stream = Buffer.concat(seeds.map(([seed, m]) => (m === null ? signedQuest(seed.name, seed.dialect, seed.seq).frame : mutate(seed, m))))
-        const whole = readAll([stream], 64 * 1024)
-        const pieces = readAll(chunked(stream, cuts), 64 * 1024)
-        const bytewise = readAll(Array.from(stream, (b) => Uint8Array.of(b)), 64 * 1024)
-        expect(pieces.frames).toEqual(whole.frames)
-        expect(bytewise.frames).toEqual(whole.frames)
-        expect(pieces.error?.reason?._tag).toBe(whole.error?.reason._tag)
-        expect(bytewise.error?.reason?._tag).toBe(whole.error?.reason._tag)
-      }),
+      fc.property(
+        fc.array(fc.tuple(questSeed, fc.option(mutation, { freq: 3 })), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (seeds, cuts) => {
+          const stream = Buffer.concat(
+            seeds.map((
+              [seed, m]
+            ) => (m === null ? signedQuest(seed.name, seed.dialect, seed.seq).frame : mutate(seed, m)))
+          )
+          const whole = readAll([stream], 64 * 1024)
+          const pieces = readAll(chunked(stream, cuts), 64 * 1024)
+          const bytewise = readAll(Array.from(stream, (b) => Uint8Array.of(b)), 64 * 1024)
+          expect(pieces.frames).toEqual(whole.frames)
+          expect(bytewise.frames).toEqual(whole.frames)
+          expect(pieces.error?.reason?._tag).toBe(whole.error?.reason._tag)
+          expect(bytewise.error?.reason?._tag).toBe(whole.error?.reason._tag)
+        }
+      ),
       { numRuns: 400 }
     )
   })
 
   it("a header announcing more than the limit is refused at the header, before the payload is awaited", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 4097, max: 0xffffffff }), fc.constantFrom(0, 1, Frame.MTYPE_ANSWER), (psize, mtype) => {
-        const h = Buffer.from(Frame.encodeQuest("m", 1, new Uint8Array(0)))
-        h[6] = mtype
-        h.writeUInt32LE(psize, 8)
-        const { error, frames } = readAll([h.subarray(0, Frame.HEADER_BYTES)], 4096)
-        expect(frames).toEqual([])
-        expect(error?.reason?._tag).toBe("Oversized")
-      }),
+      fc.property(
+        fc.integer({ min: 4097, max: 0xffffffff }),
+        fc.constantFrom(0, 1, Frame.MTYPE_ANSWER),
+        (psize, mtype) => {
+          const h = Buffer.from(Frame.encodeQuest("m", 1, new Uint8Array(0)))
+          h[6] = mtype
+          h.writeUInt32LE(psize, 8)
+          const { error, frames } = readAll([h.subarray(0, Frame.HEADER_BYTES)], 4096)
+          expect(frames).toEqual([])
+          expect(error?.reason?._tag).toBe("Oversized")
+        }
+      ),
       { numRuns: 300 }
     )
   })
@@ -264,66 +289,72 @@ const poke = (port: number, bytes: Uint8Array, silence: number) =>
   })
 
 describe("fuzzing the emulator's request handling", () => {
-  it.live("random bytes and mutated signed quests on fresh connections: no crash, every well-framed quest is answered, a good client is served throughout, no connection leaks", () =>
-    Effect.gen(function*() {
-      const emulator = yield* makeEmulator({ pid: PID, secret: SECRET })
-      const { client } = yield* voiceClient(emulator.address)
-      const GOOD_ROOM = 2n ** 60n + 5n // fuzzed quests target room 1 (and close it, kick from it...)
-      yield* client.pullUserIntoVoiceRoom(GOOD_ROOM, [1])
-      const stats = { samples: 0, mustAnswer: 0, mustClose: 0, answered: 0, closedByServer: 0, silent: 0 }
-      const run = (bytes: Uint8Array) =>
-        Effect.gen(function*() {
-          const must = mustBeAnswered(bytes)
-          const cut = mustBeClosed(bytes)
-          // what the server must do is waited for (generously: the machine may be loaded);
-          // an incomplete frame gets 40 ms of silence
-          const outcome = yield* poke(emulator.port, bytes, must || cut ? 5000 : 40)
-          stats.samples++
-          if (must) stats.mustAnswer++
-          if (cut) {
-            stats.mustClose++
-            expect(outcome.closedByServer, Buffer.from(bytes).toString("hex")).toBe(true)
-          }
-          if (outcome.answered) stats.answered++
-          else if (outcome.closedByServer) stats.closedByServer++
-          else stats.silent++
-          if (must) expect(outcome.answered, Buffer.from(bytes).toString("hex")).toBe(true)
-        })
-      const samples = fc.sample(
-        fc.oneof(
-          fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b)),
-          fc.tuple(questSeed, mutation).map(([seed, m]) => mutate(seed, m)),
-          fc.tuple(questSeed, mutation).map(([seed, m]) => mutate(seed, m)),
-          fc.tuple(questSeed, mutation, mutation).map(([seed, a, b]) => {
-            const once = mutate(seed, a)
-            return b.kind === "flip" ? Buffer.from(once.map((x, i) => (b.flips.some(([at]) => at % once.length === i) ? x ^ 0xff : x))) : once
+  it.live(
+    "random bytes and mutated signed quests on fresh connections: no crash, every well-framed quest is answered, a good client is served throughout, no connection leaks",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* makeEmulator({ pid: PID, secret: SECRET })
+        const { client } = yield* voiceClient(emulator.address)
+        const GOOD_ROOM = 2n ** 60n + 5n // fuzzed quests target room 1 (and close it, kick from it...)
+        yield* client.pullUserIntoVoiceRoom(GOOD_ROOM, [1])
+        const stats = { samples: 0, mustAnswer: 0, mustClose: 0, answered: 0, closedByServer: 0, silent: 0 }
+        const run = (bytes: Uint8Array) =>
+          Effect.gen(function*() {
+            const must = mustBeAnswered(bytes)
+            const cut = mustBeClosed(bytes)
+            // what the server must do is waited for (generously: the machine may be loaded);
+            // an incomplete frame gets 40 ms of silence
+            const outcome = yield* poke(emulator.port, bytes, must || cut ? 5000 : 40)
+            stats.samples++
+            if (must) stats.mustAnswer++
+            if (cut) {
+              stats.mustClose++
+              expect(outcome.closedByServer, Buffer.from(bytes).toString("hex")).toBe(true)
+            }
+            if (outcome.answered) stats.answered++
+            else if (outcome.closedByServer) stats.closedByServer++
+            else stats.silent++
+            if (must) expect(outcome.answered, Buffer.from(bytes).toString("hex")).toBe(true)
           })
-        ),
-        { numRuns: 300, seed: 20261125 }
-      )
-      // unmutated quests are all answered OK: the harness itself works
-      for (const name of operationNames) {
-        const outcome = yield* poke(emulator.port, signedQuest(name, "rtc", 7).frame, 5000)
-        expect(outcome.answered, name).toBe(true)
-      }
-      // 10 fuzz connections at a time; after each batch the good client, on its own
-      // long-lived connection, must still be served
-      for (let i = 0; i < samples.length; i += 10) {
-        yield* Effect.forEach(samples.slice(i, i + 10), run, { concurrency: "unbounded", discard: true })
-        expect(yield* client.getVoiceRoomMemberCount(GOOD_ROOM, { timeout: 10_000 })).toBe(1)
-      }
+        const samples = fc.sample(
+          fc.oneof(
+            fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b)),
+            fc.tuple(questSeed, mutation).map(([seed, m]) => mutate(seed, m)),
+            fc.tuple(questSeed, mutation).map(([seed, m]) => mutate(seed, m)),
+            fc.tuple(questSeed, mutation, mutation).map(([seed, a, b]) => {
+              const once = mutate(seed, a)
+              return b.kind === "flip"
+                ? Buffer.from(once.map((x, i) => (b.flips.some(([at]) => at % once.length === i) ? x ^ 0xff : x)))
+                : once
+            })
+          ),
+          { numRuns: 300, seed: 20261125 }
+        )
+        // unmutated quests are all answered OK: the harness itself works
+        for (const name of operationNames) {
+          const outcome = yield* poke(emulator.port, signedQuest(name, "rtc", 7).frame, 5000)
+          expect(outcome.answered, name).toBe(true)
+        }
+        // 10 fuzz connections at a time; after each batch the good client, on its own
+        // long-lived connection, must still be served
+        for (let i = 0; i < samples.length; i += 10) {
+          yield* Effect.forEach(samples.slice(i, i + 10), run, { concurrency: "unbounded", discard: true })
+          expect(yield* client.getVoiceRoomMemberCount(GOOD_ROOM, { timeout: 10_000 })).toBe(1)
+        }
 
-      if (process.env.REL_DEBUG) console.log(stats)
-      expect(stats.samples).toBe(300)
-      expect(stats.mustAnswer).toBeGreaterThan(30) // mutations of fields/types still reach the handlers
-      expect(stats.mustClose).toBeGreaterThan(30) // broken framing is cut off (each checked above)
-      expect(stats.closedByServer).toBeGreaterThanOrEqual(stats.mustClose)
-      // every fuzz connection is gone: only the good client's remains
-      expect(yield* eventually(() => Effect.runSync(emulator.connectionCount), (n) => n === 1)).toBe(1)
-      const quests = [...(yield* emulator.state).quests.values()].reduce((a, b) => a + b, 0)
-      expect(quests).toBeGreaterThan(0)
-      expect(guard.escaped).toEqual([])
-      // the secret never travels: not in any answer text the handlers produced
-      expect(JSON.stringify(stats)).not.toContain(SECRET_TEXT)
-    }), 60_000)
+        if (process.env.REL_DEBUG) console.log(stats)
+        expect(stats.samples).toBe(300)
+        expect(stats.mustAnswer).toBeGreaterThan(30) // mutations of fields/types still reach the handlers
+        expect(stats.mustClose).toBeGreaterThan(30) // broken framing is cut off (each checked above)
+        expect(stats.closedByServer).toBeGreaterThanOrEqual(stats.mustClose)
+        // every fuzz connection is gone: only the good client's remains
+        expect(yield* eventually(() => Effect.runSync(emulator.connectionCount), (n) => n === 1)).toBe(1)
+        const quests = [...(yield* emulator.state).quests.values()].reduce((a, b) => a + b, 0)
+        expect(quests).toBeGreaterThan(0)
+        expect(guard.escaped).toEqual([])
+        // the secret never travels: not in any answer text the handlers produced
+        expect(JSON.stringify(stats)).not.toContain(SECRET_TEXT)
+      }),
+    60_000
+  )
 })

@@ -6,7 +6,17 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { type Client, Reconnect } from "@rtm-voice/fpnn-transport"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Fiber, Scope, Stream } from "effect"
-import { eventually, fiberCounter, freePort, guardProcess, PID, SECRET, SLACK, tcpSockets, voiceClient } from "./support.js"
+import {
+  eventually,
+  fiberCounter,
+  freePort,
+  guardProcess,
+  PID,
+  SECRET,
+  SLACK,
+  tcpSockets,
+  voiceClient
+} from "./support.js"
 
 guardProcess()
 
@@ -119,7 +129,18 @@ describe("emulator restart between calls", () => {
       expect(count("ConnectFailed")).toBeLessThan(20)
       expect(failures.length).toBeGreaterThan(count("ConnectFailed"))
 
-      if (process.env.REL_DEBUG) console.log(JSON.stringify({ issued, failures: failures.length, dials: count("ConnectFailed"), connected: count("Connected"), tags: [...new Set(failures.map((f) => `${f.tag}/${f.reason}`))], fibers: fibers.started }))
+      if (process.env.REL_DEBUG) {
+        console.log(
+          JSON.stringify({
+            issued,
+            failures: failures.length,
+            dials: count("ConnectFailed"),
+            connected: count("Connected"),
+            tags: [...new Set(failures.map((f) => `${f.tag}/${f.reason}`))],
+            fibers: fibers.started
+          })
+        )
+      }
       // nothing left behind: fibers, sockets
       expect(yield* eventually(() => fibers.live, (n) => n === 0)).toBe(0)
       expect(fibers.started).toBeGreaterThan(10)

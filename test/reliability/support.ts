@@ -15,7 +15,7 @@ export const SECRET = Redacted.make(SECRET_TEXT)
 
 // ---- raw peers (@rtm-voice/test-support's)
 
-import { freePort, type PeerOptions, rawPeer, type RawPeer as Peer } from "@rtm-voice/test-support"
+import { freePort, type PeerOptions, type RawPeer as Peer, rawPeer } from "@rtm-voice/test-support"
 export { freePort, type Peer, type PeerOptions, rawPeer }
 
 /** Calls `onQuest(seq, socket)` for every twoway quest a raw peer receives. */
@@ -25,7 +25,8 @@ export const onQuests = (socket: Net.Socket, onQuest: (seq: number) => void): vo
 }
 
 /** A valid OK answer `{count: 1}` (what getVoiceRoomMemberCount expects). */
-export const countAnswer = (seq: number): Buffer => Buffer.from(Frame.encodeAnswer(seq, 0, Codec.encodePayload({ count: 1 })))
+export const countAnswer = (seq: number): Buffer =>
+  Buffer.from(Frame.encodeAnswer(seq, 0, Codec.encodePayload({ count: 1 })))
 
 // ---- the faults, as peer behaviours (the same table drives the SDK and the CLI tests)
 
@@ -49,8 +50,7 @@ export const faultPeer = (fault: Fault) => {
           socket.end(
             "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 52\r\n\r\n" +
               "<html><body><h1>502 Bad Gateway</h1></body></html>\r\n"
-          )
-        )
+          ))
       )
     case "closeAtOnce": // accepts and closes before reading anything
       return rawPeer((socket) => socket.destroy())
@@ -129,7 +129,8 @@ export const fiberCounter = () => {
       return started - ended
     },
     /** Runs `effect` with every fiber it forks counted. */
-    track: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, Metric.FiberRuntimeMetrics, service)
+    track: <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.provideService(effect, Metric.FiberRuntimeMetrics, service)
   }
 }
 

@@ -3,9 +3,16 @@
 // and not one byte leaves the process — proven by a raw listener that records every
 // connection and byte (and, as a control, does record a valid call).
 import { describe, expect, it } from "@effect/vitest"
-import { type AnyOperation, operationNames, Operations, type Param, type ParamKind, VoiceRoomValidationError } from "@rtm-voice/voice-room"
-import { Effect } from "effect"
+import {
+  type AnyOperation,
+  operationNames,
+  Operations,
+  type Param,
+  type ParamKind,
+  VoiceRoomValidationError
+} from "@rtm-voice/voice-room"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
+import { Effect } from "effect"
 import { guardProcess, PID, rawPeer, SECRET, voiceClient } from "./support.js"
 
 guardProcess()
@@ -110,7 +117,10 @@ describe("bad input: typed validation errors, no byte sent", () => {
     Effect.gen(function*() {
       const peer = yield* rawPeer(() => {}) // records, never answers
       const { client, fpnn } = yield* voiceClient(peer.endpoint)
-      const methods = client as unknown as Record<string, (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>>
+      const methods = client as unknown as Record<
+        string,
+        (...args: ReadonlyArray<unknown>) => Effect.Effect<unknown, unknown>
+      >
       const check = (call: (typeof badCalls)[number], via: string, effect: Effect.Effect<unknown, unknown>) =>
         Effect.gen(function*() {
           const e = yield* Effect.flip(effect)

@@ -55,7 +55,9 @@ const oneLine = (message: string): string => {
 }
 
 /** A parse failure of effect's CLI as the CLI's own usage error, with the command it is about. */
-const fromShowHelp = (error: CliError.ShowHelp): { readonly error: CliUsageError; readonly path: ReadonlyArray<string> } => {
+const fromShowHelp = (
+  error: CliError.ShowHelp
+): { readonly error: CliUsageError; readonly path: ReadonlyArray<string> } => {
   const path = error.commandPath.slice(1)
   if (error.errors.length === 0) {
     return { error: usageError("MissingArgument", `no command given; one of: ${COMMANDS.join(", ")}`), path }
@@ -94,7 +96,10 @@ export const run = (argv: ReadonlyArray<string>, options: { readonly version?: s
   const misplaced = flagBeforeCommand(argv)
   const program = misplaced !== undefined
     ? Effect.fail(
-      usageError("MisplacedFlag", "--secret goes after the command name: rtm-voice <command> --secret … [arguments] (or set RTM_SECRET)")
+      usageError(
+        "MisplacedFlag",
+        "--secret goes after the command name: rtm-voice <command> --secret … [arguments] (or set RTM_SECRET)"
+      )
     )
     : Command.runWith(rtmVoiceFor(argv), { version: options.version ?? VERSION })(argv).pipe(Effect.provide(presenter))
   return toExitCode(program as Effect.Effect<void, unknown, Command.Environment>, (failure) => report(failure, argv))

@@ -33,9 +33,15 @@ const argumentOf: Record<ParamKind, (p: Param) => Argument.Argument<unknown>> = 
   uid: integerArgument,
   fromUid: integerArgument,
   uids: (p) =>
-    Argument.String(p.name).pipe(Argument.withMetavar("integer"), Argument.withDescription(p.description), Argument.variadic()),
+    Argument.String(p.name).pipe(
+      Argument.withMetavar("integer"),
+      Argument.withDescription(p.description),
+      Argument.variadic()
+    ),
   status: (p) =>
-    Argument.Literals(p.name, ["on", "off"] as const).pipe(Argument.withDescription("on or off (the SDK's true / false)")),
+    Argument.Literals(p.name, ["on", "off"] as const).pipe(
+      Argument.withDescription("on or off (the SDK's true / false)")
+    ),
   command: (p) =>
     Argument.Literals(p.name, adminCommandNames).pipe(
       Argument.withDescription(`${p.description}: one of ${adminCommandNames.join(", ")}`)
@@ -65,17 +71,20 @@ const operationCommand = (spec: CommandSpec) => {
       Flag.withDescription(extraFlagDescription(spec, extra))
     ) as Flag.Flag<unknown>
   }
-  return Command.make(spec.name, config, (input: Record<string, unknown>) =>
-    Effect.flatMap(Effect.promise(() => import("./Run.js")), (run) =>
-      run.runOperation(spec, {
-        ...(input as unknown as SettingsInput),
-        positionals: spec.positionals.map((_, i) => input[`arg${i}`] as string | ReadonlyArray<string>),
-        from: input.from as Option.Option<string> | undefined,
-        extras: Object.fromEntries(spec.extraFlags.map(({ extra }) => [
-          extra.option,
-          input[`extra_${extra.option}`] as Option.Option<string>
-        ]))
-      }))
+  return Command.make(
+    spec.name,
+    config,
+    (input: Record<string, unknown>) =>
+      Effect.flatMap(Effect.promise(() => import("./Run.js")), (run) =>
+        run.runOperation(spec, {
+          ...(input as unknown as SettingsInput),
+          positionals: spec.positionals.map((_, i) => input[`arg${i}`] as string | ReadonlyArray<string>),
+          from: input.from as Option.Option<string> | undefined,
+          extras: Object.fromEntries(spec.extraFlags.map(({ extra }) => [
+            extra.option,
+            input[`extra_${extra.option}`] as Option.Option<string>
+          ]))
+        }))
   ).pipe(
     Command.withDescription(
       `${spec.operation.description} Usage: rtm-voice ${spec.usage}. ` +
@@ -84,12 +93,18 @@ const operationCommand = (spec: CommandSpec) => {
   )
 }
 
-const demoCommand = Command.make("demo", {}, () =>
-  Effect.flatMap(Effect.promise(() => import("./Demo.js")), (demo) => demo.runDemo)).pipe(
-    Command.withDescription("Start an embedded emulator on a free port and run every operation through the SDK, narrated.")
+const demoCommand = Command.make(
+  "demo",
+  {},
+  () => Effect.flatMap(Effect.promise(() => import("./Demo.js")), (demo) => demo.runDemo)
+).pipe(
+  Command.withDescription(
+    "Start an embedded emulator on a free port and run every operation through the SDK, narrated."
   )
+)
 
-const ROOT_DESCRIPTION = "iLiveData RTM voice rooms from the command line: every operation of the SDK, a local RTM voice " +
+const ROOT_DESCRIPTION =
+  "iLiveData RTM voice rooms from the command line: every operation of the SDK, a local RTM voice " +
   "gateway emulator, and a demo. Usage: rtm-voice <command> [options] [arguments]"
 
 /** The whole command tree. */

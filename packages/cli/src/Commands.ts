@@ -71,7 +71,10 @@ export const commandSpecs: ReadonlyArray<CommandSpec> = commandNames.map(([name,
   const operation: AnyOperation = Operations[op]
   const params: ReadonlyArray<Param> = operation.params
   const fromFlag = params.find((p) => p.kind === "fromUid")
-  const positionals = [...params.filter((p) => p.kind !== "fromUid" && p.kind !== "uids"), ...params.filter((p) => p.kind === "uids")]
+  const positionals = [
+    ...params.filter((p) => p.kind !== "fromUid" && p.kind !== "uids"),
+    ...params.filter((p) => p.kind === "uids")
+  ]
   const usage = [name, ...(fromFlag ? [`--from <${fromFlag.name}>`] : []), ...positionals.map(metavar)].join(" ")
   const extraFlags = extraOptionsOf(operation).map((extra) => ({
     flag: extra.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
@@ -121,7 +124,11 @@ const usageError = (spec: CommandSpec, parameter: string, message: string) =>
   new VoiceRoomValidationError({ operation: spec.operation.name, parameter, message: `${spec.name}: ${message}` })
 
 /** A decimal integer as bigint; the range is checked by the SDK's own validation. */
-const parseInteger = (spec: CommandSpec, parameter: string, text: string): Result.Result<bigint, VoiceRoomValidationError> =>
+const parseInteger = (
+  spec: CommandSpec,
+  parameter: string,
+  text: string
+): Result.Result<bigint, VoiceRoomValidationError> =>
   /^[+-]?\d+$/.test(text.trim())
     ? Result.succeed(BigInt(text.trim()))
     : Result.fail(usageError(spec, parameter, `${parameter} must be an integer id, got ${JSON.stringify(text)}`))

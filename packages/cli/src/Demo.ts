@@ -24,24 +24,50 @@ interface Step {
 }
 
 const steps: ReadonlyArray<Step> = [
-  { operation: "pullUserIntoVoiceRoom", args: [ROOM, [1001n, 1002n]], why: "room 42 does not exist yet: pulling users in creates it" },
-  { operation: "pullUserIntoVoiceRoom", args: [BIG_ROOM, [BIG_UID]], why: "ids are int64: a room id of 2^53+1 and a uid of 2^63-1 travel exactly" },
+  {
+    operation: "pullUserIntoVoiceRoom",
+    args: [ROOM, [1001n, 1002n]],
+    why: "room 42 does not exist yet: pulling users in creates it"
+  },
+  {
+    operation: "pullUserIntoVoiceRoom",
+    args: [BIG_ROOM, [BIG_UID]],
+    why: "ids are int64: a room id of 2^53+1 and a uid of 2^63-1 travel exactly"
+  },
   { operation: "getVoiceRoomList", args: [], why: "the project's open rooms" },
   { operation: "getVoiceRoomMembers", args: [BIG_ROOM], why: "the big ids come back exact, as bigint" },
   { operation: "getVoiceRoomMembers", args: [ROOM], why: "members and managers of room 42" },
   { operation: "getVoiceRoomMemberCount", args: [ROOM], why: "how many users are in room 42" },
-  { operation: "inviteUserIntoVoiceRoom", args: [ROOM, 1001n, [1003n]], why: "a member (1001) invites 1003; membership is unchanged until 1003 joins" },
+  {
+    operation: "inviteUserIntoVoiceRoom",
+    args: [ROOM, 1001n, [1003n]],
+    why: "a member (1001) invites 1003; membership is unchanged until 1003 joins"
+  },
   {
     operation: "inviteUserIntoVoiceRoom",
     args: [ROOM, 5000n, [1004n]],
     why: "5000 is not in the room, so the gateway refuses: a typed RtmError you can catchTag",
     expectError: "RtmError"
   },
-  { operation: "setVoiceRoomMicStatus", args: [ROOM, false], why: "users entering room 42 start with their microphone off" },
+  {
+    operation: "setVoiceRoomMicStatus",
+    args: [ROOM, false],
+    why: "users entering room 42 start with their microphone off"
+  },
   { operation: "kickoutFromVoiceRoom", args: [ROOM, 1002n, 1001n], why: "remove 1002, on behalf of 1001" },
   { operation: "getVoiceRoomMemberCount", args: [ROOM], why: "one member left" },
-  { operation: "adminCommand", args: [ROOM, [1001n], "grantAdministrator"], why: "RTC-era extra: make 1001 an administrator", rtc: true },
-  { operation: "getVoiceRoomMembers", args: [ROOM], why: "the rtc dialect (getRTCRoomMembers) also reports the owner", rtc: true },
+  {
+    operation: "adminCommand",
+    args: [ROOM, [1001n], "grantAdministrator"],
+    why: "RTC-era extra: make 1001 an administrator",
+    rtc: true
+  },
+  {
+    operation: "getVoiceRoomMembers",
+    args: [ROOM],
+    why: "the rtc dialect (getRTCRoomMembers) also reports the owner",
+    rtc: true
+  },
   {
     operation: "getVoiceRoomMemberCount",
     args: [1.5],
@@ -53,7 +79,11 @@ const steps: ReadonlyArray<Step> = [
 ]
 
 const show = (value: unknown): string =>
-  typeof value === "bigint" ? `${value}n` : Array.isArray(value) ? `[${value.map(show).join(", ")}]` : JSON.stringify(value)
+  typeof value === "bigint"
+    ? `${value}n`
+    : Array.isArray(value)
+    ? `[${value.map(show).join(", ")}]`
+    : JSON.stringify(value)
 
 const runStep = (clients: { voice: VoiceRoomClientService; rtc: VoiceRoomClientService }, step: Step, n: number) =>
   Effect.gen(function*() {
@@ -63,8 +93,12 @@ const runStep = (clients: { voice: VoiceRoomClientService; rtc: VoiceRoomClientS
     yield* Console.log(`   ${step.why}`)
     const exit = yield* Effect.result(client.invoke(step.operation, step.args))
     if (exit._tag === "Success") {
-      if (step.expectError !== undefined) return yield* Effect.fail(`step ${n} was expected to fail with ${step.expectError}`)
-      for (const line of humanResult(step.operation, step.args, exit.success).split("\n")) yield* Console.log(`   → ${line}`)
+      if (step.expectError !== undefined) {
+        return yield* Effect.fail(`step ${n} was expected to fail with ${step.expectError}`)
+      }
+      for (const line of humanResult(step.operation, step.args, exit.success).split("\n")) {
+        yield* Console.log(`   → ${line}`)
+      }
       return
     }
     const error = exit.failure as { _tag: string }

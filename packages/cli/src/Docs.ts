@@ -28,7 +28,9 @@ const requestFields = (operation: AnyOperation): string => {
 export const renderOperationsTable = (): string => {
   const rows = commandSpecs.map((spec) => {
     const op = spec.operation
-    return `| \`${signature(op)}\` | \`${op.wire.voice}\` | \`${op.wire.rtc}\` | ${requestFields(op)} | ${op.write ? "write" : "read"} | \`rtm-voice ${spec.usage}\` | ${op.description} |`
+    return `| \`${signature(op)}\` | \`${op.wire.voice}\` | \`${op.wire.rtc}\` | ${requestFields(op)} | ${
+      op.write ? "write" : "read"
+    } | \`rtm-voice ${spec.usage}\` | ${op.description} |`
   })
   return [
     OPERATIONS_START,

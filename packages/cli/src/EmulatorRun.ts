@@ -2,8 +2,8 @@
 import { Encryption } from "@rtm-voice/fpnn-transport"
 import { decodeFaultPlan, type Fault, parseFault, runEmulator } from "@rtm-voice/voice-room-emulator"
 import { Console, Effect, FileSystem, type Option, type Redacted, Result } from "effect"
-import { keyFileSetting, pidSetting, Problems, secretSetting } from "./SettingsResolve.js"
 import { withFileSystem } from "./NodeFiles.js"
+import { keyFileSetting, pidSetting, Problems, secretSetting } from "./SettingsResolve.js"
 
 export interface EmulatorInput {
   readonly host: string

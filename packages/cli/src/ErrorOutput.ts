@@ -23,7 +23,9 @@ const messageOf = (error: unknown): string => {
   if (typeof error !== "object" || error === null) return String(error)
   const e = error as { message?: unknown; cause?: unknown }
   const message = String(e.message ?? "")
-  const cause = !message.includes(" ") && e.cause instanceof Error && e.cause.message !== "" ? `: ${e.cause.message}` : ""
+  const cause = !message.includes(" ") && e.cause instanceof Error && e.cause.message !== ""
+    ? `: ${e.cause.message}`
+    : ""
   return `${message}${cause}`.replace(/\s*\n\s*/g, " ").trim()
 }
 
@@ -42,7 +44,9 @@ export const describeError = (error: unknown): string => {
   if (tag === undefined) return `error: ${messageOf(error)}`
   const reason = /^(Fpnn|Rtm|VoiceRoom|Encryption|Cli)/.test(tag) ? reasonOf(error) : undefined
   const code = (error as { code?: unknown }).code
-  return `error: ${tag}${reason === undefined ? "" : ` (${reason})`}${typeof code === "number" ? ` code ${code}` : ""}: ${messageOf(error)}`
+  return `error: ${tag}${reason === undefined ? "" : ` (${reason})`}${
+    typeof code === "number" ? ` code ${code}` : ""
+  }: ${messageOf(error)}`
 }
 
 /**

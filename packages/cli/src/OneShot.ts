@@ -50,8 +50,16 @@ const isValue = (arg: string): boolean => !arg.startsWith("-") || NEGATIVE_NUMBE
 
 /** effect's boolean literals (Schema.BooleanLiterals), exact. */
 const BOOLEANS: Readonly<Record<string, boolean>> = {
-  true: true, yes: true, on: true, 1: true, y: true,
-  false: false, no: false, off: false, 0: false, n: false
+  true: true,
+  yes: true,
+  on: true,
+  1: true,
+  y: true,
+  false: false,
+  no: false,
+  off: false,
+  0: false,
+  n: false
 }
 
 type FlagCheck = (value: string) => boolean

@@ -18,7 +18,9 @@ const ok = (): Record<string, unknown> => ({ ok: true })
 const jsonResults: { readonly [K in OperationName]: (result: ResultOf<Operations[K]>) => Record<string, unknown> } = {
   getVoiceRoomList: (rids) => ({ rids }),
   getVoiceRoomMembers: (m) =>
-    m.owner === undefined ? { uids: m.uids, managers: m.managers } : { uids: m.uids, managers: m.managers, owner: m.owner },
+    m.owner === undefined
+      ? { uids: m.uids, managers: m.managers }
+      : { uids: m.uids, managers: m.managers, owner: m.owner },
   getVoiceRoomMemberCount: (count) => ({ count }),
   pullUserIntoVoiceRoom: ok,
   inviteUserIntoVoiceRoom: ok,

@@ -6,10 +6,10 @@
 import { type OperationName, VoiceRoomClient } from "@rtm-voice/voice-room"
 import { Console, Effect, Option, References } from "effect"
 import { type CommandSpec, toArguments, toCallOptions } from "./Commands.js"
+import { withFileSystem } from "./NodeFiles.js"
 import { exactJson, humanResult, jsonResult } from "./Output.js"
 import type { Settings, SettingsInput } from "./Settings.js"
 import { resolveSettings } from "./SettingsResolve.js"
-import { withFileSystem } from "./NodeFiles.js"
 
 export interface OperationInput extends SettingsInput {
   readonly positionals: ReadonlyArray<string | ReadonlyArray<string>>
@@ -39,7 +39,7 @@ export const runOperation = (spec: CommandSpec, input: OperationInput) =>
     ))
     const settings = yield* resolveSettings(input)
     const name = spec.operation.name as OperationName
-    const result = yield* VoiceRoomClient.use((client) => 
+    const result = yield* VoiceRoomClient.use((client) =>
       client.invoke(name, args, Object.keys(callOptions).length === 0 ? undefined : callOptions)
     ).pipe(
       Effect.provide(clientLayer(settings)),

@@ -64,4 +64,3 @@ export const cliServices = Layer.mergeAll(
     ChildProcessSpawner.make(() => Effect.die(new Error("rtm-voice starts no child processes")))
   )
 )
-

@@ -10,7 +10,11 @@ export const settingsFlags = {
     Flag.optional,
     Flag.withDescription("gateway host:port (env RTM_ENDPOINT); start a local one with `rtm-voice emulator`")
   ),
-  pid: Flag.String(F.pid).pipe(Flag.withMetavar("integer"), Flag.optional, Flag.withDescription("project id (env RTM_PID)")),
+  pid: Flag.String(F.pid).pipe(
+    Flag.withMetavar("integer"),
+    Flag.optional,
+    Flag.withDescription("project id (env RTM_PID)")
+  ),
   secret: Flag.Redacted(F.secret).pipe(
     Flag.optional,
     Flag.withDescription("project secret key (env RTM_SECRET, preferred: a flag is visible to other local users)")
@@ -27,7 +31,9 @@ export const settingsFlags = {
   serverKey: Flag.String(F.serverKey).pipe(
     Flag.withMetavar("file"),
     Flag.optional,
-    Flag.withDescription("encrypt the connection with the server public key in this file: PEM, DER or raw (env RTM_SERVER_KEY)")
+    Flag.withDescription(
+      "encrypt the connection with the server public key in this file: PEM, DER or raw (env RTM_SERVER_KEY)"
+    )
   ),
   // withOptionalValue: a bare `--json` never consumes the next token. Without it, effect's
   // boolean flag swallows a following boolean literal, so `count --json 1` lost its room id

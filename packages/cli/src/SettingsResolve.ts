@@ -8,7 +8,7 @@
 import { Encryption, Options } from "@rtm-voice/fpnn-transport"
 import { Config, Effect, FileSystem, Option, Redacted, Result } from "effect"
 import { type CliUsageError, usageError } from "./Errors.js"
-import { DIALECTS, type Dialect, type Settings, type SettingsInput } from "./Settings.js"
+import { type Dialect, DIALECTS, type Settings, type SettingsInput } from "./Settings.js"
 
 /** A value and where it came from: `--pid` or `RTM_PID`. */
 export interface Sourced<A> {
@@ -50,7 +50,9 @@ export const stringSetting = (flag: string, value: Option.Option<string>, env: s
   Effect.gen(function*() {
     if (Option.isSome(value)) return { from: `--${flag}`, value: value.value } as Sourced<string>
     const fromEnv = yield* Config.option(Config.String(env)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-    return Option.isSome(fromEnv) && fromEnv.value !== "" ? ({ from: env, value: fromEnv.value } as Sourced<string>) : undefined
+    return Option.isSome(fromEnv) && fromEnv.value !== ""
+      ? ({ from: env, value: fromEnv.value } as Sourced<string>)
+      : undefined
   })
 
 /** The secret from `--secret`, else `RTM_SECRET`; it stays Redacted. */
@@ -72,7 +74,8 @@ export const pidSetting = (flag: Option.Option<string>, problems: Problems) =>
     if (s === undefined) return (problems.need("pid", "RTM_PID"), undefined)
     const n = /^\s*\d+\s*$/.test(s.value) ? Number(s.value) : NaN
     if (!Number.isSafeInteger(n) || n <= 0) {
-      return (problems.bad(`${s.from} must be a positive integer project id, got ${JSON.stringify(s.value)}`), undefined)
+      return (problems.bad(`${s.from} must be a positive integer project id, got ${JSON.stringify(s.value)}`),
+        undefined)
     }
     return n
   })
@@ -139,7 +142,9 @@ export const resolveSettings = (input: SettingsInput): Effect.Effect<Settings, C
       const n = /^\s*\d+\s*$/.test(timeoutSource.value) ? Number(timeoutSource.value) : NaN
       if (!(n > 0 && n <= Options.MAX_TIMER_MILLIS)) {
         problems.bad(
-          `${timeoutSource.from} must be a positive number of ms (at most ${Options.MAX_TIMER_MILLIS}), got ${JSON.stringify(timeoutSource.value)}`
+          `${timeoutSource.from} must be a positive number of ms (at most ${Options.MAX_TIMER_MILLIS}), got ${
+            JSON.stringify(timeoutSource.value)
+          }`
         )
       } else timeout = n
     }
@@ -157,7 +162,12 @@ export const resolveSettings = (input: SettingsInput): Effect.Effect<Settings, C
     const keySource = yield* stringSetting("server-key", input.serverKey, "RTM_SERVER_KEY")
     const serverKey = keySource === undefined
       ? undefined
-      : yield* keyFileSetting(keySource, "server public key", (bytes) => Encryption.parseServerPublicKey(bytes), problems)
+      : yield* keyFileSetting(
+        keySource,
+        "server public key",
+        (bytes) => Encryption.parseServerPublicKey(bytes),
+        problems
+      )
 
     const error = problems.error()
     if (error !== undefined) return yield* error

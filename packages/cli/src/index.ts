@@ -2,5 +2,5 @@
 export { rtmVoice } from "./Cli.js"
 export { commandNames, type CommandSpec, commandSpecs, toArguments } from "./Commands.js"
 export { runDemo } from "./Demo.js"
-export { describeError, exactJson, humanResult, jsonResult } from "./Output.js"
 export { OPERATIONS_END, OPERATIONS_START, renderOperationsTable, withOperationsTable } from "./Docs.js"
+export { describeError, exactJson, humanResult, jsonResult } from "./Output.js"

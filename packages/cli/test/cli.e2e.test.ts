@@ -7,16 +7,6 @@
  * the secret in no output. Every command's arguments, settings, output and errors are
  * checked in process by cli.inprocess.test.ts, run.test.ts and commands.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Effect } from "effect"
-import { TerminalCapabilities } from "effect/cli"
-import { TestConsole } from "effect/testing"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { run } from "../src/Bin.js"
-import { commandNames } from "../src/Commands.js"
-import { cliServices } from "../src/Services.js"
 import {
   canConnect,
   captured,
@@ -25,10 +15,20 @@ import {
   type EmulatorProcess,
   ensureBuilt,
   recordingListener,
-  type RunResult,
   runCli,
+  type RunResult,
   startEmulator
 } from "@rtm-voice/test-support"
+import { Effect } from "effect"
+import { TerminalCapabilities } from "effect/cli"
+import { TestConsole } from "effect/testing"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { run } from "../src/Bin.js"
+import { commandNames } from "../src/Commands.js"
+import { cliServices } from "../src/Services.js"
 import { cliInProcess } from "./inProcess.js"
 
 const PID = "41000017"
@@ -71,7 +71,11 @@ describe("rtm-voice (processes)", () => {
             expect(yield* run(key === "" ? ["--help"] : [key, "--help"])).toBe(0)
             return (yield* TestConsole.logLines).map((l) => `${Array.isArray(l) ? l.join(" ") : String(l)}\n`).join("")
           }).pipe(
-            Effect.provideService(TerminalCapabilities.TerminalCapabilities, { canColor: color, canAnimate: false, canPrompt: false }),
+            Effect.provideService(TerminalCapabilities.TerminalCapabilities, {
+              canColor: color,
+              canAnimate: false,
+              canPrompt: false
+            }),
             Effect.provide([cliServices, TestConsole.layer])
           )
         )
@@ -167,7 +171,9 @@ describe("rtm-voice (processes)", () => {
       expect([members.code, members.stdout]).toEqual([0, `{"uids":[${MAX_UID}],"managers":[]}\n`])
       expect(wrong.code).toBe(1)
       expect(wrong.stdout).toBe("")
-      expect(JSON.parse(wrong.stderr)).toMatchObject({ error: { tag: "FpnnConnectionError", reason: expect.any(String) } })
+      expect(JSON.parse(wrong.stderr)).toMatchObject({
+        error: { tag: "FpnnConnectionError", reason: expect.any(String) }
+      })
     } finally {
       expect(await secure.stop()).toBe(0)
     }

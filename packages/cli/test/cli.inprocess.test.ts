@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { COMMANDS, USAGES } from "./helpers.js"
-import { cliInProcess, type cliEffect } from "./inProcess.js"
+import { type cliEffect, cliInProcess } from "./inProcess.js"
 
 type Run = Effect.Success<ReturnType<typeof cliEffect>>
 
@@ -65,7 +65,9 @@ describe("rtm-voice (in process)", () => {
     ])
     for (const r of runs) expect(ok(r), r.args.join(" ")).toMatch(/USAGE/)
     const [root, invite, count, emulatorHelp] = runs
-    for (const name of [...COMMANDS, "emulator", "demo", "keygen"]) expect(root!.stdout).toMatch(new RegExp(`^  ${name} `, "m"))
+    for (const name of [...COMMANDS, "emulator", "demo", "keygen"]) {
+      expect(root!.stdout).toMatch(new RegExp(`^  ${name} `, "m"))
+    }
     expect(invite!.stdout).toContain(`Usage: rtm-voice ${USAGES.invite}.`)
     expect(count!.stdout).toContain(`Usage: rtm-voice ${USAGES.count}.`)
     for (const flag of ["--endpoint", "--pid", "--secret", "--timeout", "--dialect", "--server-key", "--json"]) {
@@ -127,7 +129,10 @@ describe("rtm-voice (in process)", () => {
     ])
     expect(more.map(ok)).toEqual([`{"count":1}\n`, `{"count":0}\n`])
     expect(ok(await run("count", "--json", "0"))).toBe(`{"count":0}\n`)
-    const closed = await Promise.all([run("close", "--json", BIG_ROOM), runCli(["close", ...flags, "--dialect", "rtc", "77"])])
+    const closed = await Promise.all([
+      run("close", "--json", BIG_ROOM),
+      runCli(["close", ...flags, "--dialect", "rtc", "77"])
+    ])
     expect(closed.map(ok)).toEqual([`{"ok":true}\n`, `closed room 77\n`])
     const [json, text] = await Promise.all([run("rooms", "--json"), run("rooms", "--dialect", "rtc")])
     expect(ok(json)).toBe(`{"rids":[]}\n`)
@@ -150,7 +155,9 @@ describe("rtm-voice (in process)", () => {
       expect(r.code, r.args.join(" ")).toBe(1)
       expect(r.stdout, r.args.join(" ")).toBe("")
     }
-    expect(JSON.parse(notInRoom.stderr)).toMatchObject({ error: { tag: "RtmError", reason: "NotInRoom", code: 200040 } })
+    expect(JSON.parse(notInRoom.stderr)).toMatchObject({
+      error: { tag: "RtmError", reason: "NotInRoom", code: 200040 }
+    })
     expect(badSecret.stderr).toMatch(/^error: RtmError \(InvalidSignature\) code 200002: .+/m)
     expect(badPid.stderr).toMatch(/^error: RtmError \(InvalidSignature\) code 200002: .+/m)
     expect(JSON.parse(noServer.stderr).error).toMatchObject({ tag: "FpnnConnectionError", reason: "Refused" })
@@ -164,7 +171,10 @@ describe("rtm-voice (in process)", () => {
       // (More parse errors are checked by run.test.ts and commands.test.ts.)
       const cases: ReadonlyArray<readonly [ReadonlyArray<string>, RegExp]> = [
         [["count", "abc"], /VoiceRoomValidationError: .*roomId must be an integer/],
-        [["members", "--json", "9223372036854775808"], /VoiceRoomValidationError: .*roomId must fit in a signed 64-bit/],
+        [
+          ["members", "--json", "9223372036854775808"],
+          /VoiceRoomValidationError: .*roomId must fit in a signed 64-bit/
+        ],
         [["count", "--", "-9223372036854775809"], /VoiceRoomValidationError: .*roomId must fit in a signed 64-bit/],
         [["pull", "42", "1", "x"], /VoiceRoomValidationError: .*uids\[1\] must be an integer/],
         [["pull", "42"], /VoiceRoomValidationError: .*uids must contain at least one id/],
@@ -202,7 +212,9 @@ describe("rtm-voice (in process)", () => {
       // Missing settings are usage errors too (no env at all), all named at once.
       const noSettings = await runCli(["rooms"])
       expect(noSettings.code).toBe(2)
-      expect(noSettings.stderr).toMatch(/missing --endpoint \(or RTM_ENDPOINT\), --pid \(or RTM_PID\), --secret \(or RTM_SECRET\)/)
+      expect(noSettings.stderr).toMatch(
+        /missing --endpoint \(or RTM_ENDPOINT\), --pid \(or RTM_PID\), --secret \(or RTM_SECRET\)/
+      )
       // Under --json, one JSON object on stderr.
       const json = await runCli(["count", "--json", "1"], { env: { ...e, RTM_PID: "config" } })
       expect(json.code).toBe(2)
@@ -230,8 +242,19 @@ describe("rtm-voice (in process)", () => {
   it("demo runs every operation against an embedded emulator, narrated, and exits 0", async () => {
     const r = await runCli(["demo"])
     expect(ok(r)).toMatch(/listening on 127\.0\.0\.1:\d+/)
-    for (const op of ["getVoiceRoomList", "getVoiceRoomMembers", "getVoiceRoomMemberCount", "pullUserIntoVoiceRoom",
-      "inviteUserIntoVoiceRoom", "kickoutFromVoiceRoom", "closeVoiceRoom", "setVoiceRoomMicStatus", "adminCommand"]) {
+    for (
+      const op of [
+        "getVoiceRoomList",
+        "getVoiceRoomMembers",
+        "getVoiceRoomMemberCount",
+        "pullUserIntoVoiceRoom",
+        "inviteUserIntoVoiceRoom",
+        "kickoutFromVoiceRoom",
+        "closeVoiceRoom",
+        "setVoiceRoomMicStatus",
+        "adminCommand"
+      ]
+    ) {
       expect(r.stdout).toContain(`${op}(`)
     }
     expect(r.stdout).toContain("getRTCRoomMembers") // an rtc-dialect step

@@ -101,7 +101,11 @@ describe("toArguments", () => {
     assert.deepStrictEqual(toArguments(spec("mic"), ["42", "OFF"], undefined), [42n, false])
     // adminCommand(roomId, uids, command); on the command line: admin <roomId> <command> <uids...>
     for (const command of adminCommandNames) {
-      assert.deepStrictEqual(toArguments(spec("admin"), ["42", command, ["1", "2"]], undefined), [42n, [1n, 2n], command])
+      assert.deepStrictEqual(toArguments(spec("admin"), ["42", command, ["1", "2"]], undefined), [
+        42n,
+        [1n, 2n],
+        command
+      ])
     }
   })
 
@@ -122,7 +126,11 @@ describe("toArguments", () => {
       const args = toArguments(s, positionals, from)
       assert.notInstanceOf(args, VoiceRoomValidationError, s.name)
       for (const dialect of ["voice", "rtc"] as const) {
-        assert.notInstanceOf(buildRequest(s.operation, dialect, args as ReadonlyArray<unknown>), VoiceRoomValidationError, s.name)
+        assert.notInstanceOf(
+          buildRequest(s.operation, dialect, args as ReadonlyArray<unknown>),
+          VoiceRoomValidationError,
+          s.name
+        )
       }
     }
   })
@@ -131,7 +139,11 @@ describe("toArguments", () => {
     for (const bad of ["abc", "1.5", "1e3", "0x10", "", " ", "12abc", "NaN"]) {
       expectUsageError(toArguments(spec("count"), [bad], undefined), "roomId", /^count: roomId must be an integer id/)
     }
-    expectUsageError(toArguments(spec("pull"), ["42", ["1", "x"]], undefined), "uids[1]", /uids\[1\] must be an integer/)
+    expectUsageError(
+      toArguments(spec("pull"), ["42", ["1", "x"]], undefined),
+      "uids[1]",
+      /uids\[1\] must be an integer/
+    )
     expectUsageError(toArguments(spec("kick"), ["42", "ten"], "7"), "uid", /uid must be an integer/)
     expectUsageError(toArguments(spec("invite"), ["42", ["10"]], "seven"), "fromUid", /fromUid must be an integer/)
   })
@@ -153,7 +165,11 @@ describe("toArguments", () => {
   it("leaves the int64 range and an empty uid list to the SDK's validation (still before any I/O)", () => {
     const beyond = toArguments(spec("count"), ["9223372036854775808"], undefined)
     assert.deepStrictEqual(beyond, [2n ** 63n])
-    expectUsageError(buildRequest(spec("count").operation, "voice", beyond as ReadonlyArray<unknown>), "roomId", /64-bit/)
+    expectUsageError(
+      buildRequest(spec("count").operation, "voice", beyond as ReadonlyArray<unknown>),
+      "roomId",
+      /64-bit/
+    )
     const below = toArguments(spec("count"), ["-9223372036854775809"], undefined) as ReadonlyArray<unknown>
     expectUsageError(buildRequest(spec("count").operation, "voice", below), "roomId", /64-bit/)
     const empty = toArguments(spec("pull"), ["42", []], undefined) as ReadonlyArray<unknown>

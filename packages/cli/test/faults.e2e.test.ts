@@ -5,13 +5,13 @@
  * `--max-receive-streams`) against an in-process emulator whose state the test reads. Only
  * the emulator under test is a process: the commands run in process (inProcess.ts).
  */
+import { ensureBuilt, startEmulator } from "@rtm-voice/test-support"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ensureBuilt, startEmulator } from "@rtm-voice/test-support"
 import { cliInProcess as runCli } from "./inProcess.js"
 
 const PID = "41000018"

@@ -14,4 +14,3 @@ export const USAGES: Record<(typeof COMMANDS)[number], string> = {
   mic: "mic <roomId> on|off",
   admin: "admin <roomId> <command> <uids...>"
 }
-

@@ -8,7 +8,7 @@
  * written, reused, and rewritten when it is damaged, with the same output each time.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { closedPort, cliMain, ensureBuilt, freePort, runCli } from "@rtm-voice/test-support"
+import { cliMain, closedPort, ensureBuilt, freePort, runCli } from "@rtm-voice/test-support"
 import { makeEmulator } from "@rtm-voice/voice-room-emulator"
 import { ConfigProvider, Effect, Redacted } from "effect"
 import { TestConsole } from "effect/testing"

@@ -67,8 +67,16 @@ describe("usage errors", () => {
   it.effect("print one line and a hint on stderr, exit 2, and never the help", () =>
     Effect.gen(function*() {
       const e = env("127.0.0.1:1")
-      expectUsage(yield* cli(["count"], e), /CliUsageError \(MissingArgument\): Missing required argument: roomId/, /count --help/)
-      expectUsage(yield* cli(["frobnicate"], e), /\(UnknownCommand\): Unknown subcommand "frobnicate"/, /^hint: see `rtm-voice --help`$/)
+      expectUsage(
+        yield* cli(["count"], e),
+        /CliUsageError \(MissingArgument\): Missing required argument: roomId/,
+        /count --help/
+      )
+      expectUsage(
+        yield* cli(["frobnicate"], e),
+        /\(UnknownCommand\): Unknown subcommand "frobnicate"/,
+        /^hint: see `rtm-voice --help`$/
+      )
       expectUsage(yield* cli(["count", "--bogus", "1"], e), /\(UnknownFlag\): Unrecognized flag: --bogus/)
       expectUsage(yield* cli(["count", "1", "2"], e), /\(UnexpectedArgument\)/)
       expectUsage(yield* cli(["kick", "--from", "1", "42"], e), /Missing required argument: uid/, /kick --help/)
@@ -82,8 +90,14 @@ describe("usage errors", () => {
   it.effect("on|off and the admin commands are literal choices", () =>
     Effect.gen(function*() {
       const e = env("127.0.0.1:1")
-      expectUsage(yield* cli(["mic", "42", "maybe"], e), /\(InvalidArgument\): Invalid value for argument <status>: "maybe"/)
-      expectUsage(yield* cli(["admin", "42", "promote", "1"], e), /<command>: "promote". Expected: "grantAdministrator" \|/)
+      expectUsage(
+        yield* cli(["mic", "42", "maybe"], e),
+        /\(InvalidArgument\): Invalid value for argument <status>: "maybe"/
+      )
+      expectUsage(
+        yield* cli(["admin", "42", "promote", "1"], e),
+        /<command>: "promote". Expected: "grantAdministrator" \|/
+      )
       const help = yield* cli(["admin", "--help"], e)
       assert.strictEqual(help.code, 0)
       assert.include(help.stdout, "one of grantAdministrator, revokeAdministrator")
@@ -173,10 +187,16 @@ describe("settings", () => {
       const badPid = yield* cli(["count", "1"], { ...e, RTM_PID: "config" })
       expectUsage(badPid, /\(InvalidSetting\): RTM_PID must be a positive integer project id, got "config"/)
       assert.notInclude(badPid.stderr, "--pid")
-      expectUsage(yield* cli(["count", "--pid", "abc", "1"], e), /--pid must be a positive integer project id, got "abc"/)
+      expectUsage(
+        yield* cli(["count", "--pid", "abc", "1"], e),
+        /--pid must be a positive integer project id, got "abc"/
+      )
       expectUsage(yield* cli(["count", "1"], { ...e, RTM_TIMEOUT: "0" }), /RTM_TIMEOUT must be a positive number of ms/)
       expectUsage(yield* cli(["count", "--timeout", "-5", "1"], e), /--timeout must be a positive number of ms/)
-      expectUsage(yield* cli(["count", "1"], { ...e, RTM_ENDPOINT: "localhost" }), /RTM_ENDPOINT must be host:port, got "localhost"/)
+      expectUsage(
+        yield* cli(["count", "1"], { ...e, RTM_ENDPOINT: "localhost" }),
+        /RTM_ENDPOINT must be host:port, got "localhost"/
+      )
       expectUsage(yield* cli(["count", "1"], { ...e, RTM_DIALECT: "sip" }), /RTM_DIALECT must be one of voice, rtc/)
       expectUsage(yield* cli(["count", "--dialect", "sip", "1"], e), /--dialect/)
     }))
@@ -184,7 +204,10 @@ describe("settings", () => {
   it.effect("every missing setting is named at once, with its variable", () =>
     Effect.gen(function*() {
       const o = yield* cli(["rooms"])
-      expectUsage(o, /\(MissingSetting\): missing --endpoint \(or RTM_ENDPOINT\), --pid \(or RTM_PID\), --secret \(or RTM_SECRET\)$/)
+      expectUsage(
+        o,
+        /\(MissingSetting\): missing --endpoint \(or RTM_ENDPOINT\), --pid \(or RTM_PID\), --secret \(or RTM_SECRET\)$/
+      )
       const mixed = yield* cli(["rooms"], { RTM_PID: "x" })
       expectUsage(mixed, /missing --endpoint \(or RTM_ENDPOINT\), --secret \(or RTM_SECRET\); RTM_PID must be/)
       const emulator = yield* cli(["emulator", "--port", "0"])
@@ -197,7 +220,10 @@ describe("settings", () => {
       const o = yield* cli(["rooms", "--endpoint", `127.0.0.1:${port}`], { ...env("nowhere"), RTM_SERVER_KEY: "" })
       assert.strictEqual(o.code, 1) // reached the (closed) port: the env's bad endpoint was not used
       assert.match(o.stderr, /^error: FpnnConnectionError \(Refused\)/)
-      expectUsage(yield* cli(["rooms"], { ...env("127.0.0.1:1"), RTM_SECRET: "" }), /missing --secret \(or RTM_SECRET\)/)
+      expectUsage(
+        yield* cli(["rooms"], { ...env("127.0.0.1:1"), RTM_SECRET: "" }),
+        /missing --secret \(or RTM_SECRET\)/
+      )
     }))
 })
 
@@ -216,19 +242,34 @@ describe("key files", () => {
   it.effect("a bad --server-key / RTM_SERVER_KEY / --key file exits 2 with one line naming the file", () =>
     Effect.gen(function*() {
       const e = env("127.0.0.1:1")
-      expectUsage(yield* cli(["count", "--server-key", garbage, "1"], e), /\(KeyFile\): .*garbage\.pem \(--server-key\) is not a usable server public key/)
-      expectUsage(yield* cli(["count", "1"], { ...e, RTM_SERVER_KEY: empty }), /empty\.pem \(RTM_SERVER_KEY\) is not a usable/)
-      expectUsage(yield* cli(["count", "1"], { ...e, RTM_SERVER_KEY: join(dir, "missing.pem") }), /cannot read the server public key file .*missing\.pem \(RTM_SERVER_KEY\)/)
+      expectUsage(
+        yield* cli(["count", "--server-key", garbage, "1"], e),
+        /\(KeyFile\): .*garbage\.pem \(--server-key\) is not a usable server public key/
+      )
+      expectUsage(
+        yield* cli(["count", "1"], { ...e, RTM_SERVER_KEY: empty }),
+        /empty\.pem \(RTM_SERVER_KEY\) is not a usable/
+      )
+      expectUsage(
+        yield* cli(["count", "1"], { ...e, RTM_SERVER_KEY: join(dir, "missing.pem") }),
+        /cannot read the server public key file .*missing\.pem \(RTM_SERVER_KEY\)/
+      )
       const emulatorArgs = ["emulator", "--port", "0", "--pid", "7", "--secret", SECRET]
       expectUsage(yield* cli([...emulatorArgs, "--key", garbage]), /garbage\.pem \(--key\) is not a usable private key/)
-      expectUsage(yield* cli([...emulatorArgs, "--key", publicFile]), /public\.pem \(--key\) is not a usable private key/)
+      expectUsage(
+        yield* cli([...emulatorArgs, "--key", publicFile]),
+        /public\.pem \(--key\) is not a usable private key/
+      )
       expectUsage(yield* cli([...emulatorArgs, "--key", join(dir, "nope")]), /cannot read the private key file/)
     }))
 
   it.effect("emulator --port out of range exits 2 with one line", () =>
     Effect.gen(function*() {
       for (const port of ["99999", "-1", "http", "1.5"]) {
-        expectUsage(yield* cli(["emulator", "--port", port, "--pid", "7", "--secret", SECRET]), /--port must be an integer from 0 to 65535/)
+        expectUsage(
+          yield* cli(["emulator", "--port", port, "--pid", "7", "--secret", SECRET]),
+          /--port must be an integer from 0 to 65535/
+        )
       }
     }))
 
@@ -245,8 +286,14 @@ describe("key files", () => {
       assert.strictEqual(forced.code, 0, forced.stderr)
       assert.notStrictEqual(readFileSync(join(out, "server-private.pem"), "utf8"), before)
       // the new files are a usable pair (the encrypted e2e test talks through one)
-      assert.strictEqual(Encryption.parseServerPublicKey(readFileSync(join(out, "server-public.pem"))).curve, "secp256k1")
-      assert.strictEqual(Encryption.parseServerPrivateKey(readFileSync(join(out, "server-private.pem"))).curve, "secp256k1")
+      assert.strictEqual(
+        Encryption.parseServerPublicKey(readFileSync(join(out, "server-public.pem"))).curve,
+        "secp256k1"
+      )
+      assert.strictEqual(
+        Encryption.parseServerPrivateKey(readFileSync(join(out, "server-private.pem"))).curve,
+        "secp256k1"
+      )
     }).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true })))))
 
   it("keygen's curve choices are the ones Encryption supports", () => {

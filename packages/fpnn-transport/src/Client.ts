@@ -12,23 +12,20 @@
  */
 import { Config, Context, Duration, Effect, Layer, Scope, Stream, SubscriptionRef, type Tracer } from "effect"
 import type { Payload } from "./Codec.js"
-import { makeCalls } from "./internal/client/Call.js"
-import { gracefulClose } from "./internal/client/Close.js"
-import { makeRuntime } from "./internal/client/Runtime.js"
-import { connectNow } from "./internal/client/Session.js"
+import type { Curve, Mode, Strength } from "./Encryption.js"
 import {
   type FpnnCallError,
   type FpnnConnectionError,
   type FpnnOptionsError,
   type FpnnProtocolError
 } from "./Errors.js"
-import type { Curve, Mode, Strength } from "./Encryption.js"
+import { makeCalls } from "./internal/client/Call.js"
+import { gracefulClose } from "./internal/client/Close.js"
+import { makeRuntime } from "./internal/client/Runtime.js"
+import { connectNow } from "./internal/client/Session.js"
 import * as FpnnMetrics from "./Metrics.js"
 import { resolveClientOptions } from "./Options.js"
-import {
-  type ReconnectSchedule,
-  type RegressiveStrategy
-} from "./Reconnect.js"
+import { type ReconnectSchedule, type RegressiveStrategy } from "./Reconnect.js"
 
 export interface KeepaliveOptions {
   /** Send `*ping` after this long without receiving anything. Default 20 s. */
@@ -102,9 +99,19 @@ export interface IncomingQuest {
 }
 
 export type ConnectionEvent =
-  | { readonly _tag: "Connected"; readonly endpoint: string; readonly connectionId: number; readonly encrypted: boolean }
+  | {
+    readonly _tag: "Connected"
+    readonly endpoint: string
+    readonly connectionId: number
+    readonly encrypted: boolean
+  }
   | { readonly _tag: "ConnectFailed"; readonly endpoint: string; readonly error: FpnnConnectionError }
-  | { readonly _tag: "Closed"; readonly endpoint: string; readonly connectionId: number; readonly error: FpnnConnectionError }
+  | {
+    readonly _tag: "Closed"
+    readonly endpoint: string
+    readonly connectionId: number
+    readonly error: FpnnConnectionError
+  }
   | {
     readonly _tag: "ReconnectScheduled"
     readonly endpoint: string
@@ -159,14 +166,17 @@ export interface FpnnClientService {
   readonly stateChanges: Stream.Stream<ConnectionState>
 }
 
-export class FpnnClient extends Context.Service<FpnnClient, FpnnClientService>()("@rtm-voice/fpnn-transport/FpnnClient") {
+export class FpnnClient
+  extends Context.Service<FpnnClient, FpnnClientService>()("@rtm-voice/fpnn-transport/FpnnClient")
+{
   /** Options are checked when the layer is built: a bad one fails it with `FpnnOptionsError`. */
   static readonly layer = (options: FpnnClientOptions): Layer.Layer<FpnnClient, FpnnOptionsError> =>
     Layer.effect(FpnnClient, makeClient(options))
 
   /** Builds a client in the current scope; `makeClient`. */
-  static readonly make = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> =>
-    makeClient(options)
+  static readonly make = (
+    options: FpnnClientOptions
+  ): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> => makeClient(options)
 
   /**
    * From configuration, as `@effect/sql-pg`'s `layerConfig`: any `Config` of the options
@@ -211,7 +221,9 @@ export const FpnnClientConfig: Config.Wrap<FpnnClientOptions> = {
  * Builds a client. Every option is checked first, before any fiber or socket exists: a
  * bad one fails with `FpnnOptionsError` naming it (see Options.ts).
  */
-export const makeClient = (options: FpnnClientOptions): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> =>
+export const makeClient = (
+  options: FpnnClientOptions
+): Effect.Effect<FpnnClientService, FpnnOptionsError, Scope.Scope> =>
   Effect.gen(function*() {
     const resolved = yield* Effect.fromResult(resolveClientOptions(options))
     const rt = yield* makeRuntime(resolved)

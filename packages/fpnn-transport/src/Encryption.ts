@@ -5,20 +5,18 @@
  * `EncryptionError` on key material or bytes they cannot use.
  */
 export {
-  type EncryptionErrorReason,
-  type EncryptionErrorReasonName,
-  EncryptionError,
-  encryptionErrorReasons
-} from "./internal/encryption/EncryptionError.js"
+  type Decryptor,
+  DEFAULT_MAX_PACKAGE_BYTES,
+  makeDecryptor,
+  makeEncryptor
+} from "./internal/encryption/Cipher.js"
 export { type Curve, CURVE_NAMES, DEFAULT_CURVE, type Mode, type Strength } from "./internal/encryption/Curve.js"
 export {
-  type GeneratedKeyPair,
-  generateKeyPair,
-  parseServerPrivateKey,
-  parseServerPublicKey,
-  type ServerPrivateKey,
-  type ServerPublicKey
-} from "./internal/encryption/Keys.js"
+  EncryptionError,
+  type EncryptionErrorReason,
+  type EncryptionErrorReasonName,
+  encryptionErrorReasons
+} from "./internal/encryption/EncryptionError.js"
 export {
   type ClientKeyExchange,
   clientKeyExchange,
@@ -27,14 +25,16 @@ export {
   type SessionKeys
 } from "./internal/encryption/KeyExchange.js"
 export {
-  DEFAULT_MAX_PACKAGE_BYTES,
-  type Decryptor,
-  makeDecryptor,
-  makeEncryptor
-} from "./internal/encryption/Cipher.js"
-export {
   type KeyQuestPayload,
   keyQuestPayload,
   type ParsedKeyQuest,
   parseKeyQuestPayload
 } from "./internal/encryption/KeyQuest.js"
+export {
+  type GeneratedKeyPair,
+  generateKeyPair,
+  parseServerPrivateKey,
+  parseServerPublicKey,
+  type ServerPrivateKey,
+  type ServerPublicKey
+} from "./internal/encryption/Keys.js"

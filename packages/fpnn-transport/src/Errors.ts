@@ -133,8 +133,10 @@ export interface ConnectionErrorFields {
   readonly cause?: unknown
 }
 
-export const connectionError = (reason: ConnectionErrorReasonName, fields: ConnectionErrorFields): FpnnConnectionError =>
-  new FpnnConnectionError({ ...fields, reason: connectionReasons[reason] }, trusted)
+export const connectionError = (
+  reason: ConnectionErrorReasonName,
+  fields: ConnectionErrorFields
+): FpnnConnectionError => new FpnnConnectionError({ ...fields, reason: connectionReasons[reason] }, trusted)
 
 /** The same failure, as seen by a call whose quest was (or was not) written. */
 export const withSent = (error: FpnnConnectionError, sent: boolean): FpnnConnectionError =>
@@ -168,8 +170,12 @@ export class FpnnTimeoutError extends Schema.TaggedError<FpnnTimeoutError>()("Fp
 }
 
 /** The error of a call that got no answer in time (the client's and the connection's). */
-export const timeoutError = (method: string, endpoint: string, timeoutMillis: number, sent: boolean): FpnnTimeoutError =>
-  new FpnnTimeoutError({ method, endpoint, timeoutMillis, sent }, trusted)
+export const timeoutError = (
+  method: string,
+  endpoint: string,
+  timeoutMillis: number,
+  sent: boolean
+): FpnnTimeoutError => new FpnnTimeoutError({ method, endpoint, timeoutMillis, sent }, trusted)
 
 // ---------------------------------------------------------------------------------------
 // Remote

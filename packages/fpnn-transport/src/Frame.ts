@@ -139,7 +139,14 @@ export const decodeFrame = (b: Uint8Array, at: number, total: number): Frame => 
   const mtype = b[at + 6]!
   const ss = b[at + 7]!
   if (mtype === MTYPE_ANSWER) {
-    return { _tag: "Answer", seq: readU32LE(b, at + 12), status: ss, flag, version, payload: b.subarray(at + 16, at + total) }
+    return {
+      _tag: "Answer",
+      seq: readU32LE(b, at + 12),
+      status: ss,
+      flag,
+      version,
+      payload: b.subarray(at + 16, at + total)
+    }
   }
   const twoway = mtype === MTYPE_TWOWAY
   const nameAt = at + HEADER_BYTES + (twoway ? 4 : 0)

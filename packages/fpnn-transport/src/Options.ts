@@ -5,6 +5,18 @@
  * that throws — so a bad option is a typed failure of the Layer, never a defect or a hang.
  */
 export {
+  DEFAULT_CONNECT_TIMEOUT_MILLIS,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_QUEST_TIMEOUT_MILLIS,
+  DEFAULT_SHUTDOWN_GRACE_MILLIS,
+  resolveCallTimeout,
+  resolveClientOptions,
+  type ResolvedClientOptions,
+  type ResolvedEncryption,
+  type ResolvedKeepalive,
+  type ResolvedReconnect
+} from "./internal/options/ClientOptions.js"
+export {
   check,
   durationMillis,
   type DurationRule,
@@ -21,16 +33,4 @@ export {
   show,
   timerMillis
 } from "./internal/options/Readers.js"
-export {
-  DEFAULT_CONNECT_TIMEOUT_MILLIS,
-  DEFAULT_MAX_QUEUED_BYTES,
-  DEFAULT_QUEST_TIMEOUT_MILLIS,
-  DEFAULT_SHUTDOWN_GRACE_MILLIS,
-  resolveCallTimeout,
-  type ResolvedClientOptions,
-  type ResolvedEncryption,
-  type ResolvedKeepalive,
-  type ResolvedReconnect,
-  resolveClientOptions
-} from "./internal/options/ClientOptions.js"
 export { hostOf, type ResolvedServerOptions, resolveServerOptions } from "./internal/options/ServerOptions.js"

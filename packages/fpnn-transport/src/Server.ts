@@ -69,7 +69,9 @@ export interface FpnnServerService {
   readonly connectionCount: Effect.Effect<number>
 }
 
-export class FpnnServer extends Context.Service<FpnnServer, FpnnServerService>()("@rtm-voice/fpnn-transport/FpnnServer") {
+export class FpnnServer
+  extends Context.Service<FpnnServer, FpnnServerService>()("@rtm-voice/fpnn-transport/FpnnServer")
+{
   /** Options are checked when the layer is built: a bad one fails it with `FpnnOptionsError`. */
   static readonly layer = <R>(
     options: FpnnServerOptions<R>

@@ -6,7 +6,7 @@
  * effect's own packages (`Frame.encodeQuest`, `Codec.Payload`, `Client.ConnectionEvent`).
  */
 export { FpnnClient } from "./Client.js"
-export { FpnnServer } from "./Server.js"
+export { EncryptionError } from "./Encryption.js"
 export {
   type ConnectionErrorReason,
   type ConnectionErrorReasonName,
@@ -26,17 +26,17 @@ export {
   type ProtocolErrorReasonName,
   protocolErrorReasons,
   type Reason,
-  ReasonSchema,
-  reasonCache
+  reasonCache,
+  ReasonSchema
 } from "./Errors.js"
-export { EncryptionError } from "./Encryption.js"
+export { FpnnServer } from "./Server.js"
 
 export * as Client from "./Client.js"
 export * as Codec from "./Codec.js"
 export * as Encryption from "./Encryption.js"
+export { type FpnnCodeName, fpnnCodeOf, fpnnCodes, FpnnErrorCode } from "./FpnnCodes.js"
 export * as Frame from "./Frame.js"
 export * as FpnnMetrics from "./Metrics.js"
 export * as Options from "./Options.js"
 export * as Reconnect from "./Reconnect.js"
 export * as Server from "./Server.js"
-export { type FpnnCodeName, fpnnCodeOf, fpnnCodes, FpnnErrorCode } from "./FpnnCodes.js"

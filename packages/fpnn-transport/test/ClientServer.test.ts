@@ -1,8 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
+import { freePort, rawPeer } from "@rtm-voice/test-support"
 import { Deferred, Duration, Effect, Exit, Fiber, Scope, Stream } from "effect"
 import * as Net from "node:net"
 import { type Client, Codec, FpnnClient, FpnnErrorAnswer, FpnnServer, Frame, type Server } from "../src/index.js"
-import { freePort, rawPeer } from "@rtm-voice/test-support"
 
 const echoServer = (extra: Record<string, Server.QuestHandler> = {}) =>
   FpnnServer.make({
@@ -23,7 +23,14 @@ describe("client ↔ server over 127.0.0.1", () => {
     Effect.gen(function*() {
       const server = yield* echoServer()
       const c = yield* client(server.address)
-      const payload = { rid: 2n ** 53n + 1n, uid: 2n ** 63n - 1n, neg: -(2n ** 63n), list: [1, 2n ** 40n], s: "héllo", b: true }
+      const payload = {
+        rid: 2n ** 53n + 1n,
+        uid: 2n ** 63n - 1n,
+        neg: -(2n ** 63n),
+        list: [1, 2n ** 40n],
+        s: "héllo",
+        b: true
+      }
       const answer = yield* c.call("echo", payload)
       expect(answer).toEqual({ ...payload, list: [1, 2 ** 40] })
       expect(answer.rid).toBe(2n ** 53n + 1n)
@@ -37,7 +44,10 @@ describe("client ↔ server over 127.0.0.1", () => {
       // The suite's 2 s quest timeout would turn a loaded machine into a failure: the test is
       // about order and correctness, not speed (BENCHMARKS.md measures that).
       const c = yield* client(server.address, { questTimeout: "30 seconds" })
-      yield* c.events.pipe(Stream.runForEach((e) => Effect.sync(() => e._tag === "Connected" && connections++)), Effect.forkScoped)
+      yield* c.events.pipe(
+        Stream.runForEach((e) => Effect.sync(() => e._tag === "Connected" && connections++)),
+        Effect.forkScoped
+      )
       yield* Effect.sleep(10)
       const results = yield* Effect.forEach(
         Array.from({ length: 10_000 }, (_, i) => i),
@@ -136,13 +146,14 @@ describe("client ↔ server over 127.0.0.1", () => {
           socket.on("data", (d) =>
             reader.push(d, (f) => {
               if (f._tag === "Quest") socket.write(Frame.encodeAnswer(f.seq, 0, Codec.encodePayload({ again: true })))
-            })
-          )
+            }))
         }
       })
       const c = yield* client(peer.endpoint, { questTimeout: "5 seconds" })
       const start = Date.now()
-      const errors = yield* Effect.forEach([1, 2, 3], (i) => c.call("x", { i }).pipe(Effect.flip), { concurrency: "unbounded" })
+      const errors = yield* Effect.forEach([1, 2, 3], (i) => c.call("x", { i }).pipe(Effect.flip), {
+        concurrency: "unbounded"
+      })
       expect(Date.now() - start).toBeLessThan(5000) // before the 5 s timeout (the reason says so too)
       for (const e of errors) {
         assert(e._tag === "FpnnConnectionError")
@@ -191,7 +202,10 @@ describe("client ↔ server over 127.0.0.1", () => {
       // with encryption, connecting includes the *key answer, which never comes
       const c = yield* client(peer.endpoint, {
         connectTimeout: "200 millis",
-        encryption: { serverKey: "bf0d81a3a0c58baa9a37ba93ec10b4749f3af23c5d3ac5214aaaa8a457fd22331e1d386f26805fd13c3442d498d30ca1382a0205f7bf030c915ed8d7c56361b3" }
+        encryption: {
+          serverKey:
+            "bf0d81a3a0c58baa9a37ba93ec10b4749f3af23c5d3ac5214aaaa8a457fd22331e1d386f26805fd13c3442d498d30ca1382a0205f7bf030c915ed8d7c56361b3"
+        }
       })
       const start = Date.now()
       const e = yield* c.call("x", {}).pipe(Effect.flip)
@@ -237,7 +251,10 @@ describe("client ↔ server over 127.0.0.1", () => {
         socket.write(Frame.encodeQuest("ping", 5, Codec.encodePayload({})))
         socket.write(Frame.encodeQuest("pushmsg", undefined, Codec.encodePayload({ mid: 2n ** 60n })))
         const reader = new Frame.FrameReader()
-        socket.on("data", (d) => reader.push(d, (f) => void (f._tag === "Answer" && (answer = { seq: f.seq, status: f.status, payload: Codec.decodePayload(f.payload) }))))
+        socket.on("data", (d) =>
+          reader.push(d, (f) =>
+            void (f._tag === "Answer" &&
+              (answer = { seq: f.seq, status: f.status, payload: Codec.decodePayload(f.payload) }))))
       })
       const c = yield* client(peer.endpoint)
       const pushed = yield* c.quests.pipe(Stream.take(2), Stream.runCollect, Effect.forkScoped)
@@ -253,7 +270,10 @@ describe("client ↔ server over 127.0.0.1", () => {
   it.live("keep-alive detects a silent peer and fails the pending call", () =>
     Effect.gen(function*() {
       const peer = yield* rawPeer(() => {}) // accepts, reads, never answers
-      const c = yield* client(peer.endpoint, { keepalive: { interval: "100 millis", deadAfter: "300 millis" }, questTimeout: "5 seconds" })
+      const c = yield* client(peer.endpoint, {
+        keepalive: { interval: "100 millis", deadAfter: "300 millis" },
+        questTimeout: "5 seconds"
+      })
       const start = Date.now()
       const e = yield* c.call("x", {}).pipe(Effect.flip)
       assert(e._tag === "FpnnConnectionError")
@@ -265,7 +285,9 @@ describe("client ↔ server over 127.0.0.1", () => {
 
   it.live("garbage from the peer (an HTTP error page) closes the connection with a protocol violation", () =>
     Effect.gen(function*() {
-      const peer = yield* rawPeer((socket) => socket.once("data", () => socket.write("HTTP/1.1 400 Bad Request\r\n\r\n")))
+      const peer = yield* rawPeer((socket) =>
+        socket.once("data", () => socket.write("HTTP/1.1 400 Bad Request\r\n\r\n"))
+      )
       const c = yield* client(peer.endpoint)
       const e = yield* c.call("x", {}).pipe(Effect.flip)
       assert(e._tag === "FpnnConnectionError")
@@ -292,7 +314,9 @@ describe("client ↔ server over 127.0.0.1", () => {
     Effect.gen(function*() {
       const peer = yield* rawPeer((socket) => {
         const reader = new Frame.FrameReader()
-        socket.on("data", (d) => reader.push(d, (f) => void (f._tag === "Quest" && socket.write(Frame.encodeAnswer(f.seq + 1000, 0, Codec.encodePayload({}))))))
+        socket.on("data", (d) =>
+          reader.push(d, (f) =>
+            void (f._tag === "Quest" && socket.write(Frame.encodeAnswer(f.seq + 1000, 0, Codec.encodePayload({}))))))
       })
       const c = yield* client(peer.endpoint)
       const e = yield* c.call("x", {}, { timeout: "200 millis" }).pipe(Effect.flip)
@@ -330,7 +354,11 @@ describe("client ↔ server over 127.0.0.1", () => {
       const good = yield* client(server.address)
       yield* good.connect
       const closed = yield* Effect.callback<boolean>((resume) => {
-        const bad = Net.connect(server.port, "127.0.0.1", () => bad.write(Frame.encodeQuest("echo", 1, Buffer.from("9101", "hex"))))
+        const bad = Net.connect(
+          server.port,
+          "127.0.0.1",
+          () => bad.write(Frame.encodeQuest("echo", 1, Buffer.from("9101", "hex")))
+        )
         bad.on("close", () => resume(Effect.succeed(true)))
         bad.on("error", () => {})
       }).pipe(Effect.timeout("2 seconds"))
@@ -379,7 +407,10 @@ describe("client ↔ server over 127.0.0.1", () => {
 
   it.live("the server disconnects a client that stops reading its answers, and keeps serving others", () =>
     Effect.gen(function*() {
-      const server = yield* FpnnServer.make({ maxQueuedBytes: 1024 * 1024, handlers: { echo: (p) => Effect.succeed(p) } })
+      const server = yield* FpnnServer.make({
+        maxQueuedBytes: 1024 * 1024,
+        handlers: { echo: (p) => Effect.succeed(p) }
+      })
       const closed = yield* Effect.callback<boolean>((resume) => {
         const greedy = Net.connect(server.port, "127.0.0.1", () => {
           greedy.pause() // never reads: answers pile up on the server
@@ -401,7 +432,8 @@ describe("client ↔ server over 127.0.0.1", () => {
       const serverScope = yield* Scope.make()
       const server = yield* FpnnServer.make({
         handlers: {
-          slow: () => Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep(300)), Effect.as({ done: true })),
+          slow: () =>
+            Deferred.succeed(started, undefined).pipe(Effect.andThen(Effect.sleep(300)), Effect.as({ done: true })),
           echo: (p) => Effect.succeed(p)
         }
       }).pipe(Scope.provide(serverScope))

@@ -2,13 +2,13 @@
 // real sockets on 127.0.0.1, the recording TCP proxy of @rtm-voice/test-support in between where the test needs to see
 // the wire, and raw node:net peers speaking the reference vector bytes.
 import { assert, describe, expect, it } from "@effect/vitest"
+import { hex, tcpProxy, toHex, vector } from "@rtm-voice/test-support"
 import { Effect, Stream } from "effect"
 import { createCipheriv, ECDH } from "node:crypto"
 import * as Net from "node:net"
 import { type Curve, CURVE_NAMES, generateKeyPair } from "../src/Encryption.js"
-import { keyQuestPublicKeyBytes } from "../src/internal/encryption/KeyQuest.js"
 import { type Client, Codec, FpnnClient, FpnnServer, Frame, type Server } from "../src/index.js"
-import { hex, tcpProxy, toHex, vector } from "@rtm-voice/test-support"
+import { keyQuestPublicKeyBytes } from "../src/internal/encryption/KeyQuest.js"
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -103,7 +103,8 @@ const rawClient = (
   })
 
 const compressed = (point: Uint8Array, curve: Curve): Uint8Array => {
-  const node = { secp256k1: "secp256k1", secp256r1: "prime256v1", secp224r1: "secp224r1", secp192r1: "prime192v1" }[curve]
+  const node =
+    { secp256k1: "secp256k1", secp256r1: "prime256v1", secp224r1: "secp224r1", secp192r1: "prime192v1" }[curve]
   return new Uint8Array(ECDH.convertKey(Buffer.from(point), node, undefined, undefined, "compressed") as Buffer)
 }
 
@@ -193,7 +194,9 @@ describe("the wire carries no plaintext after *key", () => {
         expect(up.subarray(16, 20).toString("latin1")).toBe("*key")
         const keyFrameLength = 12 + 4 + up[7]! + up.readUInt32LE(8) // header, seq, "*key", payload
         // byte for byte the reference `*key` quest (§15(f)), except for our ephemeral key
-        const reference = Buffer.from(hex(vector(mode === "package" ? "enc_key_quest_package_mode" : "enc_key_quest_stream_mode").hex))
+        const reference = Buffer.from(
+          hex(vector(mode === "package" ? "enc_key_quest_package_mode" : "enc_key_quest_stream_mode").hex)
+        )
         const keyAt = reference.indexOf(Buffer.from("c440", "hex")) + 2
         expect(keyFrameLength).toBe(reference.length)
         expect(toHex(up.subarray(0, keyAt))).toBe(toHex(reference.subarray(0, keyAt)))
@@ -330,7 +333,8 @@ describe("reconnect", () => {
 describe("server *key validation", () => {
   const keys = generateKeyPair()
   const xy = keys.publicKeyRaw.subarray(1) // any valid point will do for the checks below
-  const keyQuest = (payload: Record<string, unknown>, seq = 1) => Frame.encodeQuest("*key", seq, Codec.encodePayload(payload))
+  const keyQuest = (payload: Record<string, unknown>, seq = 1) =>
+    Frame.encodeQuest("*key", seq, Codec.encodePayload(payload))
 
   it.live("rejects *key after another frame, bad bits, bad key length, oneway *key; keeps serving others", () =>
     Effect.gen(function*() {
@@ -345,7 +349,9 @@ describe("server *key validation", () => {
       expect(late.received.length).toBe(16 + late.received.readUInt32LE(8)) // only the ping answer
       expect(late.received.readUInt32LE(12)).toBe(1)
       // an (unsolicited) answer frame before `*key` counts as a frame too
-      const answerFirst = yield* rawClient(s.port, [Buffer.concat([Frame.encodeAnswer(7, 0, Codec.encodePayload({})), keyQuest({ publicKey: xy })])])
+      const answerFirst = yield* rawClient(s.port, [
+        Buffer.concat([Frame.encodeAnswer(7, 0, Codec.encodePayload({})), keyQuest({ publicKey: xy })])
+      ])
       expect([answerFirst.closed, answerFirst.received.length]).toEqual([true, 0])
       // the same two frames in one chunk: closed, too
       const lateOneChunk = yield* rawClient(s.port, [Buffer.concat([ping, keyQuest({ publicKey: xy }, 2)])])
@@ -382,7 +388,8 @@ describe("server *key validation", () => {
 // 6. Interop with the reference bytes (FPNN.md §15(f))
 
 describe("interop with the reference vectors", () => {
-  const v = (name: string) => vector(name) as ReturnType<typeof vector> & { plaintext_hex: string; crypto?: Record<string, string> }
+  const v = (name: string) =>
+    vector(name) as ReturnType<typeof vector> & { plaintext_hex: string; crypto?: Record<string, string> }
   const fields = v("enc_key_quest_package_mode").crypto!
   const serverPrivateKey = fields["server_private_key"]!
   const key128 = hex(fields["aes128_key"]!)
@@ -419,7 +426,11 @@ describe("interop with the reference vectors", () => {
         const keyQuest = hex(v("enc_key_quest_package_mode").hex)
         const encQuest2 = hex(v("enc_quest2_package_aes128").hex)
         const expected = Buffer.concat([hex(v("enc_key_answer_package_aes128").hex), packaged(key128, answer2)])
-        const r = yield* rawClient(s.port, split ? [keyQuest, encQuest2] : [Buffer.concat([keyQuest, encQuest2])], expected.length)
+        const r = yield* rawClient(
+          s.port,
+          split ? [keyQuest, encQuest2] : [Buffer.concat([keyQuest, encQuest2])],
+          expected.length
+        )
         expect(toHex(r.received)).toBe(toHex(expected))
       }))
   }
@@ -472,7 +483,8 @@ describe("interop with the reference vectors", () => {
 
 describe("keyQuestPublicKeyBytes (raw str/bin publicKey from the *key payload)", () => {
   const key = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 0x80) & 0xff)
-  const header = (t: string, n: number) => Buffer.from(t + n.toString(16).padStart(t === "d9" || t === "c4" ? 2 : 4, "0"), "hex")
+  const header = (t: string, n: number) =>
+    Buffer.from(t + n.toString(16).padStart(t === "d9" || t === "c4" ? 2 : 4, "0"), "hex")
 
   it("reads str8, str16, bin8 and fixstr bytes exactly, after skipping nested values", () => {
     for (const h of [header("d9", 64), header("da", 64), header("c4", 64)]) {

@@ -1,10 +1,11 @@
+import { hex as unhex, pemPath, toHex as hex, vector, vectorsPath } from "@rtm-voice/test-support"
 import { createCipheriv, createECDH, createHash, createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import {
   clientKeyExchange,
-  CURVE_NAMES,
   type Curve,
+  CURVE_NAMES,
   deriveSessionKeys,
   EncryptionError,
   generateKeyPair,
@@ -19,7 +20,6 @@ import {
   type Strength
 } from "../src/Encryption.js"
 import { makeConnectionCipher } from "../src/internal/encryption/Cipher.js"
-import { hex as unhex, pemPath, toHex as hex, vector, vectorsPath } from "@rtm-voice/test-support"
 
 // ---------------------------------------------------------------------------------------
 // Vectors (the fixtures of @rtm-voice/test-support)
@@ -141,7 +141,10 @@ describe("parseServerPublicKey", () => {
       "UnknownCurve"
     )
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey
-    expectEncryptionError(() => parseServerPublicKey(rsa.export({ type: "spki", format: "pem" }) as string), "InvalidKeyFormat")
+    expectEncryptionError(
+      () => parseServerPublicKey(rsa.export({ type: "spki", format: "pem" }) as string),
+      "InvalidKeyFormat"
+    )
 
     expectEncryptionError(() => parseServerPublicKey(specPem(), "secp256r1"), "CurveMismatch")
     expectEncryptionError(() => parseServerPublicKey("not a key"), "InvalidKeyFormat")
@@ -154,10 +157,12 @@ describe("parseServerPublicKey", () => {
 
 describe("key exchange against the vectors", () => {
   it("client side with the fixed client private key", () => {
-    for (const [strength, key] of [
-      [128, key128],
-      [256, key256]
-    ] as const) {
+    for (
+      const [strength, key] of [
+        [128, key128],
+        [256, key256]
+      ] as const
+    ) {
       const r = clientKeyExchange(parseServerPublicKey(specPem()), strength, clientPriv)
       expect(hex(r.publicKeyXY)).toBe(c("client_public_key_xy"))
       expect(hex(r.iv)).toBe(c("iv_md5_of_secret"))
@@ -168,10 +173,12 @@ describe("key exchange against the vectors", () => {
   it("server side with the server private key", () => {
     const priv = parseServerPrivateKey(unhex(c("server_private_key")))
     expect(priv.curve).toBe("secp256k1")
-    for (const [strength, key] of [
-      [128, key128],
-      [256, key256]
-    ] as const) {
+    for (
+      const [strength, key] of [
+        [128, key128],
+        [256, key256]
+      ] as const
+    ) {
       const r = serverKeyExchange(priv, unhex(c("client_public_key_xy")), strength)
       expect(hex(r.iv)).toBe(c("iv_md5_of_secret"))
       expect(hex(r.key)).toBe(hex(key))
@@ -221,7 +228,9 @@ describe("package mode", () => {
       expect(Buffer.from(out).readUInt32LE(0)).toBe(plaintext(name).length)
     }
     // Equal plaintext prefixes give equal ciphertext prefixes (§12.6).
-    expect(vector("enc_quest2_package_aes128").hex.slice(8, 20)).toBe(vector("enc_key_answer_package_aes128").hex.slice(8, 20))
+    expect(vector("enc_quest2_package_aes128").hex.slice(8, 20)).toBe(
+      vector("enc_key_answer_package_aes128").hex.slice(8, 20)
+    )
   })
 
   it("decrypts the vectors back under every chunking", () => {
@@ -281,14 +290,19 @@ describe("stream mode", () => {
   })
 
   it("decrypts arbitrary chunkings of both directions", () => {
-    const s2c = concat([unhex(vector("enc_key_answer_stream_aes128").hex), unhex(vector("enc_answer2_stream_aes128").hex)])
-    const s2cPlain =
-      vector("enc_key_answer_stream_aes128").plaintext_hex! + vector("enc_answer2_stream_aes128").plaintext_hex!
+    const s2c = concat([
+      unhex(vector("enc_key_answer_stream_aes128").hex),
+      unhex(vector("enc_answer2_stream_aes128").hex)
+    ])
+    const s2cPlain = vector("enc_key_answer_stream_aes128").plaintext_hex! +
+      vector("enc_answer2_stream_aes128").plaintext_hex!
     const c2s = unhex(vector("enc_quest2_stream_aes128").hex)
-    for (const [wire, plain] of [
-      [s2c, s2cPlain],
-      [c2s, vector("enc_quest2_stream_aes128").plaintext_hex!]
-    ] as const) {
+    for (
+      const [wire, plain] of [
+        [s2c, s2cPlain],
+        [c2s, vector("enc_quest2_stream_aes128").plaintext_hex!]
+      ] as const
+    ) {
       for (const parts of chunkings(wire)) {
         const dec = makeDecryptor("stream", key128, iv)
         const out = feed(dec.push, parts)
@@ -315,19 +329,26 @@ describe("round trips with generated keys", () => {
           const quest = parseKeyQuestPayload(keyQuestPayload(client.publicKeyXY, mode, strength))
           expect(quest.mode).toBe(mode)
           expect(quest.strength).toBe(strength)
-          const server = serverKeyExchange(parseServerPrivateKey(kp.privateKeyRaw, curve), quest.publicKey, quest.strength)
+          const server = serverKeyExchange(
+            parseServerPrivateKey(kp.privateKeyRaw, curve),
+            quest.publicKey,
+            quest.strength
+          )
           expect(hex(server.key)).toBe(hex(client.key))
           expect(hex(server.iv)).toBe(hex(client.iv))
           expect(client.key.length).toBe(strength / 8)
 
           const rand = prng(sizes[curve] + strength)
-          const frames = Array.from({ length: 5 }, (_, i) =>
-            Uint8Array.from({ length: 1 + Math.floor(rand() * 300) }, (_, j) => (i * 31 + j) & 0xff)
+          const frames = Array.from(
+            { length: 5 },
+            (_, i) => Uint8Array.from({ length: 1 + Math.floor(rand() * 300) }, (_, j) => (i * 31 + j) & 0xff)
           )
-          for (const [from, to] of [
-            [client, server],
-            [server, client]
-          ] as const) {
+          for (
+            const [from, to] of [
+              [client, server],
+              [server, client]
+            ] as const
+          ) {
             const enc = makeEncryptor(mode, from.key, from.iv)
             const wire = concat(frames.map(enc))
             const dec = makeDecryptor(mode, to.key, to.iv)
@@ -353,7 +374,9 @@ describe("generateKeyPair", () => {
       expect(kp.privateKeyPem).toContain("-----BEGIN PRIVATE KEY-----")
 
       // The raw public key really belongs to the raw private key.
-      const ecdh = createECDH({ secp256k1: "secp256k1", secp256r1: "prime256v1", secp224r1: "secp224r1", secp192r1: "prime192v1" }[curve])
+      const ecdh = createECDH(
+        { secp256k1: "secp256k1", secp256r1: "prime256v1", secp224r1: "secp224r1", secp192r1: "prime192v1" }[curve]
+      )
       ecdh.setPrivateKey(kp.privateKeyRaw)
       expect(hex(ecdh.getPublicKey(null, "uncompressed"))).toBe(hex(kp.publicKeyRaw))
 
@@ -394,9 +417,15 @@ describe("generateKeyPair", () => {
     expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(32)), "InvalidPrivateKey")
     expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(32).fill(0xff)), "InvalidPrivateKey")
     expectEncryptionError(() => parseServerPrivateKey(new Uint8Array(31).fill(1)), "InvalidKeyFormat")
-    expectEncryptionError(() => parseServerPrivateKey(generateKeyPair("secp256r1").privateKeyPem, "secp256k1"), "CurveMismatch")
+    expectEncryptionError(
+      () => parseServerPrivateKey(generateKeyPair("secp256r1").privateKeyPem, "secp256k1"),
+      "CurveMismatch"
+    )
     const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" }).privateKey
-    expectEncryptionError(() => parseServerPrivateKey(p384.export({ type: "pkcs8", format: "pem" }) as string), "UnknownCurve")
+    expectEncryptionError(
+      () => parseServerPrivateKey(p384.export({ type: "pkcs8", format: "pem" }) as string),
+      "UnknownCurve"
+    )
   })
 })
 
@@ -429,7 +458,11 @@ describe("parseKeyQuestPayload", () => {
   const xy = unhex(c("client_public_key_xy"))
 
   it("accepts bin and latin1 str public keys and applies defaults", () => {
-    expect(parseKeyQuestPayload({ publicKey: Buffer.from(xy) })).toEqual({ publicKey: xy, mode: "package", strength: 128 })
+    expect(parseKeyQuestPayload({ publicKey: Buffer.from(xy) })).toEqual({
+      publicKey: xy,
+      mode: "package",
+      strength: 128
+    })
     const str = Buffer.from(xy).toString("latin1")
     const parsed = parseKeyQuestPayload({ publicKey: str, streamMode: true, bits: 256 })
     expect(hex(parsed.publicKey)).toBe(hex(xy))
@@ -493,11 +526,14 @@ describe("batches of frames (the connection's outbox and received chunks)", () =
   const batches = (seed: number): Array<Array<Uint8Array>> => {
     const rand = prng(seed)
     const sizes = [1, 15, 16, 17, 24, 112, 255, 256, 257, 1000, 4096, 70_000]
-    return Array.from({ length: 30 }, (_, b) =>
-      Array.from({ length: 1 + Math.floor(rand() * (b % 3 === 0 ? 3 : 40)) }, () => {
-        const size = rand() < 0.5 ? sizes[Math.floor(rand() * sizes.length)]! : 1 + Math.floor(rand() * 400)
-        return randomBytes(size)
-      }))
+    return Array.from(
+      { length: 30 },
+      (_, b) =>
+        Array.from({ length: 1 + Math.floor(rand() * (b % 3 === 0 ? 3 : 40)) }, () => {
+          const size = rand() < 0.5 ? sizes[Math.floor(rand() * sizes.length)]! : 1 + Math.floor(rand() * 400)
+          return randomBytes(size)
+        })
+    )
   }
 
   for (const bits of [128, 256]) {

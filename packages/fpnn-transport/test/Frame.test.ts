@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
+import { hex, toHex, vectors } from "@rtm-voice/test-support"
 import fc from "fast-check"
-import * as Codec from "../src/internal/codec/QuestWriter.js"
 import { decodeJsonPayload, decodePayload, encodePayload } from "../src/Codec.js"
 import { encodeAnswer, encodeQuest, type Frame, FrameReader } from "../src/Frame.js"
+import * as Codec from "../src/internal/codec/QuestWriter.js"
 import { joinAdjacent } from "../src/internal/frame/Wire.js"
-import { hex, toHex, vectors } from "@rtm-voice/test-support"
 
 const frameVectors = vectors.filter((v) => v.decoded?.magic === "FPNN")
 // Produced by the C++ framework's writers (FPQWriter/FPAWriter): smallest integer
@@ -35,7 +35,8 @@ const sameValue = (actual: unknown, expected: unknown): boolean => {
     return actual instanceof Uint8Array && toHex(actual) === (expected as { $bin: string }).$bin
   }
   if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => sameValue(actual[i], e))
+    return Array.isArray(actual) && actual.length === expected.length &&
+      expected.every((e, i) => sameValue(actual[i], e))
   }
   if (expected !== null && typeof expected === "object") {
     const a = actual as Record<string, unknown>
@@ -77,7 +78,8 @@ describe("FPNN framing against the reference vectors", () => {
       expect(frame!.payload.length).toBe(d.psize)
       if (d.payload !== undefined) {
         const payload = decodePayload(frame!.payload)
-        expect(sameValue(payload, d.payload), JSON.stringify(payload, (_, x) => typeof x === "bigint" ? `${x}n` : x)).toBe(true)
+        expect(sameValue(payload, d.payload), JSON.stringify(payload, (_, x) => typeof x === "bigint" ? `${x}n` : x))
+          .toBe(true)
         // 64-bit values beyond 2^53 must come back exact, as bigint.
         for (const [k, t] of Object.entries(d.msgpack_value_types ?? {})) {
           if ((t === "0xcf" || t === "0xd3") && typeof d.payload[k] === "string" && BigInt(d.payload[k]) > 2n ** 53n) {
@@ -145,7 +147,9 @@ describe("codec integer rules", () => {
   it("uses fixmap headers and drops undefined fields", () => {
     const small = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, i]))
     expect(toHex(encodePayload(small)).slice(0, 2)).toBe("8f")
-    expect(toHex(encodePayload({ a: 1, b: undefined, c: [1n, 2 ** 40] }))).toBe("82a16101a16392" + "01" + "cf0000010000000000")
+    expect(toHex(encodePayload({ a: 1, b: undefined, c: [1n, 2 ** 40] }))).toBe(
+      "82a16101a16392" + "01" + "cf0000010000000000"
+    )
   })
 
   it("round-trips random payloads, int64 exact", () => {
@@ -163,7 +167,12 @@ describe("codec integer rules", () => {
     // field names never use it.
     const key = fc.string().filter((k) => k !== "__proto__")
     const value = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: "small" }, leaf, fc.array(tie("v"), { maxLength: 5 }), fc.dictionary(key, tie("v"), { maxKeys: 5 }))
+      v: fc.oneof(
+        { depthSize: "small" },
+        leaf,
+        fc.array(tie("v"), { maxLength: 5 }),
+        fc.dictionary(key, tie("v"), { maxKeys: 5 })
+      )
     })).v
     // Integers come back as number when safe, bigint beyond ±2^53: compare as bigint.
     const canon = (x: unknown): unknown => {
@@ -171,7 +180,9 @@ describe("codec integer rules", () => {
       if (typeof x === "number" && Number.isInteger(x)) return BigInt(x)
       if (x instanceof Uint8Array) return toHex(x)
       if (Array.isArray(x)) return x.map(canon)
-      if (x !== null && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, canon(v)]))
+      if (x !== null && typeof x === "object") {
+        return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, canon(v)]))
+      }
       return x
     }
     fc.assert(
@@ -214,7 +225,8 @@ describe("frame reader rejections", () => {
     return b
   }
 
-  it("bad magic (e.g. an HTTP error page)", () => expectReason(Buffer.from("HTTP/1.1 500 Internal Server Error\r\n\r\n"), "BadMagic"))
+  it("bad magic (e.g. an HTTP error page)", () =>
+    expectReason(Buffer.from("HTTP/1.1 500 Internal Server Error\r\n\r\n"), "BadMagic"))
   it("unsupported version", () => expectReason(patch(4, 2), "UnsupportedVersion"))
   it("unsupported flag", () => {
     expectReason(patch(5, 0x00), "UnsupportedFlag")
@@ -247,7 +259,26 @@ describe("quest frames on the hot path", () => {
     int64,
     fc.integer(),
     fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
-    fc.constantFrom(0, -0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1),
+    fc.constantFrom(
+      0,
+      -0,
+      127,
+      128,
+      255,
+      256,
+      65535,
+      65536,
+      2 ** 32 - 1,
+      2 ** 32,
+      -32,
+      -33,
+      -128,
+      -129,
+      -32768,
+      -32769,
+      -(2 ** 31),
+      -(2 ** 31) - 1
+    ),
     fc.double(),
     fc.string({ maxLength: 300 }),
     fc.string({ unit: "grapheme", maxLength: 40 }),
@@ -255,29 +286,43 @@ describe("quest frames on the hot path", () => {
     fc.constant(null),
     fc.constant(undefined)
   )
-  const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 18 }), fc.uint8Array({ maxLength: 4 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }))
+  const value = fc.oneof(
+    scalar,
+    fc.array(scalar, { maxLength: 18 }),
+    fc.uint8Array({ maxLength: 4 }),
+    fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 })
+  )
   const key = fc.string({ maxLength: 40 }).filter((k) => k !== "__proto__")
 
   it("is byte for byte encodeQuest(method, seq, encodePayload(payload)), flat or not", () => {
     fc.assert(
-      fc.property(fc.dictionary(key, value, { maxKeys: 18 }), fc.option(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { nil: undefined }), (payload, seq) => {
-        let expected: string
-        try {
-          expected = toHex(encodeQuest("getVoiceRoomMemberCount", seq, encodePayload(payload)))
-        } catch (e) {
-          expect(() => encodeQuestFrame("getVoiceRoomMemberCount", seq, payload)).toThrow((e as Error).message)
-          return
+      fc.property(
+        fc.dictionary(key, value, { maxKeys: 18 }),
+        fc.option(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { nil: undefined }),
+        (payload, seq) => {
+          let expected: string
+          try {
+            expected = toHex(encodeQuest("getVoiceRoomMemberCount", seq, encodePayload(payload)))
+          } catch (e) {
+            expect(() => encodeQuestFrame("getVoiceRoomMemberCount", seq, payload)).toThrow((e as Error).message)
+            return
+          }
+          expect(toHex(encodeQuestFrame("getVoiceRoomMemberCount", seq, payload))).toBe(expected)
         }
-        expect(toHex(encodeQuestFrame("getVoiceRoomMemberCount", seq, payload))).toBe(expected)
-      }),
+      ),
       { numRuns: 2000 }
     )
   })
 
   it("frames written back to back into the shared slab stay intact", () => {
-    const frames = Array.from({ length: 5000 }, (_, i) => [i, encodeQuestFrame("m", i + 1, { i, s: "x".repeat(i % 300), salt: BigInt(i) << 40n })] as const)
+    const frames = Array.from(
+      { length: 5000 },
+      (_, i) => [i, encodeQuestFrame("m", i + 1, { i, s: "x".repeat(i % 300), salt: BigInt(i) << 40n })] as const
+    )
     for (const [i, frame] of frames) {
-      expect(toHex(frame)).toBe(toHex(encodeQuest("m", i + 1, encodePayload({ i, s: "x".repeat(i % 300), salt: BigInt(i) << 40n }))))
+      expect(toHex(frame)).toBe(
+        toHex(encodeQuest("m", i + 1, encodePayload({ i, s: "x".repeat(i % 300), salt: BigInt(i) << 40n })))
+      )
     }
   })
 })
@@ -291,7 +336,9 @@ describe("frame reader memory", () => {
     expect(reader.buffered).toBe(100)
     expect(reader.reserved).toBeLessThanOrEqual(64 * 1024) // not the announced 3 MiB
     // the rest, in uneven pieces: the buffer grows and the frame comes out whole
-    for (let at = 100; at < big.length; at += 777_777) reader.push(big.subarray(at, Math.min(big.length, at + 777_777)), (f) => void frames.push(f))
+    for (let at = 100; at < big.length; at += 777_777) {
+      reader.push(big.subarray(at, Math.min(big.length, at + 777_777)), (f) => void frames.push(f))
+    }
     expect(frames).toHaveLength(1)
     expect(toHex(frames[0]!.payload)).toBe(toHex(encodePayload({ blob: new Uint8Array(3 * 1024 * 1024) })))
     expect(reader.reserved).toBe(0)

@@ -3,6 +3,7 @@
 // hang), before any socket exists; plus per-call timeouts, Options.parseEndpoint and the Layers'
 // error channels at the type level.
 import { assert, describe, it } from "@effect/vitest"
+import { rawPeer } from "@rtm-voice/test-support"
 import { Cause, Config, ConfigProvider, Effect, Exit, Layer } from "effect"
 import type { SocketServer } from "effect/socket"
 import { generateKeyPairSync } from "node:crypto"
@@ -15,7 +16,6 @@ import {
   Options,
   type Server
 } from "../src/index.js"
-import { rawPeer } from "@rtm-voice/test-support"
 
 const throwingGetter = (key: string, base: Record<string, unknown> = {}) =>
   Object.defineProperty({ ...base }, key, {
@@ -65,7 +65,10 @@ const badKeys: ReadonlyArray<readonly [string, unknown, string?]> = [
   ["empty string", ""],
   ["empty bytes", new Uint8Array(0)],
   ["a number", 42],
-  ["a Proxy with a lying length", new Proxy(new Uint8Array(65), { get: (t, k) => (k === "length" ? 1e9 : Reflect.get(t, k)) })]
+  [
+    "a Proxy with a lying length",
+    new Proxy(new Uint8Array(65), { get: (t, k) => (k === "length" ? 1e9 : Reflect.get(t, k)) })
+  ]
 ]
 
 type Case = readonly [name: string, options: unknown, option: string]
@@ -88,9 +91,17 @@ const clientCases: ReadonlyArray<Case> = [
       [what, value]
     ): Case => [`keepalive.${key} ${what}`, { endpoint: "h:1", keepalive: { [key]: value } }, `keepalive.${key}`])
   ),
-  ["keepalive.deadAfter not after interval", { endpoint: "h:1", keepalive: { interval: 1000, deadAfter: 500 } }, "keepalive.deadAfter"],
+  [
+    "keepalive.deadAfter not after interval",
+    { endpoint: "h:1", keepalive: { interval: 1000, deadAfter: 500 } },
+    "keepalive.deadAfter"
+  ],
   ["keepalive a string", { endpoint: "h:1", keepalive: "yes" }, "keepalive"],
-  ["keepalive.interval a throwing getter", { endpoint: "h:1", keepalive: throwingGetter("interval") }, "keepalive.interval"],
+  [
+    "keepalive.interval a throwing getter",
+    { endpoint: "h:1", keepalive: throwingGetter("interval") },
+    "keepalive.interval"
+  ],
   ...(["failureWindow", "firstDelay", "maxDelay"] as const).flatMap((key) =>
     badDurations(false).map((
       [what, value]
@@ -102,9 +113,15 @@ const clientCases: ReadonlyArray<Case> = [
     ): Case => [`reconnect.${key} ${what}`, { endpoint: "h:1", reconnect: { [key]: value } }, `reconnect.${key}`])
   ),
   ["reconnect.linearSteps 0", { endpoint: "h:1", reconnect: { linearSteps: 0 } }, "reconnect.linearSteps"],
-  ["reconnect.maxDelay below firstDelay", { endpoint: "h:1", reconnect: { firstDelay: 5000, maxDelay: 10 } }, "reconnect.maxDelay"],
+  [
+    "reconnect.maxDelay below firstDelay",
+    { endpoint: "h:1", reconnect: { firstDelay: 5000, maxDelay: 10 } },
+    "reconnect.maxDelay"
+  ],
   ...(["maxFrameBytes", "maxQueuedBytes"] as const).flatMap((key) =>
-    [...badCounts, ["zero", 0] as const].map(([what, value]): Case => [`${key} ${what}`, { endpoint: "h:1", [key]: value }, key])
+    [...badCounts, ["zero", 0] as const].map((
+      [what, value]
+    ): Case => [`${key} ${what}`, { endpoint: "h:1", [key]: value }, key])
   ),
   ...badKeys.map(([what, key]): Case => [
     `encryption.serverKey ${what}`,
@@ -113,10 +130,22 @@ const clientCases: ReadonlyArray<Case> = [
   ]),
   ["encryption.serverKey missing", { endpoint: "h:1", encryption: {} }, "encryption.serverKey"],
   ["encryption.curve unknown", { endpoint: "h:1", encryption: { serverKey: pem, curve: "p999" } }, "encryption.curve"],
-  ["encryption.curve not the key's", { endpoint: "h:1", encryption: { serverKey: pem, curve: "secp256r1" } }, "encryption.serverKey"],
+  [
+    "encryption.curve not the key's",
+    { endpoint: "h:1", encryption: { serverKey: pem, curve: "secp256r1" } },
+    "encryption.serverKey"
+  ],
   ["encryption.mode unknown", { endpoint: "h:1", encryption: { serverKey: pem, mode: "banana" } }, "encryption.mode"],
-  ["encryption.strength 512", { endpoint: "h:1", encryption: { serverKey: pem, strength: 512 } }, "encryption.strength"],
-  ["encryption.strength a string", { endpoint: "h:1", encryption: { serverKey: pem, strength: "128" } }, "encryption.strength"]
+  [
+    "encryption.strength 512",
+    { endpoint: "h:1", encryption: { serverKey: pem, strength: 512 } },
+    "encryption.strength"
+  ],
+  [
+    "encryption.strength a string",
+    { endpoint: "h:1", encryption: { serverKey: pem, strength: "128" } },
+    "encryption.strength"
+  ]
 ]
 
 const serverCases: ReadonlyArray<Case> = [
@@ -130,14 +159,25 @@ const serverCases: ReadonlyArray<Case> = [
   ["handlers a throwing getter", throwingGetter("handlers"), "handlers"],
   ["maxFrameBytes 0", { handlers: {}, maxFrameBytes: 0 }, "maxFrameBytes"],
   ["maxQueuedBytes NaN", { handlers: {}, maxQueuedBytes: NaN }, "maxQueuedBytes"],
-  ...badDurations(false).map(([what, value]): Case => [`shutdownGrace ${what}`, { handlers: {}, shutdownGrace: value }, "shutdownGrace"]),
+  ...badDurations(false).map((
+    [what, value]
+  ): Case => [`shutdownGrace ${what}`, { handlers: {}, shutdownGrace: value }, "shutdownGrace"]),
   ["encryption.privateKey a public key", { handlers: {}, encryption: { privateKey: pem } }, "encryption.privateKey"],
   ["encryption.privateKey empty", { handlers: {}, encryption: { privateKey: "" } }, "encryption.privateKey"],
   ["encryption.privateKey RSA", {
     handlers: {},
-    encryption: { privateKey: generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }) }
+    encryption: {
+      privateKey: generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({
+        type: "pkcs8",
+        format: "pem"
+      })
+    }
   }, "encryption.privateKey"],
-  ["encryption.curve unknown", { handlers: {}, encryption: { privateKey: secp256k1.privateKeyPem, curve: "x" } }, "encryption.curve"]
+  [
+    "encryption.curve unknown",
+    { handlers: {}, encryption: { privateKey: secp256k1.privateKeyPem, curve: "x" } },
+    "encryption.curve"
+  ]
 ]
 
 /** Fails, with one typed FpnnOptionsError naming `option`, and no defect. */
@@ -146,7 +186,10 @@ const assertOptionsFailure = <A>(exit: Exit.Exit<A, unknown>, option: string, na
   if (!Exit.isFailure(exit)) return
   assert.isFalse(Cause.hasDies(exit.cause), `${name}: died: ${Cause.pretty(exit.cause)}`)
   const error = Cause.findErrorOption(exit.cause)
-  assert.isTrue(error._tag === "Some" && error.value instanceof FpnnOptionsError, `${name}: ${Cause.pretty(exit.cause)}`)
+  assert.isTrue(
+    error._tag === "Some" && error.value instanceof FpnnOptionsError,
+    `${name}: ${Cause.pretty(exit.cause)}`
+  )
   const e = (error as { value: FpnnOptionsError }).value
   assert.strictEqual(e.option, option, `${name}: ${e.message}`)
   assert.isFalse(e.sent)
@@ -157,7 +200,11 @@ describe("options are checked at build", () => {
   it.effect("every client option × every invalid class: FpnnOptionsError naming the option, from makeClient and the Layer", () =>
     Effect.gen(function*() {
       for (const [name, options, option] of clientCases) {
-        assertOptionsFailure(yield* Effect.exit(Effect.scoped(FpnnClient.make(options as Client.FpnnClientOptions))), option, name)
+        assertOptionsFailure(
+          yield* Effect.exit(Effect.scoped(FpnnClient.make(options as Client.FpnnClientOptions))),
+          option,
+          name
+        )
         assertOptionsFailure(
           yield* Effect.exit(Effect.scoped(Layer.build(FpnnClient.layer(options as Client.FpnnClientOptions)))),
           option,
@@ -169,7 +216,11 @@ describe("options are checked at build", () => {
   it.effect("every server option × every invalid class: FpnnOptionsError naming the option, before listening", () =>
     Effect.gen(function*() {
       for (const [name, options, option] of serverCases) {
-        assertOptionsFailure(yield* Effect.exit(Effect.scoped(FpnnServer.make(options as Server.FpnnServerOptions))), option, name)
+        assertOptionsFailure(
+          yield* Effect.exit(Effect.scoped(FpnnServer.make(options as Server.FpnnServerOptions))),
+          option,
+          name
+        )
       }
     }))
 
@@ -223,7 +274,9 @@ describe("FpnnClient.layerConfig", () => {
     Effect.gen(function*() {
       const peer = yield* rawPeer(() => {})
       for (const [text, millis] of [["150", 150], ["0.2 seconds", 200]] as const) {
-        const e = yield* timeoutOf(FpnnClient.layerConfig().pipe(withEnv({ FPNN_ENDPOINT: peer.endpoint, FPNN_TIMEOUT: text })))
+        const e = yield* timeoutOf(
+          FpnnClient.layerConfig().pipe(withEnv({ FPNN_ENDPOINT: peer.endpoint, FPNN_TIMEOUT: text }))
+        )
         assert.isTrue(e._tag === "FpnnTimeoutError" && e.timeoutMillis === millis, e.message)
       }
       for (const text of ["0", "-5", "banana"]) {
@@ -232,7 +285,9 @@ describe("FpnnClient.layerConfig", () => {
         )))
         assertOptionsFailure(exit, "questTimeout", `FPNN_TIMEOUT=${text}`)
       }
-      const noPort = yield* Effect.exit(Effect.scoped(Layer.build(FpnnClient.layerConfig().pipe(withEnv({ FPNN_ENDPOINT: "localhost" })))))
+      const noPort = yield* Effect.exit(
+        Effect.scoped(Layer.build(FpnnClient.layerConfig().pipe(withEnv({ FPNN_ENDPOINT: "localhost" }))))
+      )
       assertOptionsFailure(noPort, "endpoint", "FPNN_ENDPOINT=localhost")
     }))
 
@@ -252,7 +307,9 @@ describe("the Layers' error channels (type level)", () => {
     const client: Layer.Layer<FpnnClient, FpnnOptionsError> = FpnnClient.layer({ endpoint: "h:1" })
     // @ts-expect-error the error channel is not never: bad options fail the Layer
     const clientNever: Layer.Layer<FpnnClient, never> = FpnnClient.layer({ endpoint: "h:1" })
-    const server: Layer.Layer<FpnnServer, FpnnOptionsError | SocketServer.SocketServerError> = FpnnServer.layer({ handlers: {} })
+    const server: Layer.Layer<FpnnServer, FpnnOptionsError | SocketServer.SocketServerError> = FpnnServer.layer({
+      handlers: {}
+    })
     // @ts-expect-error the server's layer names FpnnOptionsError too
     // @effect-diagnostics-next-line missingEffectError:off
     const serverSocketOnly: Layer.Layer<FpnnServer, SocketServer.SocketServerError> = FpnnServer.layer({ handlers: {} })

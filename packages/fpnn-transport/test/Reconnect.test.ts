@@ -1,11 +1,11 @@
 // The reconnect schedule (stepped directly, and driving a real client under TestClock),
 // the connection state, and the graceful close.
 import { assert, describe, expect, it } from "@effect/vitest"
+import { freePort } from "@rtm-voice/test-support"
 import { Duration, Effect, Exit, Fiber, Metric, Schedule, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { connectionError } from "../src/Errors.js"
 import { type Client, FpnnClient, FpnnMetrics, FpnnServer, Reconnect } from "../src/index.js"
-import { freePort } from "@rtm-voice/test-support"
 
 const refused = (elapsedMillis = 1, connected = false): Reconnect.ReconnectInput => ({
   error: connectionError("Refused", { endpoint: "127.0.0.1:1", sent: false }),
@@ -123,8 +123,7 @@ describe("the client's backoff, driven by TestClock", () => {
       const port = yield* freePort
       const c = yield* client(`127.0.0.1:${port}`, { reconnect: Schedule.exponential("1 second") })
       const events = yield* collect(c.events)
-      const scheduled = () =>
-        events.flatMap((e) => (e._tag === "ReconnectScheduled" ? [e.delayMillis] : []))
+      const scheduled = () => events.flatMap((e) => (e._tag === "ReconnectScheduled" ? [e.delayMillis] : []))
       yield* Effect.flip(c.connect)
       yield* TestClock.adjust("1 second")
       yield* Effect.flip(c.connect)
@@ -235,7 +234,9 @@ describe("graceful close", () => {
     Effect.gen(function*() {
       const server = yield* slowServer
       const scope = yield* Scope.make()
-      const c = yield* FpnnClient.make({ endpoint: server.address, shutdownGrace: "100 millis" }).pipe(Scope.provide(scope))
+      const c = yield* FpnnClient.make({ endpoint: server.address, shutdownGrace: "100 millis" }).pipe(
+        Scope.provide(scope)
+      )
       yield* c.call("echo", {})
       const inFlight = yield* Effect.forkDetach(Effect.flip(c.call("slower", {})))
       yield* Effect.sleep(20)
@@ -265,9 +266,10 @@ describe("the options of this file, checked when the client is built", () => {
       expect((yield* bad({ logAnnotations: { pid: {} } })).option).toBe("logAnnotations.pid")
       // a zero grace is allowed: close at once
       const scope = yield* Scope.make()
-      yield* FpnnClient.make({ endpoint: "127.0.0.1:1", shutdownGrace: 0, reconnect: Schedule.spaced("1 second") }).pipe(
-        Scope.provide(scope)
-      )
+      yield* FpnnClient.make({ endpoint: "127.0.0.1:1", shutdownGrace: 0, reconnect: Schedule.spaced("1 second") })
+        .pipe(
+          Scope.provide(scope)
+        )
       yield* Scope.close(scope, Exit.void)
     }))
 })

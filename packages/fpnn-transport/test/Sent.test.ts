@@ -2,6 +2,7 @@
 // byte of the quest left the process (it cannot have taken effect), true when it was
 // written and the outcome is unknown. "May have taken effect" appears only when sent.
 import { assert, describe, it } from "@effect/vitest"
+import { freePort, rawPeer } from "@rtm-voice/test-support"
 import { Effect, Fiber, Scope } from "effect"
 import {
   type Client,
@@ -12,7 +13,6 @@ import {
   FpnnServer,
   Frame
 } from "../src/index.js"
-import { freePort, rawPeer } from "@rtm-voice/test-support"
 
 // The FPNN.md §12 example server key: a peer that never answers `*key` keeps the client connecting.
 const SERVER_KEY =
@@ -170,7 +170,13 @@ describe("sent / not sent", () => {
       const peer = yield* rawPeer((socket) =>
         socket.once("data", (d: Buffer) => {
           const seq = d.readUInt32LE(12)
-          socket.write(Frame.encodeAnswer(seq, 1, Codec.encodePayload({ code: 200040, ex: new TextEncoder().encode("not in room") })))
+          socket.write(
+            Frame.encodeAnswer(
+              seq,
+              1,
+              Codec.encodePayload({ code: 200040, ex: new TextEncoder().encode("not in room") })
+            )
+          )
         })
       )
       const c = yield* client(peer.endpoint)

@@ -11,11 +11,17 @@ import { fileURLToPath } from "node:url"
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 export const cliMain = join(repoRoot, "packages/cli/dist/main.js")
-export const packageDirs = ["fpnn-transport", "voice-room", "voice-room-emulator", "cli"].map((p) => join(repoRoot, "packages", p))
+export const packageDirs = ["fpnn-transport", "voice-room", "voice-room-emulator", "cli"].map((p) =>
+  join(repoRoot, "packages", p)
+)
 
 const sourcesOf = (dir: string): Array<string> =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourcesOf(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [join(dir, e.name)] : []
+    e.isDirectory()
+      ? sourcesOf(join(dir, e.name))
+      : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")
+      ? [join(dir, e.name)]
+      : []
   )
 
 /** Source files whose dist/*.js is missing or older than the source. */
@@ -134,7 +140,11 @@ const spawnCli = (
     captured.push({ what: `rtm-voice ${args.join(" ")}`, text: () => stdout + stderr })
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
-      fail(new Error(`rtm-voice ${args.join(" ")} did not finish in ${options.timeoutMs ?? 15_000} ms\n${stdout}\n${stderr}`))
+      fail(
+        new Error(
+          `rtm-voice ${args.join(" ")} did not finish in ${options.timeoutMs ?? 15_000} ms\n${stdout}\n${stderr}`
+        )
+      )
     }, options.timeoutMs ?? 15_000)
     child.on("error", fail)
     child.on("close", (code, signal) => {
@@ -155,7 +165,10 @@ export interface EmulatorProcess {
 }
 
 /** Spawns `rtm-voice emulator ...args` and waits for its `listening on HOST:PORT`. */
-export const startEmulator = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<EmulatorProcess> =>
+export const startEmulator = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {}
+): Promise<EmulatorProcess> =>
   new Promise((done, fail) => {
     const child = spawn(process.execPath, [cliMain, "emulator", ...args], {
       cwd: repoRoot,
@@ -165,7 +178,9 @@ export const startEmulator = (args: ReadonlyArray<string>, env: Record<string, s
     let stdout = ""
     let stderr = ""
     captured.push({ what: `rtm-voice emulator ${args.join(" ")}`, text: () => stdout + stderr })
-    const exited = new Promise<number | string>((r) => child.on("exit", (code, signal) => r(code ?? signal ?? "unknown")))
+    const exited = new Promise<number | string>((r) =>
+      child.on("exit", (code, signal) => r(code ?? signal ?? "unknown"))
+    )
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
       fail(new Error(`the emulator did not print "listening on" within 10 s\n${stdout}\n${stderr}`))
@@ -184,7 +199,15 @@ export const startEmulator = (args: ReadonlyArray<string>, env: Record<string, s
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
           return exited
         }
-        done({ child, address: `${m[1]}:${m[2]}`, port: Number(m[2]), stdout: () => stdout, stderr: () => stderr, exited, stop })
+        done({
+          child,
+          address: `${m[1]}:${m[2]}`,
+          port: Number(m[2]),
+          stdout: () => stdout,
+          stderr: () => stderr,
+          exited,
+          stop
+        })
       }
     })
   })

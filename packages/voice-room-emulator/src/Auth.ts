@@ -73,9 +73,13 @@ export const verifyAuth = (
   const salt = BigInt(payload["salt"] as number | bigint)
   // Exact: an int64 ts near 2^63 rounded to a float signs differently (200002, not 200008).
   const ts = BigInt(payload["ts"] as number | bigint)
-  if (BigInt(pid) !== BigInt(config.pid)) return Result.fail(rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign"))
+  if (BigInt(pid) !== BigInt(config.pid)) {
+    return Result.fail(rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign"))
+  }
   const expected = sign({ pid: config.pid, secret: config.secret, salt, method, ts })
-  if (signature.toUpperCase() !== expected) return Result.fail(rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign"))
+  if (signature.toUpperCase() !== expected) {
+    return Result.fail(rtmError(rtmCodeOf.InvalidSignature, "invalid pid or sign"))
+  }
   const now = BigInt(Math.floor(nowMillis / 1000))
   const distance = ts > now ? ts - now : now - ts
   if (distance > BigInt(Math.floor(config.windowSeconds))) {

@@ -12,11 +12,11 @@ import {
 import { Clock, Context, Deferred, Effect, Layer, Redacted, Result, type Scope } from "effect"
 import type { SocketServer } from "effect/socket"
 import { ReplayCache } from "./Auth.js"
-import { checkOptions } from "./internal/options.js"
-import { makeService } from "./internal/service.js"
 import { decodeFaultPlan, type Fault, FaultEngine, type FaultPlan, FaultPlanError, type FaultStats } from "./Faults.js"
 import { makeHandlers } from "./Handlers.js"
-import { type RoomSnapshot, Rooms } from "./Rooms.js"
+import { checkOptions } from "./internal/options.js"
+import { makeService } from "./internal/service.js"
+import { Rooms, type RoomSnapshot } from "./Rooms.js"
 import { applySeed, type EmulatorSeed, type EmulatorSeedError, type EmulatorSnapshot } from "./Seed.js"
 
 /** A fault plan, or just its faults (no seed). */
@@ -208,4 +208,3 @@ export const runEmulator = <E = never, R = never>(
       return yield* Effect.never
     })
   )
-

@@ -13,7 +13,14 @@
  * fault that ends the quest (error, rate limit, black hole, close) wins, and the faults
  * after it are not consulted (their `times` are not used up).
  */
-import { type Dialect, dialects, type OperationName, operationNames, Operations, rtmCodeOf } from "@rtm-voice/voice-room"
+import {
+  type Dialect,
+  dialects,
+  type OperationName,
+  operationNames,
+  Operations,
+  rtmCodeOf
+} from "@rtm-voice/voice-room"
 import { Result, Schema } from "effect"
 
 /** Every name a fault's `method` may use: SDK operation names and wire method names. */
@@ -130,7 +137,8 @@ export const decodeFaultPlan = (input: unknown): Result.Result<FaultPlan, FaultP
  * `getVoiceRoomMembers:latency=100-300%0.5`, `pullUserIntoVoiceRoom:closeAfterApply@1`.
  */
 export const parseFault = (text: string): Result.Result<Fault, FaultPlanError> => {
-  const bad = (why: string) => Result.fail(new FaultPlanError({ message: `invalid fault ${JSON.stringify(text)}: ${why}` }))
+  const bad = (why: string) =>
+    Result.fail(new FaultPlanError({ message: `invalid fault ${JSON.stringify(text)}: ${why}` }))
   const m = /^(?:([\w,]+):)?(\w+)(?:=([\d-]+))?(?:@(\d+))?(?:%([\d.]+))?$/.exec(text.trim())
   if (m === null) return bad("expected [method:]kind[=argument][@times][%probability]")
   const [, methods, kind, argument, times, probability] = m
@@ -287,7 +295,11 @@ export class FaultEngine {
           outcome = { kind: "error", code: fault.code, ex: fault.ex ?? "injected fault" }
           break
         case "rateLimit":
-          outcome = { kind: "error", code: rtmCodeOf.FrequencyLimited, ex: `more than ${fault.perSecond} ${method} quests per second` }
+          outcome = {
+            kind: "error",
+            code: rtmCodeOf.FrequencyLimited,
+            ex: `more than ${fault.perSecond} ${method} quests per second`
+          }
           break
         default:
           outcome = { kind: fault.kind }

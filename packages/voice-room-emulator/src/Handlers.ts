@@ -22,8 +22,8 @@ import {
   type OperationName,
   operationNames,
   Operations,
-  paramList,
   type ParamKind,
+  paramList,
   rtmCodeOf
 } from "@rtm-voice/voice-room"
 import { Effect, Result, Schema } from "effect"

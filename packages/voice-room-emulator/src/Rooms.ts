@@ -93,7 +93,10 @@ export class Rooms {
 }
 
 const notInRoom = (uid: bigint, roomId: bigint, room: Room | undefined) =>
-  rtmError(rtmCodeOf.NotInRoom, room === undefined ? `room ${roomId} does not exist` : `user ${uid} is not in room ${roomId}`)
+  rtmError(
+    rtmCodeOf.NotInRoom,
+    room === undefined ? `room ${roomId} does not exist` : `user ${uid} is not in room ${roomId}`
+  )
 
 const emptyParameter = (key: string) => rtmError(rtmCodeOf.EmptyParameter, `${key} is empty`)
 
@@ -124,7 +127,14 @@ export const semantics: Semantics = {
     if (uids.length === 0) return emptyParameter("toUids")
     let room = rooms.rooms.get(roomId)
     if (room === undefined) {
-      room = { id: roomId, members: new Set(), managers: new Set(), owner: uids[0]!, invitations: [], adminCommands: [] }
+      room = {
+        id: roomId,
+        members: new Set(),
+        managers: new Set(),
+        owner: uids[0]!,
+        invitations: [],
+        adminCommands: []
+      }
       rooms.rooms.set(roomId, room)
     }
     for (const uid of uids) room.members.add(uid)
@@ -164,8 +174,8 @@ export const semantics: Semantics = {
     if (room === undefined) return rtmError(rtmCodeOf.NotInRoom, `room ${roomId} does not exist`)
     const outsider = uids.find((uid) => !room.members.has(uid))
     if (outsider !== undefined) return notInRoom(outsider, roomId, room)
-    if (command === "grantAdministrator") for (const uid of uids) room.managers.add(uid)
-    if (command === "revokeAdministrator") for (const uid of uids) room.managers.delete(uid)
+    if (command === "grantAdministrator") { for (const uid of uids) room.managers.add(uid) }
+    if (command === "revokeAdministrator") { for (const uid of uids) room.managers.delete(uid) }
     room.adminCommands.push({ uids, command })
   }
 }

@@ -4,7 +4,7 @@
  * accepts them as strings, numbers (safe integers) or bigints, so a snapshot read back
  * with `JSON.parse` seeds the same state.
  */
-import { adminCommandNames, INT64_MAX, INT64_MIN, Int32 } from "@rtm-voice/voice-room"
+import { adminCommandNames, Int32, INT64_MAX, INT64_MIN } from "@rtm-voice/voice-room"
 import { Result, Schema } from "effect"
 import type { FaultStats } from "./Faults.js"
 import type { Rooms } from "./Rooms.js"
@@ -97,7 +97,9 @@ export const snapshotOf = (
  */
 export const applySeed = (rooms: Rooms, input: unknown): Result.Result<void, EmulatorSeedError> => {
   const decoded = Schema.decodeUnknownResult(EmulatorSeed)(input)
-  if (decoded._tag === "Failure") return Result.fail(new EmulatorSeedError({ message: `invalid seed: ${decoded.failure.message}` }))
+  if (decoded._tag === "Failure") {
+    return Result.fail(new EmulatorSeedError({ message: `invalid seed: ${decoded.failure.message}` }))
+  }
   const seed = decoded.success
   let problem: string | undefined
   const id = (v: bigint | number | string, where: string): bigint => {

@@ -23,7 +23,11 @@ const isInt = (v: unknown): boolean =>
   (typeof v === "number" && Number.isInteger(v)) || (typeof v === "bigint" && v >= INT64_MIN && v <= INT64_MAX)
 
 /** Checks one plain field: present and well-typed, or the 10009/10010 answer. */
-export const checkField = (payload: Codec.Payload, key: string, type: FieldType): Result.Result<void, FpnnErrorAnswer> => {
+export const checkField = (
+  payload: Codec.Payload,
+  key: string,
+  type: FieldType
+): Result.Result<void, FpnnErrorAnswer> => {
   if (!Object.hasOwn(payload, key)) return Result.fail(missingField(key))
   const v = payload[key]
   const ok = type === "int" ? isInt(v) : typeof v === "string"

@@ -6,8 +6,10 @@ import { ReplayCache, verifyAuth } from "../src/Auth.js"
 
 const config = { pid: 11000001, secret: Redacted.make("secret-key"), windowSeconds: 300 }
 const NOW = 1_700_000_000_000
-const signed = (method: string, ts = NOW / 1000, salt = 123n, secret = "secret-key", pid = 11000001) =>
-  ({ ...authFields(pid, Redacted.make(secret), method, salt, ts), rid: 42 })
+const signed = (method: string, ts = NOW / 1000, salt = 123n, secret = "secret-key", pid = 11000001) => ({
+  ...authFields(pid, Redacted.make(secret), method, salt, ts),
+  rid: 42
+})
 
 /** The error answer, or undefined when authentic (verifyAuth returns a Result). */
 const verify = (payload: Record<string, unknown>, method = "closeVoiceRoom", now = NOW, replay = new ReplayCache()) =>

@@ -2,9 +2,9 @@
 // answer shapes of both dialects, state inspection.
 import { assert, describe, layer } from "@effect/vitest"
 import { type Codec, FpnnClient } from "@rtm-voice/fpnn-transport"
+import { RawClientLayer } from "@rtm-voice/test-support"
 import { authFields, nextSalt } from "@rtm-voice/voice-room"
 import { Effect, Layer, Redacted } from "effect"
-import { RawClientLayer } from "@rtm-voice/test-support"
 import { VoiceRoomEmulator } from "../src/index.js"
 
 const PID = 11000001
@@ -36,7 +36,11 @@ describe("VoiceRoomEmulator over FPNN", () => {
     it.effect("answers carry every field, empty lists included, in both dialects", () =>
       Effect.gen(function*() {
         assert.deepStrictEqual(yield* call("getVoiceRoomMembers", { rid: 404 }), { uids: [], managers: [] })
-        assert.deepStrictEqual(yield* call("getRTCRoomMembers", { rid: 404 }), { uids: [], administrators: [], owner: 0 })
+        assert.deepStrictEqual(yield* call("getRTCRoomMembers", { rid: 404 }), {
+          uids: [],
+          administrators: [],
+          owner: 0
+        })
         assert.deepStrictEqual(yield* call("getVoiceRoomMemberCount", { rid: 404 }), { count: 0 })
         assert.deepStrictEqual(yield* call("getRTCRoomList", {}), { rids: [] })
       }))

@@ -22,7 +22,6 @@ const parseFault = (text: string) => Result.merge(parseFaultResult(text))
 const kit = (options: Partial<EmulatorOptions> & { readonly timeout?: number } = {}) =>
   VoiceRoomEmulator.layerClient(options)
 
-
 describe("fault injection", () => {
   it.live("error: an RTM code answers instead of the operation; nothing is applied; counted", () =>
     Effect.gen(function*() {

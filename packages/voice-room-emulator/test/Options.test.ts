@@ -26,7 +26,14 @@ describe("emulator options", () => {
         [{ ...base, tsWindowSeconds: NaN }, "tsWindowSeconds"],
         [{ ...base, encryption: { privateKey: "" } }, "encryption.privateKey"],
         [{ ...base, encryption: { privateKey: "not a key" } }, "encryption.privateKey"],
-        [Object.defineProperty({ ...base }, "port", { get: () => { throw new Error("no") } }), "port"]
+        [
+          Object.defineProperty({ ...base }, "port", {
+            get: () => {
+              throw new Error("no")
+            }
+          }),
+          "port"
+        ]
       ]
       for (const [options, option] of cases) {
         const exit = yield* Effect.exit(Effect.scoped(makeEmulator(options as EmulatorOptions)))
@@ -38,8 +45,8 @@ describe("emulator options", () => {
     }))
 
   it("the Layer's type names FpnnOptionsError", () => {
-    const layer: Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError | FpnnOptionsError> =
-      VoiceRoomEmulator.layer(base)
+    const layer: Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError | FpnnOptionsError> = VoiceRoomEmulator
+      .layer(base)
     // @ts-expect-error bad options are part of the error channel
     // @effect-diagnostics-next-line missingEffectError:off
     const socketOnly: Layer.Layer<VoiceRoomEmulator, SocketServer.SocketServerError> = VoiceRoomEmulator.layer(base)

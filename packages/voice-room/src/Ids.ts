@@ -37,7 +37,9 @@ export const toInt64 = (
   const fail = (why: string) =>
     new VoiceRoomValidationError({ operation, parameter, message: `${operation}: ${parameter} ${why}` })
   if (typeof value === "bigint") {
-    if (value < INT64_MIN || value > INT64_MAX) return fail(`must fit in a signed 64-bit integer, got ${describe(value)}`)
+    if (value < INT64_MIN || value > INT64_MAX) {
+      return fail(`must fit in a signed 64-bit integer, got ${describe(value)}`)
+    }
     return value
   }
   if (typeof value === "number") {
@@ -114,13 +116,15 @@ export const toChoice = <const C extends string>(
   choices: ReadonlyArray<C>,
   value: unknown
 ): C | VoiceRoomValidationError =>
-  typeof value === "string" && (choices as ReadonlyArray<string>).includes(value) ? value as C : new VoiceRoomValidationError({
-    operation,
-    parameter,
-    message: `${operation}: ${parameter} must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${
-      describe(value)
-    }`
-  })
+  typeof value === "string" && (choices as ReadonlyArray<string>).includes(value) ?
+    value as C :
+    new VoiceRoomValidationError({
+      operation,
+      parameter,
+      message: `${operation}: ${parameter} must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${
+        describe(value)
+      }`
+    })
 
 // ---- answer decoding
 

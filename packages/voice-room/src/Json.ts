@@ -13,7 +13,7 @@
  */
 import { Schema } from "effect"
 import { INT64_MAX, INT64_MIN } from "./Ids.js"
-import { type OperationName, Operations, operationNames, type ResultOf } from "./Operations.js"
+import { type OperationName, operationNames, Operations, type ResultOf } from "./Operations.js"
 
 /** An int64 as a base-10 string (`-?[0-9]+`), decoded to an exact `bigint`. */
 export const Int64FromString = Schema.BigIntFromString.check(

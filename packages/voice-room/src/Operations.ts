@@ -11,11 +11,11 @@
  * - a CLI and the docs can derive commands and help text.
  */
 import { Schema } from "effect"
-import { type Dialect, dialects, type KindTypes, type ParamKind } from "./internal/kinds.js"
 import { MemberCount, RoomList, RtcMembers, Silent, VoiceMembers, type VoiceRoomMembers } from "./internal/answers.js"
+import { type Dialect, dialects, type KindTypes, type ParamKind } from "./internal/kinds.js"
 
-export * from "./internal/kinds.js"
 export type { VoiceRoomMembers } from "./internal/answers.js"
+export * from "./internal/kinds.js"
 export { buildRequest, extraOptionsOf } from "./internal/request.js"
 
 // ---- operations
@@ -242,19 +242,21 @@ export type AnyOperation = Operations[OperationName]
 export const operationNames = Object.keys(Operations) as ReadonlyArray<OperationName>
 
 /** The operation a wire method name belongs to, with its dialect(s). */
-export const operationByWireMethod: ReadonlyMap<string, { readonly operation: AnyOperation; readonly dialects: ReadonlyArray<Dialect> }> =
-  (() => {
-    const map = new Map<string, { operation: AnyOperation; dialects: Array<Dialect> }>()
-    for (const name of operationNames) {
-      const operation = Operations[name]
-      for (const dialect of dialects) {
-        const entry = map.get(operation.wire[dialect])
-        if (entry === undefined) map.set(operation.wire[dialect], { operation, dialects: [dialect] })
-        else entry.dialects.push(dialect)
-      }
+export const operationByWireMethod: ReadonlyMap<
+  string,
+  { readonly operation: AnyOperation; readonly dialects: ReadonlyArray<Dialect> }
+> = (() => {
+  const map = new Map<string, { operation: AnyOperation; dialects: Array<Dialect> }>()
+  for (const name of operationNames) {
+    const operation = Operations[name]
+    for (const dialect of dialects) {
+      const entry = map.get(operation.wire[dialect])
+      if (entry === undefined) map.set(operation.wire[dialect], { operation, dialects: [dialect] })
+      else entry.dialects.push(dialect)
     }
-    return map
-  })()
+  }
+  return map
+})()
 
 /** An operation's parameters as a plain list (every operation's tuple is one). */
 export const paramList = (operation: AnyOperation): ReadonlyArray<Param> => operation.params
@@ -263,4 +265,3 @@ export const paramList = (operation: AnyOperation): ReadonlyArray<Param> => oper
 export type ResultOf<O> = O extends Operation<string, ReadonlyArray<Param>, infer A> ? A : never
 /** The parameter list of an operation. */
 export type ParamsOf<O> = O extends Operation<string, infer P, unknown> ? P : never
-

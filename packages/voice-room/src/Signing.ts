@@ -6,8 +6,8 @@
  *
  * The secret is hashed, never sent, and only unwrapped from its `Redacted` here.
  */
-import { hash, randomInt } from "node:crypto"
 import { Redacted } from "effect"
+import { hash, randomInt } from "node:crypto"
 
 export interface SignInput {
   readonly pid: number

@@ -12,29 +12,8 @@
  * `readRetry` schedule, and only for retryable failures (`isRetryable`).
  */
 import { type Client, FpnnClient } from "@rtm-voice/fpnn-transport"
-import {
-  Config,
-  Context,
-  Duration,
-  Effect,
-  Layer,
-  Redacted,
-  Schedule,
-  Stream
-} from "effect"
-import {
-  VoiceRoomConfigFileError,
-  type VoiceRoomOptionsError,
-  type VoiceRoomError
-} from "./Errors.js"
-import {
-  type ArgsOf,
-  type Dialect,
-  type Operation,
-  type OperationName,
-  Operations,
-  type Param
-} from "./Operations.js"
+import { Config, Context, Duration, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import { VoiceRoomConfigFileError, type VoiceRoomError, type VoiceRoomOptionsError } from "./Errors.js"
 import { makeVoiceRoomClient } from "./internal/client.js"
 import {
   makeConfigClient,
@@ -43,6 +22,7 @@ import {
   type VoiceRoomClientConfigOptions
 } from "./internal/layerConfig.js"
 import { makeVoiceRoomClientMock, type VoiceRoomClientMock } from "./internal/mock.js"
+import { type ArgsOf, type Dialect, type Operation, type OperationName, Operations, type Param } from "./Operations.js"
 
 export { RPC_SERVICE } from "./internal/call.js"
 export { makeVoiceRoomClient } from "./internal/client.js"
@@ -146,7 +126,6 @@ export interface VoiceRoomClientLayerOptions extends VoiceRoomClientOptions {
  */
 export type StartupCheckError<O> = O extends { readonly connect?: infer C } ? EagerError<C> : never
 type EagerError<C> = C extends "eager" ? VoiceRoomError : never
-
 
 export class VoiceRoomClient extends Context.Service<VoiceRoomClient, VoiceRoomClientService>()(
   "@rtm-voice/voice-room/VoiceRoomClient"

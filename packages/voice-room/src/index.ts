@@ -3,8 +3,8 @@
  */
 export * from "./Errors.js"
 export * from "./Ids.js"
+export * from "./Json.js"
+export * as Metrics from "./Metrics.js"
 export * from "./Operations.js"
 export * from "./Signing.js"
-export * as Metrics from "./Metrics.js"
 export * from "./VoiceRoomClient.js"
-export * from "./Json.js"

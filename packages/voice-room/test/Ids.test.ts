@@ -28,7 +28,9 @@ describe("toInt64", () => {
   })
 
   it("rejects non-integers, NaN, Infinity, out-of-range bigints, wrong types", () => {
-    for (const bad of [1.5, NaN, Infinity, -Infinity, INT64_MAX + 1n, INT64_MIN - 1n, "42", null, undefined, {}, [1], true]) {
+    for (
+      const bad of [1.5, NaN, Infinity, -Infinity, INT64_MAX + 1n, INT64_MIN - 1n, "42", null, undefined, {}, [1], true]
+    ) {
       rejected(toInt64("op", "uid", bad), "uid")
     }
   })

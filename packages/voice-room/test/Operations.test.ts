@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { vector } from "@rtm-voice/test-support"
 import { Effect, Schema } from "effect"
 import { VoiceRoomValidationError } from "../src/Errors.js"
 import {
@@ -12,7 +13,6 @@ import {
   operationNames,
   Operations
 } from "../src/Operations.js"
-import { vector } from "@rtm-voice/test-support"
 
 const all = operationNames.map((n) => Operations[n] as AnyOperation)
 
@@ -118,18 +118,33 @@ describe("answer schemas", () => {
   it.effect("decode the reference answers (vectors rtm_answer_*)", () =>
     Effect.gen(function*() {
       const payload = (name: string) => vector(name).decoded["payload"]
-      assert.deepStrictEqual(yield* decode(Operations.getVoiceRoomList, "voice", payload("rtm_answer_getVoiceRoomList")), [42n, 43n])
-      assert.deepStrictEqual(yield* decode(Operations.getVoiceRoomList, "voice", payload("rtm_answer_getVoiceRoomList_empty")), [])
-      assert.deepStrictEqual(yield* decode(Operations.getVoiceRoomMembers, "voice", payload("rtm_answer_getVoiceRoomMembers")), {
-        uids: [1001n, 1002n],
-        managers: [1001n]
-      })
-      assert.deepStrictEqual(yield* decode(Operations.getVoiceRoomMembers, "rtc", payload("rtm_answer_getRTCRoomMembers")), {
-        uids: [1001n, 1002n],
-        managers: [1001n],
-        owner: 1001n
-      })
-      assert.strictEqual(yield* decode(Operations.getVoiceRoomMemberCount, "voice", payload("rtm_answer_getVoiceRoomMemberCount")), 2)
+      assert.deepStrictEqual(
+        yield* decode(Operations.getVoiceRoomList, "voice", payload("rtm_answer_getVoiceRoomList")),
+        [42n, 43n]
+      )
+      assert.deepStrictEqual(
+        yield* decode(Operations.getVoiceRoomList, "voice", payload("rtm_answer_getVoiceRoomList_empty")),
+        []
+      )
+      assert.deepStrictEqual(
+        yield* decode(Operations.getVoiceRoomMembers, "voice", payload("rtm_answer_getVoiceRoomMembers")),
+        {
+          uids: [1001n, 1002n],
+          managers: [1001n]
+        }
+      )
+      assert.deepStrictEqual(
+        yield* decode(Operations.getVoiceRoomMembers, "rtc", payload("rtm_answer_getRTCRoomMembers")),
+        {
+          uids: [1001n, 1002n],
+          managers: [1001n],
+          owner: 1001n
+        }
+      )
+      assert.strictEqual(
+        yield* decode(Operations.getVoiceRoomMemberCount, "voice", payload("rtm_answer_getVoiceRoomMemberCount")),
+        2
+      )
       assert.isUndefined(yield* decode(Operations.closeVoiceRoom, "voice", payload("rtm_answer_empty")))
     }))
 

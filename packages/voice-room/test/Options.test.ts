@@ -57,24 +57,50 @@ const cases: ReadonlyArray<Case> = [
   ["endpoint without port", { ...ok, endpoint: "localhost" }, "endpoint"],
   ["endpoint port 99999", { ...ok, endpoint: "h:99999" }, "endpoint"],
   ["endpoint a throwing getter", throwing("endpoint"), "endpoint"],
-  ...badDurations.map(([what, value]): Case => [`connectTimeout ${what}`, { ...ok, connectTimeout: value }, "connectTimeout"]),
+  ...badDurations.map((
+    [what, value]
+  ): Case => [`connectTimeout ${what}`, { ...ok, connectTimeout: value }, "connectTimeout"]),
   ["transport a string", { ...ok, transport: "fast" }, "transport"],
-  ["transport.keepalive.interval unparseable", { ...ok, transport: { keepalive: { interval: "banana" } } }, "transport.keepalive.interval"],
-  ["transport.keepalive.interval 0", { ...ok, transport: { keepalive: { interval: 0 } } }, "transport.keepalive.interval"],
+  [
+    "transport.keepalive.interval unparseable",
+    { ...ok, transport: { keepalive: { interval: "banana" } } },
+    "transport.keepalive.interval"
+  ],
+  [
+    "transport.keepalive.interval 0",
+    { ...ok, transport: { keepalive: { interval: 0 } } },
+    "transport.keepalive.interval"
+  ],
   ["transport.questTimeout negative", { ...ok, transport: { questTimeout: -5 } }, "transport.questTimeout"],
   ["transport.maxFrameBytes 0", { ...ok, transport: { maxFrameBytes: 0 } }, "transport.maxFrameBytes"],
-  ["transport.reconnect.firstDelay NaN", { ...ok, transport: { reconnect: { firstDelay: NaN } } }, "transport.reconnect.firstDelay"],
-  ["transport.encryption.serverKey RSA", { ...ok, transport: { encryption: { serverKey: rsa } } }, "transport.encryption.serverKey"],
-  ["transport.encryption.serverKey empty", { ...ok, transport: { encryption: { serverKey: "" } } }, "transport.encryption.serverKey"],
+  [
+    "transport.reconnect.firstDelay NaN",
+    { ...ok, transport: { reconnect: { firstDelay: NaN } } },
+    "transport.reconnect.firstDelay"
+  ],
+  [
+    "transport.encryption.serverKey RSA",
+    { ...ok, transport: { encryption: { serverKey: rsa } } },
+    "transport.encryption.serverKey"
+  ],
+  [
+    "transport.encryption.serverKey empty",
+    { ...ok, transport: { encryption: { serverKey: "" } } },
+    "transport.encryption.serverKey"
+  ],
   ["transport.encryption.curve unknown", {
     ...ok,
     transport: { encryption: { serverKey: rsa, curve: "p999" } }
   }, "transport.encryption.curve"],
-  ["options a Proxy whose traps throw", new Proxy({}, {
-    get() {
-      throw new Error("trap")
-    }
-  }), "pid"]
+  [
+    "options a Proxy whose traps throw",
+    new Proxy({}, {
+      get() {
+        throw new Error("trap")
+      }
+    }),
+    "pid"
+  ]
 ]
 
 const optionsFailure = (exit: Exit.Exit<unknown, unknown>, name: string): VoiceRoomOptionsError => {
@@ -82,7 +108,10 @@ const optionsFailure = (exit: Exit.Exit<unknown, unknown>, name: string): VoiceR
   const cause = (exit as Exit.Failure<unknown, unknown>).cause
   assert.isFalse(Cause.hasDies(cause), `${name}: died: ${Cause.pretty(cause)}`)
   const error = Cause.findErrorOption(cause)
-  assert.isTrue(error._tag === "Some" && error.value instanceof VoiceRoomOptionsError, `${name}: ${Cause.pretty(cause)}`)
+  assert.isTrue(
+    error._tag === "Some" && error.value instanceof VoiceRoomOptionsError,
+    `${name}: ${Cause.pretty(cause)}`
+  )
   return (error as { value: VoiceRoomOptionsError }).value
 }
 
@@ -92,7 +121,9 @@ describe("VoiceRoomClient options", () => {
   it.effect("every option × every invalid class: the Layer fails with VoiceRoomOptionsError naming it", () =>
     Effect.gen(function*() {
       for (const [name, options, option] of cases) {
-        const exit = yield* Effect.exit(Effect.scoped(Layer.build(VoiceRoomClient.layer(options as VoiceRoomClientLayerOptions))))
+        const exit = yield* Effect.exit(
+          Effect.scoped(Layer.build(VoiceRoomClient.layer(options as VoiceRoomClientLayerOptions)))
+        )
         const e = optionsFailure(exit, name)
         assert.strictEqual(e.option, option, `${name}: ${e.message}`)
         assert.isFalse(e.sent)
@@ -106,9 +137,10 @@ describe("VoiceRoomClient options", () => {
       const server = yield* FpnnServer.make<never>({
         handlers: { getRTCRoomMemberCount: () => Effect.sync(() => ({ count: ++calls })) }
       })
-      const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address, dialect: "rtc" })).pipe(
-        Effect.map(Context.get(VoiceRoomClient))
-      )
+      const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address, dialect: "rtc" }))
+        .pipe(
+          Effect.map(Context.get(VoiceRoomClient))
+        )
       for (const [what, timeout] of badDurations) {
         const e = yield* Effect.flip(client.getVoiceRoomMemberCount(1, { timeout: timeout as never }))
         assert.isTrue(e instanceof VoiceRoomValidationError, `${what}: ${e.message}`)
@@ -121,7 +153,9 @@ describe("VoiceRoomClient options", () => {
   it.live("exotic arguments (Proxies with a lying length or throwing traps) are typed failures, unsent", () =>
     Effect.gen(function*() {
       let calls = 0
-      const server = yield* FpnnServer.make<never>({ handlers: { pullUserIntoVoiceRoom: () => Effect.sync(() => void calls++) } })
+      const server = yield* FpnnServer.make<never>({
+        handlers: { pullUserIntoVoiceRoom: () => Effect.sync(() => void calls++) }
+      })
       const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address })).pipe(
         Effect.map(Context.get(VoiceRoomClient))
       )
@@ -132,15 +166,17 @@ describe("VoiceRoomClient options", () => {
           throw new Error("trap")
         }
       }) as unknown as Array<bigint>
-      for (const [name, effect] of [
-        ["length 2^32", client.pullUserIntoVoiceRoom(1n, lying(2 ** 32))],
-        ["length 2^40", client.pullUserIntoVoiceRoom(1n, lying(2 ** 40))],
-        ["length NaN", client.pullUserIntoVoiceRoom(1n, lying(NaN))],
-        ["length -1", client.pullUserIntoVoiceRoom(1n, lying(-1))],
-        ["length a string", client.pullUserIntoVoiceRoom(1n, lying("3"))],
-        ["a throwing trap", client.pullUserIntoVoiceRoom(1n, throwing)],
-        ["invoke with throwing args", client.invoke("pullUserIntoVoiceRoom", throwing)]
-      ] as const) {
+      for (
+        const [name, effect] of [
+          ["length 2^32", client.pullUserIntoVoiceRoom(1n, lying(2 ** 32))],
+          ["length 2^40", client.pullUserIntoVoiceRoom(1n, lying(2 ** 40))],
+          ["length NaN", client.pullUserIntoVoiceRoom(1n, lying(NaN))],
+          ["length -1", client.pullUserIntoVoiceRoom(1n, lying(-1))],
+          ["length a string", client.pullUserIntoVoiceRoom(1n, lying("3"))],
+          ["a throwing trap", client.pullUserIntoVoiceRoom(1n, throwing)],
+          ["invoke with throwing args", client.invoke("pullUserIntoVoiceRoom", throwing)]
+        ] as const
+      ) {
         const exit = yield* Effect.exit(effect)
         assert.isTrue(Exit.isFailure(exit) && !Cause.hasDies(exit.cause), `${name}: ${String(exit)}`)
         const error = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : undefined
@@ -160,14 +196,16 @@ describe("VoiceRoomClient options", () => {
         )
         assert.isTrue(e._tag === "FpnnTimeoutError" && e.timeoutMillis === millis && e.sent, e.message)
       }
-      for (const [variable, value] of [
-        ["RTM_TIMEOUT", "0"],
-        ["RTM_TIMEOUT", "-5"],
-        ["RTM_TIMEOUT", "banana"],
-        ["RTM_ENDPOINT", "localhost"],
-        ["RTM_PID", "0"],
-        ["RTM_CONNECT_TIMEOUT", "-1 seconds"]
-      ] as const) {
+      for (
+        const [variable, value] of [
+          ["RTM_TIMEOUT", "0"],
+          ["RTM_TIMEOUT", "-5"],
+          ["RTM_TIMEOUT", "banana"],
+          ["RTM_ENDPOINT", "localhost"],
+          ["RTM_PID", "0"],
+          ["RTM_CONNECT_TIMEOUT", "-1 seconds"]
+        ] as const
+      ) {
         const exit = yield* Effect.exit(
           Effect.scoped(Layer.build(VoiceRoomClient.layerConfig().pipe(withEnv({ ...env, [variable]: value }))))
         )
@@ -177,7 +215,9 @@ describe("VoiceRoomClient options", () => {
 
   it.live("layerConfig takes a Config.Wrap: plain values and Configs per field, other variable names", () =>
     Effect.gen(function*() {
-      const server = yield* FpnnServer.make<never>({ handlers: { getVoiceRoomList: () => Effect.succeed({ rids: [5n] }) } })
+      const server = yield* FpnnServer.make<never>({
+        handlers: { getVoiceRoomList: () => Effect.succeed({ rids: [5n] }) }
+      })
       const layer = VoiceRoomClient.layerConfig({
         endpoint: Config.succeed(server.address),
         pid: Config.Int("MY_PID"),
@@ -191,7 +231,10 @@ describe("VoiceRoomClient options", () => {
         secret: Config.succeed(SECRET),
         timeout: Config.succeed(-1)
       })
-      assert.strictEqual(optionsFailure(yield* Effect.exit(Effect.scoped(Layer.build(bad))), "custom").option, "timeout")
+      assert.strictEqual(
+        optionsFailure(yield* Effect.exit(Effect.scoped(Layer.build(bad))), "custom").option,
+        "timeout"
+      )
     }))
 })
 
@@ -199,7 +242,9 @@ describe("errors in Effect 4's shape", () => {
   it.live("catchReason on RtmError NotInRoom and on FpnnConnectionError Refused, at run time", () =>
     Effect.gen(function*() {
       const server = yield* FpnnServer.make<never>({
-        handlers: { inviteUserIntoVoiceRoom: () => Effect.fail(new FpnnErrorAnswer({ code: 200040, ex: "not in room" })) }
+        handlers: {
+          inviteUserIntoVoiceRoom: () => Effect.fail(new FpnnErrorAnswer({ code: 200040, ex: "not in room" }))
+        }
       })
       const client = yield* Layer.build(VoiceRoomClient.layer({ ...ok, endpoint: server.address })).pipe(
         Effect.map(Context.get(VoiceRoomClient))
@@ -213,7 +258,11 @@ describe("errors in Effect 4's shape", () => {
         Effect.map(Context.get(VoiceRoomClient)),
         Effect.flatMap((c) => c.getVoiceRoomList()),
         Effect.as("listed"),
-        Effect.catchReason("FpnnConnectionError", "Refused", (_reason, error) => Effect.succeed(`refused, sent ${error.sent}`))
+        Effect.catchReason(
+          "FpnnConnectionError",
+          "Refused",
+          (_reason, error) => Effect.succeed(`refused, sent ${error.sent}`)
+        )
       )
       assert.strictEqual(refused, "refused, sent false")
     }))
@@ -242,7 +291,10 @@ describe("errors in Effect 4's shape", () => {
   it("RtmError.fromCode derives the reason; sent, isRetryable and the message follow the fields", () => {
     const e = RtmError.fromCode(200010, "slow down", { operation: "getVoiceRoomList", method: "getVoiceRoomList" })
     assert.deepStrictEqual([e.reason._tag, e.code, e.sent, e.isRetryable], ["FrequencyLimited", 200010, true, true])
-    assert.strictEqual(e.message, "getVoiceRoomList (getVoiceRoomList) failed with FrequencyLimited (200010): slow down")
+    assert.strictEqual(
+      e.message,
+      "getVoiceRoomList (getVoiceRoomList) failed with FrequencyLimited (200010): slow down"
+    )
     assert.strictEqual(RtmError.fromCode(123456).reason._tag, "Unknown")
   })
 
@@ -263,8 +315,8 @@ describe("errors in Effect 4's shape", () => {
     const layer: Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError> = VoiceRoomClient.layer(ok)
     // @ts-expect-error bad options fail the layer
     const never: Layer.Layer<VoiceRoomClient> = VoiceRoomClient.layer(ok)
-    const fromTransport: Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError, FpnnClient> =
-      VoiceRoomClient.layerFromTransport(ok)
+    const fromTransport: Layer.Layer<VoiceRoomClient, VoiceRoomOptionsError, FpnnClient> = VoiceRoomClient
+      .layerFromTransport(ok)
     const fromConfig: Layer.Layer<
       VoiceRoomClient,
       Config.ConfigError | VoiceRoomOptionsError | VoiceRoomConfigFileError

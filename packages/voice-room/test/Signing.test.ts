@@ -1,15 +1,21 @@
-import { Codec, Frame } from "@rtm-voice/fpnn-transport"
 import { assert, describe, it } from "@effect/vitest"
+import { Codec, Frame } from "@rtm-voice/fpnn-transport"
+import { toHex, vector, vectors } from "@rtm-voice/test-support"
 import { Redacted } from "effect"
 import { buildRequest, type Dialect, operationByWireMethod, Operations } from "../src/Operations.js"
 import { authFields, makeSaltGenerator, nextSalt, sign } from "../src/Signing.js"
-import { toHex, vector, vectors } from "@rtm-voice/test-support"
 
 describe("sign", () => {
   for (const name of ["sign_basic", "sign_large_salt"]) {
     it(name, () => {
       const d = vector(name).decoded
-      const out = sign({ pid: d.pid, secret: Redacted.make(d.secret), salt: BigInt(d.salt), method: d.method, ts: d.ts })
+      const out = sign({
+        pid: d.pid,
+        secret: Redacted.make(d.secret),
+        salt: BigInt(d.salt),
+        method: d.method,
+        ts: d.ts
+      })
       assert.strictEqual(out, d.sign)
       assert.strictEqual(out.toLowerCase(), vector(name).hex)
     })

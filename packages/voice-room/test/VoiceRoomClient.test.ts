@@ -183,13 +183,15 @@ describe("VoiceRoomClient", () => {
   it.effect("options are validated", () =>
     Effect.gen(function*() {
       const fake = { endpoint: "x:1" } as never
-      for (const [options, parameter] of [
-        [{ pid: 0, secret: SECRET }, "pid"],
-        [{ pid: 2 ** 31, secret: SECRET }, "pid"],
-        [{ pid: 1, secret: Redacted.make("") }, "secret"],
-        [{ pid: 1, secret: 42 }, "secret"],
-        [{ pid: 1, secret: SECRET, dialect: "v2" }, "dialect"]
-      ] as const) {
+      for (
+        const [options, parameter] of [
+          [{ pid: 0, secret: SECRET }, "pid"],
+          [{ pid: 2 ** 31, secret: SECRET }, "pid"],
+          [{ pid: 1, secret: Redacted.make("") }, "secret"],
+          [{ pid: 1, secret: 42 }, "secret"],
+          [{ pid: 1, secret: SECRET, dialect: "v2" }, "dialect"]
+        ] as const
+      ) {
         const e = yield* Effect.flip(makeVoiceRoomClient(fake, options as never))
         assert.instanceOf(e, VoiceRoomOptionsError)
         assert.strictEqual(e.option, parameter)
@@ -200,18 +202,33 @@ describe("VoiceRoomClient", () => {
   it.live("layerConfig reads RTM_ENDPOINT, RTM_PID, RTM_SECRET, RTM_TIMEOUT (ms), RTM_DIALECT", () =>
     Effect.gen(function*() {
       const server = yield* FpnnServer.make({ handlers: { getRTCRoomMemberCount: never } })
-      const env = { RTM_ENDPOINT: server.address, RTM_PID: "11000001", RTM_SECRET: "env-secret", RTM_TIMEOUT: "120", RTM_DIALECT: "rtc" }
+      const env = {
+        RTM_ENDPOINT: server.address,
+        RTM_PID: "11000001",
+        RTM_SECRET: "env-secret",
+        RTM_TIMEOUT: "120",
+        RTM_DIALECT: "rtc"
+      }
       const e = yield* Effect.gen(function*() {
         const client = yield* VoiceRoomClient
         assert.deepStrictEqual([client.pid, client.dialect, client.endpoint], [11000001, "rtc", server.address])
         return yield* Effect.flip(client.getVoiceRoomMemberCount(1))
-      }).pipe(Effect.provide(VoiceRoomClient.layerConfig().pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))))))
+      }).pipe(
+        Effect.provide(
+          VoiceRoomClient.layerConfig().pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))))
+        )
+      )
       assert.isTrue(e._tag === "FpnnTimeoutError" && e.timeoutMillis === 120 && e.method === "getRTCRoomMemberCount")
 
       const missing = yield* Effect.flip(
-        Effect.provide(Effect.map(VoiceRoomClient, (c) => c.pid), VoiceRoomClient.layerConfig().pipe(
-          Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ RTM_ENDPOINT: server.address, RTM_PID: "1" })))
-        ))
+        Effect.provide(
+          Effect.map(VoiceRoomClient, (c) => c.pid),
+          VoiceRoomClient.layerConfig().pipe(
+            Layer.provide(
+              ConfigProvider.layer(ConfigProvider.fromUnknown({ RTM_ENDPOINT: server.address, RTM_PID: "1" }))
+            )
+          )
+        )
       )
       assert.strictEqual(missing._tag, "ConfigError")
       assert.include(missing.message, "RTM_SECRET")

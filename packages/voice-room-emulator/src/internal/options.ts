@@ -20,7 +20,11 @@ export const checkOptions = (options: unknown) =>
     }
     const clock = Options.field(o, "clock", "clock")
     if (clock !== undefined && typeof clock !== "function") {
-      Options.rejectOption("clock", "WrongType", `clock must be a function returning milliseconds, got ${Options.show(clock)}`)
+      Options.rejectOption(
+        "clock",
+        "WrongType",
+        `clock must be a function returning milliseconds, got ${Options.show(clock)}`
+      )
     }
     const window = Options.field(o, "tsWindowSeconds", "tsWindowSeconds")
     const tsWindowSeconds = window === undefined ? 300 : Options.integer(window, "tsWindowSeconds", 0, 2 ** 31 - 1)

@@ -60,8 +60,7 @@ export const makeService = (parts: EmulatorParts): VoiceRoomEmulatorService => {
           }),
           (previous) => Effect.sync(() => faults.set(previous))
         )),
-    seed: (seed) =>
-      Effect.suspend(() => Effect.fromResult(applySeed(rooms, seed))),
+    seed: (seed) => Effect.suspend(() => Effect.fromResult(applySeed(rooms, seed))),
     snapshot: Effect.sync(() => snapshotOf(rooms, quests, faults.stats())),
     awaitQuests: (method, count = 1) =>
       Effect.callback<void>((resume) => {

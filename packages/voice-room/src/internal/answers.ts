@@ -35,7 +35,11 @@ export const MemberCount = Schema.Struct({ count: Int32 }).pipe(
 
 export const VoiceMembers = Schema.Struct({ uids: Schema.Array(Int64), managers: Schema.Array(Int64) })
 
-export const RtcMembers = Schema.Struct({ uids: Schema.Array(Int64), administrators: Schema.Array(Int64), owner: Int64 }).pipe(
+export const RtcMembers = Schema.Struct({
+  uids: Schema.Array(Int64),
+  administrators: Schema.Array(Int64),
+  owner: Int64
+}).pipe(
   Schema.decodeTo(
     Schema.Struct({ uids: Schema.Array(Schema.BigInt), managers: Schema.Array(Schema.BigInt), owner: Schema.BigInt }),
     {
@@ -44,7 +48,6 @@ export const RtcMembers = Schema.Struct({ uids: Schema.Array(Int64), administrat
     }
   )
 )
-
 
 // ---- fast paths
 

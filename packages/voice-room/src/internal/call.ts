@@ -55,7 +55,11 @@ const recordFailure = (
 export const makeInvoke = (
   transport: FpnnClient["Service"],
   resolved: ResolvedVoiceRoomOptions
-): (operation: AnyOperation, args: ReadonlyArray<unknown>, callOptions: unknown) => Effect.Effect<unknown, VoiceRoomError> => {
+): (
+  operation: AnyOperation,
+  args: ReadonlyArray<unknown>,
+  callOptions: unknown
+) => Effect.Effect<unknown, VoiceRoomError> => {
   const client: Client = { transport, resolved, defaultTimeout: resolved.timeoutMillis }
   const server = serverOf(transport.endpoint)
   const prepared = new Map<AnyOperation, Prepared>()
@@ -141,7 +145,10 @@ const program = (
   const invalid = (parameter: string, message: string) =>
     failIn(frame, new VoiceRoomValidationError({ operation: name, parameter, message }))
   if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
-    return invalid("options", `${name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`)
+    return invalid(
+      "options",
+      `${name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`
+    )
   }
   const retry = operation.write ? undefined : readRetry
   let fields: Record<string, unknown> | VoiceRoomValidationError
@@ -160,7 +167,9 @@ const program = (
   if (callOptions !== undefined) {
     // Checked before anything is sent: 0, negative, NaN, "banana" or a Symbol is a typed failure.
     const checked = Options.resolveCallTimeout(callOptions, -1) // -1: no timeout given
-    if (Result.isFailure(checked)) return invalid(`options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
+    if (Result.isFailure(checked)) {
+      return invalid(`options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
+    }
     if (checked.success !== -1) timeout = checked.success
   }
   const options = transportSpan === undefined

@@ -1,23 +1,11 @@
 /** `makeVoiceRoomClient`: the client's methods, `invoke` and the startup check, on an FPNN client. */
-import {
-  FpnnClient
-} from "@rtm-voice/fpnn-transport"
-import {
-  Effect,
-  Result
-} from "effect"
-import {
-  type VoiceRoomOptionsError,
-  type VoiceRoomError,
-  VoiceRoomValidationError
-} from "../Errors.js"
+import { FpnnClient } from "@rtm-voice/fpnn-transport"
+import { Effect, Result } from "effect"
+import { type VoiceRoomError, type VoiceRoomOptionsError, VoiceRoomValidationError } from "../Errors.js"
 import { Operations } from "../Operations.js"
+import type { VoiceRoomClientOptions, VoiceRoomClientService } from "../VoiceRoomClient.js"
 import { typedMethods, untypedMethods } from "./methods.js"
 import { unknownOperation } from "./unknownOperation.js"
-import type {
-  VoiceRoomClientOptions,
-  VoiceRoomClientService
-} from "../VoiceRoomClient.js"
 
 import { makeInvoke, RPC_SERVICE } from "./call.js"
 import { resolveOptions } from "./options.js"

@@ -79,8 +79,22 @@ export const kinds: { readonly [K in ParamKind]: KindSpec<K> } = {
   roomId: int64Kind(),
   uid: int64Kind(),
   fromUid: int64Kind(),
-  uids: { wire: Schema.Array(Int64), typeName: "int64[]", wireTypeName: "int64[]", validate: toInt64List, toWire: same, fromWire: same },
-  status: { wire: Schema.Boolean, typeName: "bool", wireTypeName: "bool", validate: toBoolean, toWire: same, fromWire: same },
+  uids: {
+    wire: Schema.Array(Int64),
+    typeName: "int64[]",
+    wireTypeName: "int64[]",
+    validate: toInt64List,
+    toWire: same,
+    fromWire: same
+  },
+  status: {
+    wire: Schema.Boolean,
+    typeName: "bool",
+    wireTypeName: "bool",
+    validate: toBoolean,
+    toWire: same,
+    fromWire: same
+  },
   command: {
     wire: Int32,
     typeName: adminCommandNames.join("|"),
@@ -90,4 +104,3 @@ export const kinds: { readonly [K in ParamKind]: KindSpec<K> } = {
     fromWire: adminCommandOf
   }
 }
-

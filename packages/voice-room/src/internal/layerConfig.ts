@@ -1,23 +1,9 @@
 /** `VoiceRoomClient.layer` and `layerConfig`: a client with its own transport, from options or configuration. */
 import { Client, type Encryption, FpnnClient } from "@rtm-voice/fpnn-transport"
-import {
-  Config,
-  Duration,
-  Effect,
-  FileSystem,
-  Option,
-  Redacted,
-  Result
-} from "effect"
-import {
-  VoiceRoomConfigFileError
-} from "../Errors.js"
-import {
-  type Dialect
-} from "../Operations.js"
-import type {
-  VoiceRoomClientLayerOptions
-} from "../VoiceRoomClient.js"
+import { Config, Duration, Effect, FileSystem, Option, Redacted, Result } from "effect"
+import { VoiceRoomConfigFileError } from "../Errors.js"
+import { type Dialect } from "../Operations.js"
+import type { VoiceRoomClientLayerOptions } from "../VoiceRoomClient.js"
 
 import { makeVoiceRoomClient } from "./client.js"
 import { renameOption, resolveOptions, transportOption, transportOptionsOf } from "./options.js"
@@ -122,9 +108,7 @@ export const makeConfigClient = (
       const path = c.serverKeyFile
       const fs = yield* fileSystem
       const serverKey = yield* fs.readFile(path).pipe(
-        Effect.mapError((e) =>
-          new VoiceRoomConfigFileError({ option: keyOption, path, detail: e.message, cause: e })
-        )
+        Effect.mapError((e) => new VoiceRoomConfigFileError({ option: keyOption, path, detail: e.message, cause: e }))
       )
       encryption = {
         serverKey,

@@ -4,19 +4,9 @@
  * caller wrote them.
  */
 import { type Client, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
-import {
-  Redacted,
-  Result,
-  Schedule
-} from "effect"
-import {
-  type VoiceRoomOptionsError,
-  voiceRoomOptionsError,
-  type VoiceRoomError
-} from "../Errors.js"
-import {
-  type Dialect
-} from "../Operations.js"
+import { Redacted, Result, Schedule } from "effect"
+import { type VoiceRoomError, type VoiceRoomOptionsError, voiceRoomOptionsError } from "../Errors.js"
+import { type Dialect } from "../Operations.js"
 
 /** The same rejection, as the voice-room client reports it (`prefix` for transport options). */
 export const fromTransport = (e: FpnnOptionsError, prefix = ""): VoiceRoomOptionsError =>
@@ -50,7 +40,11 @@ export const resolveOptions = (options: unknown): Result.Result<ResolvedVoiceRoo
       }
       const secret = Options.field(o, "secret", "secret")
       if (!(Redacted.isRedacted(secret) || typeof secret === "string")) {
-        Options.rejectOption("secret", secret === undefined ? "Missing" : "WrongType", "secret must be a Redacted string")
+        Options.rejectOption(
+          "secret",
+          secret === undefined ? "Missing" : "WrongType",
+          "secret must be a Redacted string"
+        )
       }
       // Untyped callers may hand over a plain string: wrap it so it cannot leak by printing.
       const redacted = typeof secret === "string" ? Redacted.make(secret) : secret as Redacted.Redacted<string>
@@ -66,7 +60,9 @@ export const resolveOptions = (options: unknown): Result.Result<ResolvedVoiceRoo
         pid: pid as number,
         secret: redacted,
         dialect: dialect === undefined ? "voice" : Options.oneOf(dialect, "dialect", ["voice", "rtc"] as const),
-        timeoutMillis: timeout === undefined ? undefined : Options.durationMillis(timeout, "timeout", { infinite: true }),
+        timeoutMillis: timeout === undefined
+          ? undefined
+          : Options.durationMillis(timeout, "timeout", { infinite: true }),
         readRetry: readRetry as Schedule.Schedule<unknown, VoiceRoomError> | undefined,
         connect: connect === undefined ? "lazy" : Options.oneOf(connect, "connect", ["lazy", "eager"] as const)
       }
@@ -106,15 +102,18 @@ export const transportOptionsOf = (options: unknown): Result.Result<Client.FpnnC
 
 /** Options the transport names itself (`keepalive.interval`) are `transport.*` options of the layer. */
 export const transportOption = (e: FpnnOptionsError): VoiceRoomOptionsError =>
-  fromTransport(e, e.option === "endpoint" || e.option === "connectTimeout" || e.option.startsWith("transport") ? "" : "transport.")
+  fromTransport(
+    e,
+    e.option === "endpoint" || e.option === "connectTimeout" || e.option.startsWith("transport") ? "" : "transport."
+  )
 
-export const renameOption = (names: Readonly<Record<string, string>>) =>
-<E>(e: E | VoiceRoomOptionsError): E | VoiceRoomOptionsError =>
-  e instanceof Object && (e as { _tag?: unknown })._tag === "VoiceRoomOptionsError" &&
-    Object.hasOwn(names, (e as VoiceRoomOptionsError).option)
-    ? voiceRoomOptionsError(
-      names[(e as VoiceRoomOptionsError).option]!,
-      (e as VoiceRoomOptionsError).reason._tag,
-      (e as VoiceRoomOptionsError).detail
-    )
-    : e
+export const renameOption =
+  (names: Readonly<Record<string, string>>) => <E>(e: E | VoiceRoomOptionsError): E | VoiceRoomOptionsError =>
+    e instanceof Object && (e as { _tag?: unknown })._tag === "VoiceRoomOptionsError" &&
+      Object.hasOwn(names, (e as VoiceRoomOptionsError).option)
+      ? voiceRoomOptionsError(
+        names[(e as VoiceRoomOptionsError).option]!,
+        (e as VoiceRoomOptionsError).reason._tag,
+        (e as VoiceRoomOptionsError).detail
+      )
+      : e

@@ -7,13 +7,18 @@
  */
 import { type Client, type FpnnCallError, FpnnClient, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
 import { Clock, type Context, Effect, Metric, type References, Result, Schema, SchemaIssue, Tracer } from "effect"
-import { rtmErrorFromRemote, decodeError as makeDecodeError, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
+import {
+  decodeError as makeDecodeError,
+  rtmErrorFromRemote,
+  type VoiceRoomError,
+  VoiceRoomValidationError
+} from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { AnyOperation } from "../Operations.js"
 import { makeSigner, nextSalt, toUnixSeconds } from "../Signing.js"
 import { fastDecoderOf, NotFast } from "./answers.js"
-import { type CallEnv, failIn } from "./span.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
+import { type CallEnv, failIn } from "./span.js"
 
 /** `rpc.service` of every span and metric series. */
 export const RPC_SERVICE = "VoiceRoom"
@@ -121,7 +126,10 @@ export const prepare = (
   const sign = makeSigner(pid, resolved.secret)
   // The common answer shape takes the fast path; anything else (and every invalid answer)
   // meets the schema and its typed error.
-  const decoded = (frame: References.StackFrame | undefined, answer: unknown): Effect.Effect<unknown, VoiceRoomError> => {
+  const decoded = (
+    frame: References.StackFrame | undefined,
+    answer: unknown
+  ): Effect.Effect<unknown, VoiceRoomError> => {
     if (fast !== undefined) {
       const value = fast(answer)
       if (value !== NotFast) return Effect.succeed(value)
@@ -155,7 +163,11 @@ export const prepare = (
     latency: Metric.withAttributes(Metrics.latency, attributes),
     // The same series (same name, options and attributes: one registry entry) with the
     // attributes in the metric itself, so that an update makes no context.
-    ownCalls: Metric.counter(Metrics.calls.id, { description: Metrics.calls.description, incremental: true, attributes }),
+    ownCalls: Metric.counter(Metrics.calls.id, {
+      description: Metrics.calls.description,
+      incremental: true,
+      attributes
+    }),
     ownLatency: Metric.timer(Metrics.latency.id, { description: Metrics.latency.description, attributes }),
     failures: failureSeriesOf(attributes),
     /** The last context a call ran in, and what `callEnvOf` made of it (call.ts). */
@@ -180,7 +192,13 @@ export const prepare = (
         Effect.matchEffect(
           transport.call(
             method,
-            signedPayload(sign, pid, method, toUnixSeconds(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()), fields),
+            signedPayload(
+              sign,
+              pid,
+              method,
+              toUnixSeconds(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()),
+              fields
+            ),
             options
           ),
           handlers

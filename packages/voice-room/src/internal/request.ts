@@ -4,7 +4,7 @@
  */
 import { VoiceRoomValidationError } from "../Errors.js"
 import type { AnyOperation, ExtraField, Param } from "../Operations.js"
-import { type Dialect, dialects, type KindSpec, kinds, type ParamKind } from "./kinds.js"
+import { type Dialect, dialects, kinds, type KindSpec, type ParamKind } from "./kinds.js"
 
 /** The call options an operation's extra fields are set with, in any dialect. */
 export const extraOptionsOf = (operation: AnyOperation): ReadonlyArray<ExtraField> => {

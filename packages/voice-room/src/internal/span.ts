@@ -9,18 +9,7 @@
  * steps `withSpan` takes per call. A context this does not reproduce (tracing disabled,
  * a parent with `DisablePropagation`) gets `undefined`, and the call takes `Effect.withSpan`.
  */
-import {
-  Cause,
-  Clock,
-  Context,
-  Effect,
-  type Fiber,
-  LogLevel,
-  Metric,
-  Option,
-  References,
-  Tracer
-} from "effect"
+import { Cause, Clock, Context, Effect, type Fiber, LogLevel, Metric, Option, References, Tracer } from "effect"
 
 export interface CallEnv {
   readonly context: Context.Context<never>
@@ -96,7 +85,7 @@ class CallSpan extends Tracer.NativeSpan {
       map = new Map(this.#fixed)
       if (this.#roomId !== undefined) map.set("rtm.room_id", String(this.#roomId))
       const added = this.#added
-      if (added !== undefined) for (let i = 0; i < added.length; i += 2) map.set(added[i] as string, added[i + 1])
+      if (added !== undefined) { for (let i = 0; i < added.length; i += 2) map.set(added[i] as string, added[i + 1]) }
       this.#added = undefined
       this._attributes = map
     }
@@ -134,7 +123,7 @@ export const startSpan = (env: CallEnv, name: string, startTime: bigint, fixed: 
   if (env.native) return new CallSpan(options, fixed)
   const span = env.tracer.span(options)
   const annotations = env.annotations
-  if (annotations !== undefined) for (const key in annotations) span.attribute(key, annotations[key])
+  if (annotations !== undefined) { for (const key in annotations) span.attribute(key, annotations[key]) }
   for (let i = 0; i < fixed.length; i++) span.attribute(fixed[i]![0], fixed[i]![1])
   return span
 }

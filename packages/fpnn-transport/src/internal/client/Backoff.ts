@@ -8,7 +8,6 @@ import { HEALTHY_AFTER_MILLIS, type ReconnectInput } from "../../Reconnect.js"
 import type { FpnnConnection } from "../connection/Connection.js"
 import { type ClientRuntime, emit, reasonName, setState } from "./Runtime.js"
 
-
 /**
  * The last connect failure (or drop), re-raised for a call that was not sent because of
  * it; `retryInMillis`: when the next attempt is due (absent once the schedule ended).

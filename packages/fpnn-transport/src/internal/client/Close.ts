@@ -6,7 +6,11 @@
 import { Clock, Deferred, Effect, Exit, Fiber, PubSub, SubscriptionRef } from "effect"
 import { type ClientRuntime, liveClock } from "./Runtime.js"
 
-export const gracefulClose = (rt: ClientRuntime, shutdownGrace: number, untrackPending: () => void): Effect.Effect<void> =>
+export const gracefulClose = (
+  rt: ClientRuntime,
+  shutdownGrace: number,
+  untrackPending: () => void
+): Effect.Effect<void> =>
   Effect.gen(function*() {
     rt.closed = true
     if (rt.connecting !== undefined) Deferred.doneUnsafe(rt.connecting, Exit.fail(rt.shutdownError))

@@ -3,9 +3,9 @@
  * the connection closed (KeepaliveTimeout) after `deadAfterMillis`.
  */
 import { Effect, type Scope } from "effect"
-import type { FpnnConnection } from "../connection/Connection.js"
 import { connectionError } from "../../Errors.js"
 import type { ResolvedKeepalive } from "../../Options.js"
+import type { FpnnConnection } from "../connection/Connection.js"
 
 export const keepAlive = (conn: FpnnConnection, o: ResolvedKeepalive): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -17,7 +17,11 @@ export const keepAlive = (conn: FpnnConnection, o: ResolvedKeepalive): Effect.Ef
       const silence = Date.now() - conn.lastReceivedAt
       if (silence >= deadAfter) {
         conn.close(
-          connectionError("KeepaliveTimeout", { endpoint: conn.endpoint, sent: false, detail: `sent nothing for ${silence} ms` })
+          connectionError("KeepaliveTimeout", {
+            endpoint: conn.endpoint,
+            sent: false,
+            detail: `sent nothing for ${silence} ms`
+          })
         )
       } else if (silence >= interval && !pinging) {
         pinging = true

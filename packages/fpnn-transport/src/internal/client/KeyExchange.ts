@@ -1,14 +1,14 @@
 /** The client side of the `*key` handshake that opens an encrypted connection (FPNN.md §12.3). */
 import { Effect } from "effect"
+import { connectionError, type FpnnConnectionError, withSent } from "../../Errors.js"
+import { encodeQuest } from "../../Frame.js"
+import type { ResolvedEncryption } from "../../Options.js"
 import type { Payload } from "../codec/Msgpack.js"
 import { encodePayload } from "../codec/Msgpack.js"
 import type { FpnnConnection } from "../connection/Connection.js"
 import { makeConnectionCipher } from "../encryption/Cipher.js"
 import { clientKeyExchange } from "../encryption/KeyExchange.js"
 import { keyQuestPayload } from "../encryption/KeyQuest.js"
-import { connectionError, type FpnnConnectionError, withSent } from "../../Errors.js"
-import { encodeQuest } from "../../Frame.js"
-import type { ResolvedEncryption } from "../../Options.js"
 
 export const keyExchange = (
   conn: FpnnConnection,

@@ -126,9 +126,12 @@ export const count = (
   reason?: FpnnConnectionError
 ) =>
   Metric.update(
-    Metric.withAttributes(metric, reason === undefined ? rt.metricAttributes : {
-      ...rt.metricAttributes,
-      "fpnn.reason": reasonName(reason)
-    }),
+    Metric.withAttributes(
+      metric,
+      reason === undefined ? rt.metricAttributes : {
+        ...rt.metricAttributes,
+        "fpnn.reason": reasonName(reason)
+      }
+    ),
     1
   )

@@ -4,11 +4,11 @@
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { Deferred, Duration, Effect, Exit, Fiber, Metric, PubSub, Schedule } from "effect"
-import type { Payload } from "../codec/Msgpack.js"
 import { Socket } from "effect/socket"
 import { connectionError, type FpnnConnectionError } from "../../Errors.js"
 import type { Quest } from "../../Frame.js"
 import * as FpnnMetrics from "../../Metrics.js"
+import type { Payload } from "../codec/Msgpack.js"
 import { FpnnConnection } from "../connection/Connection.js"
 import { destroyOnRelease, socketError } from "../connection/SocketEnd.js"
 import { lost, notSentError, recordLoss } from "./Backoff.js"
@@ -19,8 +19,7 @@ import { type ClientRuntime, count, emit, reasonName, setState } from "./Runtime
 let connectionIds = 0
 
 /** Answers the server's twoway pushes (the gateway's keep-alive "ping", message pushes) and publishes every push. */
-const onQuest = (rt: ClientRuntime) =>
-(conn: FpnnConnection, quest: Quest, payload: Payload): void => {
+const onQuest = (rt: ClientRuntime) => (conn: FpnnConnection, quest: Quest, payload: Payload): void => {
   if (quest.twoway) conn.answer(quest, {})
   PubSub.publishUnsafe(rt.quests, { method: quest.method, payload, twoway: quest.twoway })
 }
@@ -132,7 +131,10 @@ const connectFailed = (
 
 // Dial, key exchange, then serve the connection until it ends. Runs in the sessions
 // scope, so closing the client interrupts it (after the drain) and closes the socket.
-const session = (rt: ClientRuntime, ready: Deferred.Deferred<FpnnConnection, FpnnConnectionError>): Effect.Effect<void> =>
+const session = (
+  rt: ClientRuntime,
+  ready: Deferred.Deferred<FpnnConnection, FpnnConnectionError>
+): Effect.Effect<void> =>
   Effect.suspend(() => {
     const dialedAt = rt.now()
     const attempt = rt.failedCount + 1

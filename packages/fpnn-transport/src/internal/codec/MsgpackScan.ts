@@ -34,28 +34,58 @@ export const rawMapValue = (
   /** Header of the value at `at`: where its body starts, its byte length, and child values. */
   const header = (at: number): Header => {
     const t = u8(at)
-    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) return { body: at + 1, bytes: 0, children: 0, raw: false }
+    if (t <= 0x7f || t >= 0xe0 || t === 0xc0 || t === 0xc2 || t === 0xc3) {
+      return { body: at + 1, bytes: 0, children: 0, raw: false }
+    }
     if (t <= 0x8f) return { body: at + 1, bytes: 0, children: 2 * (t & 0x0f), raw: false }
     if (t <= 0x9f) return { body: at + 1, bytes: 0, children: t & 0x0f, raw: false }
     if (t <= 0xbf) return { body: at + 1, bytes: t & 0x1f, children: 0, raw: true }
     switch (t) {
-      case 0xc4: case 0xd9: return { body: at + 2, bytes: u8(at + 1), children: 0, raw: true }
-      case 0xc5: case 0xda: return { body: at + 3, bytes: u16(at + 1), children: 0, raw: true }
-      case 0xc6: case 0xdb: return { body: at + 5, bytes: u32(at + 1), children: 0, raw: true }
-      case 0xc7: return { body: at + 3, bytes: u8(at + 1), children: 0, raw: false }
-      case 0xc8: return { body: at + 4, bytes: u16(at + 1), children: 0, raw: false }
-      case 0xc9: return { body: at + 6, bytes: u32(at + 1), children: 0, raw: false }
-      case 0xca: case 0xce: case 0xd2: return { body: at + 5, bytes: 0, children: 0, raw: false }
-      case 0xcb: case 0xcf: case 0xd3: return { body: at + 9, bytes: 0, children: 0, raw: false }
-      case 0xcc: case 0xd0: return { body: at + 2, bytes: 0, children: 0, raw: false }
-      case 0xcd: case 0xd1: return { body: at + 3, bytes: 0, children: 0, raw: false }
-      case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+      case 0xc4:
+      case 0xd9:
+        return { body: at + 2, bytes: u8(at + 1), children: 0, raw: true }
+      case 0xc5:
+      case 0xda:
+        return { body: at + 3, bytes: u16(at + 1), children: 0, raw: true }
+      case 0xc6:
+      case 0xdb:
+        return { body: at + 5, bytes: u32(at + 1), children: 0, raw: true }
+      case 0xc7:
+        return { body: at + 3, bytes: u8(at + 1), children: 0, raw: false }
+      case 0xc8:
+        return { body: at + 4, bytes: u16(at + 1), children: 0, raw: false }
+      case 0xc9:
+        return { body: at + 6, bytes: u32(at + 1), children: 0, raw: false }
+      case 0xca:
+      case 0xce:
+      case 0xd2:
+        return { body: at + 5, bytes: 0, children: 0, raw: false }
+      case 0xcb:
+      case 0xcf:
+      case 0xd3:
+        return { body: at + 9, bytes: 0, children: 0, raw: false }
+      case 0xcc:
+      case 0xd0:
+        return { body: at + 2, bytes: 0, children: 0, raw: false }
+      case 0xcd:
+      case 0xd1:
+        return { body: at + 3, bytes: 0, children: 0, raw: false }
+      case 0xd4:
+      case 0xd5:
+      case 0xd6:
+      case 0xd7:
+      case 0xd8:
         return { body: at + 2, bytes: 1 << (t - 0xd4), children: 0, raw: false }
-      case 0xdc: return { body: at + 3, bytes: 0, children: u16(at + 1), raw: false }
-      case 0xdd: return { body: at + 5, bytes: 0, children: u32(at + 1), raw: false }
-      case 0xde: return { body: at + 3, bytes: 0, children: 2 * u16(at + 1), raw: false }
-      case 0xdf: return { body: at + 5, bytes: 0, children: 2 * u32(at + 1), raw: false }
-      default: return fail(`has the reserved msgpack byte 0x${t.toString(16)}`)
+      case 0xdc:
+        return { body: at + 3, bytes: 0, children: u16(at + 1), raw: false }
+      case 0xdd:
+        return { body: at + 5, bytes: 0, children: u32(at + 1), raw: false }
+      case 0xde:
+        return { body: at + 3, bytes: 0, children: 2 * u16(at + 1), raw: false }
+      case 0xdf:
+        return { body: at + 5, bytes: 0, children: 2 * u32(at + 1), raw: false }
+      default:
+        return fail(`has the reserved msgpack byte 0x${t.toString(16)}`)
     }
   }
   /** The end of the value at `at`, children included. */

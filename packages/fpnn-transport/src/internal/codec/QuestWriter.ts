@@ -11,7 +11,7 @@
 import { RESERVE_START_SPACE } from "msgpackr"
 import { encodeQuest } from "../../Frame.js"
 import { FLAG_MSGPACK, HEADER_BYTES, methodBytes, writeQuestHead } from "../frame/Wire.js"
-import { encodePayload, I32_MIN, I64_MIN, I32_MIN_N, pack, type Payload, U32_MAX, U32_MAX_N } from "./Msgpack.js"
+import { encodePayload, I32_MIN, I32_MIN_N, I64_MIN, pack, type Payload, U32_MAX, U32_MAX_N } from "./Msgpack.js"
 
 const SLAB_BYTES = 64 * 1024
 const FLAT_LIMIT = 4096

@@ -11,9 +11,6 @@
  */
 import { Effect, Scope } from "effect"
 import type { Socket } from "effect/socket"
-import { decodeJsonPayload } from "../codec/Json.js"
-import { decodePayloadAt, type Payload } from "../codec/Msgpack.js"
-import { encodeQuestFrame } from "../codec/QuestWriter.js"
 import {
   connectionError,
   type FpnnCallError,
@@ -23,6 +20,9 @@ import {
   withSent
 } from "../../Errors.js"
 import { type Answer, DEFAULT_MAX_FRAME_BYTES, FLAG_JSON, FrameReader, type Quest } from "../../Frame.js"
+import { decodeJsonPayload } from "../codec/Json.js"
+import { decodePayloadAt, type Payload } from "../codec/Msgpack.js"
+import { encodeQuestFrame } from "../codec/QuestWriter.js"
 import { readU32LE } from "../frame/Wire.js"
 import { answerFrame, messageOf, oversizedQuest } from "./FrameLimit.js"
 import { type OutboxWriter } from "./Outbox.js"
@@ -191,7 +191,9 @@ export class FpnnConnection extends PendingCalls {
     const error = this.reader.push(chunk, this.onFrame, this.onAnswer)
     // Once a cipher is set, bytes that do not decrypt to a valid frame header almost
     // always mean the two ends derived different keys (a wrong server key): say so.
-    if (error !== undefined) return this.violation(error.message, this.cipher === undefined ? "ProtocolViolation" : "Encryption")
+    if (error !== undefined) {
+      return this.violation(error.message, this.cipher === undefined ? "ProtocolViolation" : "Encryption")
+    }
     const rest = this.reader.rest
     if (rest !== undefined) {
       this.reader.rest = undefined
@@ -256,7 +258,9 @@ export class FpnnConnection extends PendingCalls {
   private enqueue(frame: Uint8Array): void {
     this.queuedBytes += frame.length
     if (this.queuedBytes > this.maxQueuedBytes) {
-      return this.close(connectionError("Stalled", { endpoint: this.endpoint, sent: false, detail: `${this.maxQueuedBytes}` }))
+      return this.close(
+        connectionError("Stalled", { endpoint: this.endpoint, sent: false, detail: `${this.maxQueuedBytes}` })
+      )
     }
     this.outbox.push(frame)
     this.scheduleFlush()

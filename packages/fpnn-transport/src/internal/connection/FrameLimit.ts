@@ -4,11 +4,11 @@
  * replaced by an error answer. The peer closes the connection on such a frame, which
  * would fail every other call in flight on it as well.
  */
-import { encodePayload, type Payload } from "../codec/Msgpack.js"
-import { encodeJsonPayload } from "../codec/Json.js"
 import { type FpnnProtocolError, protocolError } from "../../Errors.js"
 import { FpnnErrorCode } from "../../FpnnCodes.js"
 import { encodeAnswer, FLAG_JSON, FLAG_MSGPACK, type Quest } from "../../Frame.js"
+import { encodeJsonPayload } from "../codec/Json.js"
+import { encodePayload, type Payload } from "../codec/Msgpack.js"
 
 /** The error of a quest frame over `maxFrameBytes`; `undefined` when it fits. */
 export const oversizedQuest = (frame: Uint8Array, maxFrameBytes: number): FpnnProtocolError | undefined =>

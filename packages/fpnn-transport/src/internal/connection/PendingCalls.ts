@@ -8,10 +8,10 @@
  * paths read these fields on the connection itself, with no indirection.
  */
 import { Effect } from "effect"
-import type { Payload } from "../codec/Msgpack.js"
 import { type FpnnCallError, type FpnnConnectionError, remoteError, timeoutError, withSent } from "../../Errors.js"
 import { FpnnErrorCode } from "../../FpnnCodes.js"
 import { timerMillis } from "../../Options.js"
+import type { Payload } from "../codec/Msgpack.js"
 import { Outbox } from "./Outbox.js"
 
 export interface Pending {

@@ -1,5 +1,5 @@
 /** The package and stream ciphers of encrypted connections (FPNN.md §12.5 – §12.7). */
-import { createCipheriv, createDecipheriv, type Cipheriv, type Decipheriv } from "node:crypto"
+import { type Cipheriv, createCipheriv, createDecipheriv, type Decipheriv } from "node:crypto"
 import { checkMode, type Mode } from "./Curve.js"
 import { type EncryptionError, encryptionError } from "./EncryptionError.js"
 import { makePackageCfb, makeWorkspace } from "./PackageCfb.js"
@@ -71,7 +71,7 @@ const makeBatchEncryptor = (mode: Mode, key: Uint8Array, iv: Uint8Array): Connec
  * CFB restarted from the IV for every frame. Stream mode: one cipher for the life of the
  * connection, no prefix — so frames must be passed in send order.
  */
-export const makeEncryptor = (mode: Mode, key: Uint8Array, iv: Uint8Array): ((frame: Uint8Array) => Uint8Array) => {
+export const makeEncryptor = (mode: Mode, key: Uint8Array, iv: Uint8Array): (frame: Uint8Array) => Uint8Array => {
   const batch = makeBatchEncryptor(mode, key, iv)
   return (frame) => batch([frame])[0]!
 }

@@ -23,8 +23,6 @@ const CURVES: Record<Curve, CurveInfo> = {
 
 export const CURVE_NAMES: ReadonlyArray<Curve> = ["secp256k1", "secp256r1", "secp224r1", "secp192r1"]
 
-
-
 export const curveInfo = (curve: Curve): CurveInfo => {
   // Guards against untyped callers (config files, CLI flags).
   if (!Object.prototype.hasOwnProperty.call(CURVES, curve)) {

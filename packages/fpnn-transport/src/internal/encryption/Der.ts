@@ -78,7 +78,9 @@ const readEcAlgorithm = (tlv: Tlv | undefined): Curve => {
   if (algOid !== ID_EC_PUBLIC_KEY) {
     throw encryptionError("InvalidKeyFormat", `Not an EC key (algorithm OID ${algOid})`)
   }
-  return curveFromOid(decodeOid(expectTag(params, 0x06, "named-curve OID (explicit curve parameters are not supported)")))
+  return curveFromOid(
+    decodeOid(expectTag(params, 0x06, "named-curve OID (explicit curve parameters are not supported)"))
+  )
 }
 
 export const parseSpkiDer = (der: Uint8Array): { curve: Curve; point: Uint8Array } => {

@@ -1,6 +1,6 @@
 /** The error of the encryption functions, and its reasons. */
 import { Schema } from "effect"
-import { type Reason, ReasonSchema, reasonCache } from "../../Errors.js"
+import { type Reason, reasonCache, ReasonSchema } from "../../Errors.js"
 
 export const encryptionErrorReasons = [
   "InvalidKeyFormat",

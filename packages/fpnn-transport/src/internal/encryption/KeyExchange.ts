@@ -18,12 +18,11 @@ export interface ClientKeyExchange extends SessionKeys {
 export const deriveSessionKeys = (secret: Uint8Array, strength: Strength): SessionKeys => {
   checkStrength(strength)
   const iv = new Uint8Array(createHash("md5").update(secret).digest())
-  const key =
-    strength === 128
-      ? secret.slice(0, 16)
-      : secret.length === 32
-        ? secret.slice()
-        : new Uint8Array(createHash("sha256").update(secret).digest())
+  const key = strength === 128
+    ? secret.slice(0, 16)
+    : secret.length === 32
+    ? secret.slice()
+    : new Uint8Array(createHash("sha256").update(secret).digest())
   return { key, iv }
 }
 

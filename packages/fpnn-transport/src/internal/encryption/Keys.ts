@@ -57,8 +57,7 @@ const checkCurveMatch = (found: Curve, requested: Curve | undefined): void => {
 export const normalizePoint = (point: Uint8Array, curve: Curve): Uint8Array => {
   const { node, size } = curveInfo(curve)
   const prefix = point[0]
-  const ok =
-    (point.length === 2 * size + 1 && prefix === 0x04) ||
+  const ok = (point.length === 2 * size + 1 && prefix === 0x04) ||
     (point.length === size + 1 && (prefix === 0x02 || prefix === 0x03))
   if (!ok) {
     throw encryptionError(
@@ -125,7 +124,9 @@ export const parseServerPublicKey = (input: Uint8Array | string, curve?: Curve):
   if (bytes.length !== 2 * size && bytes.length !== 2 * size + 1 && bytes.length !== size + 1) {
     throw encryptionError(
       "InvalidPublicKeyLength",
-      `Public key of ${bytes.length} bytes is neither DER SPKI nor a raw ${c} point (${2 * size + 1}, ${2 * size} or ${size + 1} bytes)`
+      `Public key of ${bytes.length} bytes is neither DER SPKI nor a raw ${c} point (${2 * size + 1}, ${2 * size} or ${
+        size + 1
+      } bytes)`
     )
   }
   return { curve: c, point: rawPoint(bytes, c) }
@@ -197,13 +198,14 @@ export const parseServerPrivateKey = (input: Uint8Array | string, curve?: Curve)
   const c = curve ?? DEFAULT_CURVE
   if (bytes.length === curveInfo(c).size) return { curve: c, privateKey: checkScalar(bytes, c) }
   const buf = toBuffer(bytes)
-  const key =
-    importPrivateKey({ key: buf, format: "der", type: "pkcs8" }) ??
+  const key = importPrivateKey({ key: buf, format: "der", type: "pkcs8" }) ??
     importPrivateKey({ key: buf, format: "der", type: "sec1" })
   if (key === undefined) {
     throw encryptionError(
       "InvalidKeyFormat",
-      `Private key of ${bytes.length} bytes is neither DER (SEC1/PKCS#8) nor a raw ${c} scalar (${curveInfo(c).size} bytes)`
+      `Private key of ${bytes.length} bytes is neither DER (SEC1/PKCS#8) nor a raw ${c} scalar (${
+        curveInfo(c).size
+      } bytes)`
     )
   }
   return fromPrivateKeyObject(key, curve)

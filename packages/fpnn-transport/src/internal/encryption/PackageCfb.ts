@@ -29,7 +29,7 @@ const SCRATCH_BYTES = 64 * 1024
  * A reusable scratch buffer (inputs to a cipher call, which copies them): allocated on first
  * use and grown with the work, so an idle connection holds none of it.
  */
-export const makeWorkspace = (): ((bytes: number) => Buffer) => {
+export const makeWorkspace = (): (bytes: number) => Buffer => {
   let scratch: Buffer | undefined
   return (bytes) => {
     if (bytes > SCRATCH_BYTES) return Buffer.allocUnsafeSlow(bytes)

@@ -22,7 +22,10 @@ export const methodBytes = (method: string): Buffer => {
   if (bytes === undefined) {
     bytes = Buffer.from(method, "utf8")
     if (bytes.length === 0 || bytes.length > 255) {
-      throw protocolError("EmptyMethod", `method name must be 1-255 bytes, got ${bytes.length}: ${JSON.stringify(method)}`)
+      throw protocolError(
+        "EmptyMethod",
+        `method name must be 1-255 bytes, got ${bytes.length}: ${JSON.stringify(method)}`
+      )
     }
     if (methodCache.size < 1024) methodCache.set(method, bytes)
   }
@@ -88,7 +91,9 @@ export const joinAdjacent = (frames: ReadonlyArray<Uint8Array>): ReadonlyArray<U
     }
     // frames[runStart, i) is one run
     if (out === undefined) {
-      if (f === undefined && runStart === 0) return [new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset)]
+      if (f === undefined && runStart === 0) {
+        return [new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset)]
+      }
       out = []
     }
     out.push(i - runStart === 1 ? first : new Uint8Array(first.buffer, first.byteOffset, end - first.byteOffset))

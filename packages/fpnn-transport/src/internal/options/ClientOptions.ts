@@ -1,8 +1,8 @@
 /** The client's options, checked and resolved (`makeClient`). */
 import { Result, Schedule } from "effect"
 import {
-  CURVE_NAMES,
   type Curve,
+  CURVE_NAMES,
   EncryptionError,
   type Mode,
   parseServerPublicKey,
@@ -10,8 +10,8 @@ import {
   type Strength
 } from "../../Encryption.js"
 import type { FpnnOptionsError } from "../../Errors.js"
-import { DEFAULT_MAX_FRAME_BYTES } from "../frame/Wire.js"
 import { fast, type ReconnectSchedule, regressive } from "../../Reconnect.js"
+import { DEFAULT_MAX_FRAME_BYTES } from "../frame/Wire.js"
 import {
   check,
   describeThrown,
@@ -25,7 +25,6 @@ import {
   Rejected,
   show
 } from "./Readers.js"
-
 
 export interface ResolvedKeepalive {
   readonly intervalMillis: number
@@ -154,7 +153,13 @@ const regressiveOf = (value: unknown): ResolvedReconnect => {
   if (maxDelayMillis < firstDelayMillis) {
     return reject("reconnect.maxDelay", "OutOfRange", "must not be shorter than reconnect.firstDelay")
   }
-  const linearSteps = optionalInteger(field(o, "linearSteps", "reconnect.linearSteps"), "reconnect.linearSteps", 5, 1, 1_000_000)
+  const linearSteps = optionalInteger(
+    field(o, "linearSteps", "reconnect.linearSteps"),
+    "reconnect.linearSteps",
+    5,
+    1,
+    1_000_000
+  )
   return { failureWindowMillis, immediateRetries, firstDelayMillis, maxDelayMillis, linearSteps }
 }
 
@@ -168,7 +173,11 @@ export const keyInput = (value: unknown, option: string): Uint8Array | string =>
     if (value.length === 0) return reject(option, "InvalidKey", "the key is empty")
     return value
   }
-  return reject(option, value === undefined ? "Missing" : "WrongType", `expected PEM/DER/raw key bytes, got ${show(value)}`)
+  return reject(
+    option,
+    value === undefined ? "Missing" : "WrongType",
+    `expected PEM/DER/raw key bytes, got ${show(value)}`
+  )
 }
 
 export const curveOf = (value: unknown, option: string): Curve | undefined =>
@@ -248,4 +257,3 @@ export const resolveCallTimeout = (
       const o = record(callOptions, "options")
       return optionalDuration(field(o, "timeout", "timeout"), "timeout", fallback, timeout)
     })
-

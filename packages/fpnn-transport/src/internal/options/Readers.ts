@@ -94,7 +94,16 @@ export interface DurationRule {
  * object. Negative, NaN and unparseable values are rejected; Infinity is accepted when
  * the rule says so (it means "no timeout").
  */
-const durationUnits = new Set(["weeks", "days", "hours", "minutes", "seconds", "milliseconds", "microseconds", "nanoseconds"])
+const durationUnits = new Set([
+  "weeks",
+  "days",
+  "hours",
+  "minutes",
+  "seconds",
+  "milliseconds",
+  "microseconds",
+  "nanoseconds"
+])
 
 export const durationMillis = (value: unknown, option: string, rule: DurationRule = {}): number => {
   const kind = typeof value
@@ -172,11 +181,17 @@ export const parseEndpoint = (endpoint: unknown): Result.Result<Endpoint, FpnnOp
 
 export const endpointOf = (endpoint: unknown, option: string): Endpoint => {
   if (typeof endpoint !== "string") {
-    return reject(option, endpoint === undefined ? "Missing" : "WrongType", `expected "host:port", got ${show(endpoint)}`)
+    return reject(
+      option,
+      endpoint === undefined ? "Missing" : "WrongType",
+      `expected "host:port", got ${show(endpoint)}`
+    )
   }
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(endpoint.trim())
   const port = match === null ? NaN : Number(match[2])
-  if (match === null || match[1] === "") return reject(option, "Malformed", `expected "host:port", got ${show(endpoint)}`)
+  if (match === null || match[1] === "") {
+    return reject(option, "Malformed", `expected "host:port", got ${show(endpoint)}`)
+  }
   if (!(port >= 0 && port <= 65535)) {
     return reject(option, "OutOfRange", `the port must be from 0 to 65535, got ${match[2]}`)
   }

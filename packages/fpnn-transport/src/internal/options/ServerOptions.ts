@@ -3,15 +3,7 @@ import { Result } from "effect"
 import { parseServerPrivateKey, type ServerPrivateKey } from "../../Encryption.js"
 import type { FpnnOptionsError } from "../../Errors.js"
 import { curveOf, delay, keyInput, limitsOf, parseKey } from "./ClientOptions.js"
-import {
-  check,
-  field,
-  optionalDuration,
-  optionalInteger,
-  record,
-  reject,
-  show
-} from "./Readers.js"
+import { check, field, optionalDuration, optionalInteger, record, reject, show } from "./Readers.js"
 
 export interface ResolvedServerOptions {
   readonly host: string
@@ -26,8 +18,12 @@ export interface ResolvedServerOptions {
 /** A host name or address: non-empty, no spaces. */
 export const hostOf = (value: unknown, option: string, fallback: string): string => {
   if (value === undefined) return fallback
-  if (typeof value !== "string") return reject(option, "WrongType", `expected a host name or address, got ${show(value)}`)
-  if (value.trim() === "" || /\s/.test(value)) return reject(option, "Malformed", `expected a host name or address, got ${show(value)}`)
+  if (typeof value !== "string") {
+    return reject(option, "WrongType", `expected a host name or address, got ${show(value)}`)
+  }
+  if (value.trim() === "" || /\s/.test(value)) {
+    return reject(option, "Malformed", `expected a host name or address, got ${show(value)}`)
+  }
   return value
 }
 
@@ -53,5 +49,3 @@ export const resolveServerOptions = (options: unknown): Result.Result<ResolvedSe
       privateKey
     }
   })
-
-

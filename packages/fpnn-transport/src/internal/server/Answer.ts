@@ -1,10 +1,10 @@
 /** The answer to a twoway quest from its handler's exit. */
 import { Cause, Exit, Option } from "effect"
-import type { Payload } from "../codec/Msgpack.js"
-import type { FpnnConnection } from "../connection/Connection.js"
 import { FpnnErrorAnswer } from "../../Errors.js"
 import { FpnnErrorCode } from "../../FpnnCodes.js"
 import type { Quest } from "../../Frame.js"
+import type { Payload } from "../codec/Msgpack.js"
+import type { FpnnConnection } from "../connection/Connection.js"
 
 export const serverStopping = { code: FpnnErrorCode.ServerStopping, ex: "Server is stopping" }
 

@@ -1,12 +1,12 @@
 /** The server side of the `*key` handshake that opens an encrypted connection (FPNN.md §12.3). */
+import { connectionError } from "../../Errors.js"
+import type { Quest } from "../../Frame.js"
 import type { Payload } from "../codec/Msgpack.js"
 import type { FpnnConnection } from "../connection/Connection.js"
 import { makeConnectionCipher } from "../encryption/Cipher.js"
 import { serverKeyExchange } from "../encryption/KeyExchange.js"
-import type { ServerPrivateKey } from "../encryption/Keys.js"
 import { keyQuestPublicKeyBytes, parseKeyQuestPayload } from "../encryption/KeyQuest.js"
-import { connectionError } from "../../Errors.js"
-import type { Quest } from "../../Frame.js"
+import type { ServerPrivateKey } from "../encryption/Keys.js"
 
 /**
  * Accepts the `*key` quest and sets the connection's cipher, answering it (already

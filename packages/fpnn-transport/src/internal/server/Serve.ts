@@ -4,17 +4,17 @@
  * `ServerStopping`), each handler in its own fiber, its exit answered (Answer.ts).
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import type * as Net from "node:net"
 import { type Context, Effect, FiberSet, Option } from "effect"
 import type { Socket } from "effect/socket"
-import type { Payload } from "../codec/Msgpack.js"
-import { FpnnConnection } from "../connection/Connection.js"
-import { destroyOnRelease } from "../connection/SocketEnd.js"
-import type { ServerPrivateKey } from "../encryption/Keys.js"
+import type * as Net from "node:net"
 import { connectionError } from "../../Errors.js"
 import { FpnnErrorCode } from "../../FpnnCodes.js"
 import type { Quest } from "../../Frame.js"
 import type { QuestContext, QuestHandler } from "../../Server.js"
+import type { Payload } from "../codec/Msgpack.js"
+import { FpnnConnection } from "../connection/Connection.js"
+import { destroyOnRelease } from "../connection/SocketEnd.js"
+import type { ServerPrivateKey } from "../encryption/Keys.js"
 import { answerExit, serverStopping } from "./Answer.js"
 import { acceptKeyQuest } from "./KeyQuest.js"
 

@@ -96,26 +96,12 @@ export type Prepared = ReturnType<typeof prepare>
  */
 export const unsignedPayload = (pid: number): Record<string, unknown> => ({ pid, sign: "", salt: 0n, ts: 0 })
 
-export const prepare = (
-  transport: FpnnClient["Service"],
-  resolved: ResolvedVoiceRoomOptions,
-  server: Server,
-  operation: AnyOperation
-) => {
-  const { dialect, pid } = resolved
-  const method = operation.wire[dialect]
-  // OpenTelemetry RPC conventions, plus the RTM attributes (README, Observability).
-  const attributes: Record<string, string> = {
-    "rpc.system": "fpnn",
-    "rpc.service": RPC_SERVICE,
-    "rpc.method": method,
-    "server.address": server.address,
-    "server.port": String(server.port),
-    "rtm.operation": operation.name,
-    "rtm.dialect": dialect
-  }
-  const spanAttributes = { ...attributes, "server.port": server.port, "rtm.method": method, "rtm.pid": pid }
-  const schema = operation.answer[dialect] as Schema.Codec<unknown, unknown>
+/**
+ * The call's answer handlers: transport errors mapped, answers decoded. The common answer
+ * shape takes the fast path; anything else (and every invalid answer) meets the schema and
+ * its typed error.
+ */
+const answerHandlersOf = (operation: AnyOperation, method: string, schema: Schema.Codec<unknown, unknown>) => {
   const decode = Schema.decodeUnknownResult(schema)
   const fast = fastDecoderOf(schema)
   const decodeError = (issue: SchemaIssue.Issue) => {
@@ -123,9 +109,6 @@ export const prepare = (
     return makeDecodeError(operation.name, method, field, detail)
   }
   const fail = toError(operation)
-  const sign = makeSigner(pid, resolved.secret)
-  // The common answer shape takes the fast path; anything else (and every invalid answer)
-  // meets the schema and its typed error.
   const decoded = (
     frame: References.StackFrame | undefined,
     answer: unknown
@@ -151,6 +134,30 @@ export const prepare = (
     }
     return lastHandlers
   }
+  return handlersIn
+}
+
+export const prepare = (
+  transport: FpnnClient["Service"],
+  resolved: ResolvedVoiceRoomOptions,
+  server: Server,
+  operation: AnyOperation
+) => {
+  const { dialect, pid } = resolved
+  const method = operation.wire[dialect]
+  // OpenTelemetry RPC conventions, plus the RTM attributes (README, Observability).
+  const attributes: Record<string, string> = {
+    "rpc.system": "fpnn",
+    "rpc.service": RPC_SERVICE,
+    "rpc.method": method,
+    "server.address": server.address,
+    "server.port": String(server.port),
+    "rtm.operation": operation.name,
+    "rtm.dialect": dialect
+  }
+  const spanAttributes = { ...attributes, "server.port": server.port, "rtm.method": method, "rtm.pid": pid }
+  const handlersIn = answerHandlersOf(operation, method, operation.answer[dialect] as Schema.Codec<unknown, unknown>)
+  const sign = makeSigner(pid, resolved.secret)
   return {
     operation,
     method,

@@ -16,16 +16,8 @@ interface Header {
   readonly raw: boolean
 }
 
-/**
- * The raw bytes of the str or bin value of `key` in the top-level map of `payload`;
- * `undefined` when the payload is not a map, the key is absent, or its value is of another
- * type. Malformed msgpack calls `fail` with what is wrong ("is truncated msgpack", …).
- */
-export const rawMapValue = (
-  payload: Uint8Array,
-  key: string,
-  fail: (what: string) => never
-): Uint8Array | undefined => {
+/** Reads value headers of `payload`; bytes past its end fail as truncated msgpack. */
+const headerReader = (payload: Uint8Array, fail: (what: string) => never) => {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
   const truncated = (): never => fail("is truncated msgpack")
   const u8 = (at: number) => (at < payload.length ? payload[at]! : truncated())
@@ -88,6 +80,20 @@ export const rawMapValue = (
         return fail(`has the reserved msgpack byte 0x${t.toString(16)}`)
     }
   }
+  return { header, truncated }
+}
+
+/**
+ * The raw bytes of the str or bin value of `key` in the top-level map of `payload`;
+ * `undefined` when the payload is not a map, the key is absent, or its value is of another
+ * type. Malformed msgpack calls `fail` with what is wrong ("is truncated msgpack", …).
+ */
+export const rawMapValue = (
+  payload: Uint8Array,
+  key: string,
+  fail: (what: string) => never
+): Uint8Array | undefined => {
+  const { header, truncated } = headerReader(payload, fail)
   /** The end of the value at `at`, children included. */
   const skip = (at: number): number => {
     let pos = at

@@ -88,6 +88,17 @@ export const makeConnectionCipher = (
 })
 
 /**
+ * Why a package length cannot be read: validated before allocating, so a hostile prefix
+ * cannot make us reserve 4 GiB.
+ */
+const lengthProblem = (length: number, maxPackageBytes: number): EncryptionError | undefined =>
+  length === 0
+    ? encryptionError("InvalidLength", "Encrypted package with length 0")
+    : length > maxPackageBytes
+    ? encryptionError("Oversized", `Encrypted package of ${length} bytes exceeds the limit of ${maxPackageBytes}`)
+    : undefined
+
+/**
  * Inbound decryption. Stream mode: each chunk's plaintext (to be fed to the ordinary frame
  * reader). Package mode: reassembles `length || ciphertext` packages across any chunking and
  * returns each decrypted frame; the packages completed by one chunk are decrypted together
@@ -100,14 +111,18 @@ export const makeDecryptor = (
   maxPackageBytes: number = DEFAULT_MAX_PACKAGE_BYTES
 ): Decryptor => {
   checkMode(mode)
-  const algorithm = cipherName(key, iv)
   if (mode === "stream") {
-    const decipher: Decipheriv = createDecipheriv(algorithm, key, iv)
+    const decipher: Decipheriv = createDecipheriv(cipherName(key, iv), key, iv)
     return {
       push: (chunk) => (chunk.length === 0 ? [] : [view(decipher.update(chunk))]),
       buffered: 0
     }
   }
+  return makePackageDecryptor(key, iv, maxPackageBytes)
+}
+
+/** Package mode's decryptor: reassembles packages across chunks, decrypts a chunk's packages together. */
+const makePackageDecryptor = (key: Uint8Array, iv: Uint8Array, maxPackageBytes: number): Decryptor => {
   const cfb = makePackageCfb(key, iv)
   const header = Buffer.alloc(4)
   let headerFill = 0
@@ -131,14 +146,8 @@ export const makeDecryptor = (
 
   /** The next package's length, validated before anything is allocated for it. */
   const packageLength = (length: number): number => {
-    // Validate before allocating so a hostile prefix cannot make us reserve 4 GiB.
-    if (length === 0) return fail(encryptionError("InvalidLength", "Encrypted package with length 0"))
-    if (length > maxPackageBytes) {
-      return fail(
-        encryptionError("Oversized", `Encrypted package of ${length} bytes exceeds the limit of ${maxPackageBytes}`)
-      )
-    }
-    return length
+    const problem = lengthProblem(length, maxPackageBytes)
+    return problem === undefined ? length : fail(problem)
   }
 
   const push = (chunk: Uint8Array): Array<Uint8Array> => {

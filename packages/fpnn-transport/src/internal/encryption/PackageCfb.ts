@@ -53,6 +53,104 @@ export interface PackageCfb {
 
 const blocksOf = (length: number): number => (length + 15) >> 4
 
+/** What the lockstep and the decryption share: the ECB cipher, E(IV) and a scratch buffer. */
+interface EcbCore {
+  readonly ecb: Cipheriv
+  readonly firstKeystream: Buffer
+  readonly workspace: (bytes: number) => Buffer
+}
+
+/** Step 0 to `blocks - 1` over every frame of at most LONG_BLOCKS blocks, in place in `out`. */
+const lockstep = (core: EcbCore, out: Buffer, frames: ReadonlyArray<Uint8Array>, blocks: number): void => {
+  const { ecb, firstKeystream, workspace } = core
+  let at = 0
+  for (const frame of frames) {
+    const len = frame.length
+    if (blocksOf(len) <= LONG_BLOCKS) {
+      const end = at + 4 + Math.min(16, len)
+      for (let i = at + 4, k = 0; i < end; i++, k++) out[i] = out[i]! ^ firstKeystream[k]!
+    }
+    at += 4 + len
+  }
+  const gather = workspace(frames.length * 16)
+  for (let step = 1; step < blocks; step++) {
+    const from = step * 16
+    let count = 0
+    at = 0
+    for (const frame of frames) {
+      const len = frame.length
+      if (len > from && blocksOf(len) <= LONG_BLOCKS) {
+        const src = at + 4 + from - 16
+        const dst = count * 16
+        for (let i = 0; i < 16; i++) gather[dst + i] = out[src + i]!
+        count++
+      }
+      at += 4 + len
+    }
+    const keystream = ecb.update(gather.subarray(0, count * 16))
+    count = 0
+    at = 0
+    for (const frame of frames) {
+      const len = frame.length
+      if (len > from && blocksOf(len) <= LONG_BLOCKS) {
+        const start = at + 4 + from
+        const end = at + 4 + Math.min(from + 16, len)
+        for (let i = start, k = count * 16; i < end; i++, k++) out[i] = out[i]! ^ keystream[k]!
+        count++
+      }
+      at += 4 + len
+    }
+  }
+}
+
+/** Every package of a received chunk through one ECB call (see the module comment). */
+const decryptAll = (
+  core: EcbCore,
+  sources: ReadonlyArray<Uint8Array>,
+  offsets: ReadonlyArray<number>,
+  lengths: ReadonlyArray<number>
+): Array<Uint8Array> => {
+  const { ecb, firstKeystream, workspace } = core
+  let plainBytes = 0
+  let gatherBytes = 0
+  for (const len of lengths) {
+    plainBytes += len
+    gatherBytes += (blocksOf(len) - 1) * 16 // every block but the last is the input of the next
+  }
+  let keystream: Buffer | undefined
+  if (gatherBytes > 0) {
+    let input: Uint8Array
+    if (sources.length === 1) input = sources[0]!.subarray(offsets[0]!, offsets[0]! + gatherBytes)
+    else {
+      const gather = workspace(gatherBytes)
+      let pos = 0
+      for (let p = 0; p < sources.length; p++) {
+        const whole = (blocksOf(lengths[p]!) - 1) * 16
+        gather.set(sources[p]!.subarray(offsets[p]!, offsets[p]! + whole), pos)
+        pos += whole
+      }
+      input = gather.subarray(0, gatherBytes)
+    }
+    keystream = ecb.update(input)
+  }
+  const plain = Buffer.allocUnsafe(plainBytes)
+  const frames: Array<Uint8Array> = []
+  let at = 0
+  let k = 0
+  for (let p = 0; p < sources.length; p++) {
+    const src = sources[p]!
+    const off = offsets[p]!
+    const len = lengths[p]!
+    const head = Math.min(16, len)
+    for (let i = 0; i < head; i++) plain[at + i] = src[off + i]! ^ firstKeystream[i]!
+    for (let i = 16; i < len; i++) plain[at + i] = src[off + i]! ^ keystream![k + i - 16]!
+    k += (blocksOf(len) - 1) * 16
+    frames.push(new Uint8Array(plain.buffer, plain.byteOffset + at, len))
+    at += len
+  }
+  return frames
+}
+
 export const makePackageCfb = (key: Uint8Array, iv: Uint8Array): PackageCfb => {
   const bits = key.length === 16 ? 128 : 256
   const ecb = createCipheriv(`aes-${bits}-ecb`, key, null)
@@ -64,48 +162,7 @@ export const makePackageCfb = (key: Uint8Array, iv: Uint8Array): PackageCfb => {
   let atIv = true
   const lastBlock = Buffer.alloc(16)
   const workspace = makeWorkspace()
-
-  /** Step 0 to `blocks - 1` over every frame of at most LONG_BLOCKS blocks, in place in `out`. */
-  const lockstep = (out: Buffer, frames: ReadonlyArray<Uint8Array>, blocks: number): void => {
-    let at = 0
-    for (const frame of frames) {
-      const len = frame.length
-      if (blocksOf(len) <= LONG_BLOCKS) {
-        const end = at + 4 + Math.min(16, len)
-        for (let i = at + 4, k = 0; i < end; i++, k++) out[i] = out[i]! ^ firstKeystream[k]!
-      }
-      at += 4 + len
-    }
-    const gather = workspace(frames.length * 16)
-    for (let step = 1; step < blocks; step++) {
-      const from = step * 16
-      let count = 0
-      at = 0
-      for (const frame of frames) {
-        const len = frame.length
-        if (len > from && blocksOf(len) <= LONG_BLOCKS) {
-          const src = at + 4 + from - 16
-          const dst = count * 16
-          for (let i = 0; i < 16; i++) gather[dst + i] = out[src + i]!
-          count++
-        }
-        at += 4 + len
-      }
-      const keystream = ecb.update(gather.subarray(0, count * 16))
-      count = 0
-      at = 0
-      for (const frame of frames) {
-        const len = frame.length
-        if (len > from && blocksOf(len) <= LONG_BLOCKS) {
-          const start = at + 4 + from
-          const end = at + 4 + Math.min(from + 16, len)
-          for (let i = start, k = count * 16; i < end; i++, k++) out[i] = out[i]! ^ keystream[k]!
-          count++
-        }
-        at += 4 + len
-      }
-    }
-  }
+  const core: EcbCore = { ecb, firstKeystream, workspace }
 
   /** One frame in place at `out[body, body + len)`, through the CFB cipher rewound to the IV. */
   const rewound = (out: Buffer, body: number, len: number): void => {
@@ -145,7 +202,7 @@ export const makePackageCfb = (key: Uint8Array, iv: Uint8Array): PackageCfb => {
     }
     // Calls needed: lockstep for the short frames and rewinds for the long ones, or rewinds for all.
     const allRewound = 2 * frames.length < Math.max(0, shortBlocks - 1) + 2 * long
-    if (!allRewound && shortBlocks > 0) lockstep(out, frames, shortBlocks)
+    if (!allRewound && shortBlocks > 0) lockstep(core, out, frames, shortBlocks)
     at = 0
     for (const frame of frames) {
       if (allRewound || blocksOf(frame.length) > LONG_BLOCKS) rewound(out, at + 4, frame.length)
@@ -154,46 +211,7 @@ export const makePackageCfb = (key: Uint8Array, iv: Uint8Array): PackageCfb => {
     return out
   }
 
-  const decrypt: PackageCfb["decrypt"] = (sources, offsets, lengths) => {
-    let plainBytes = 0
-    let gatherBytes = 0
-    for (const len of lengths) {
-      plainBytes += len
-      gatherBytes += (blocksOf(len) - 1) * 16 // every block but the last is the input of the next
-    }
-    let keystream: Buffer | undefined
-    if (gatherBytes > 0) {
-      let input: Uint8Array
-      if (sources.length === 1) input = sources[0]!.subarray(offsets[0]!, offsets[0]! + gatherBytes)
-      else {
-        const gather = workspace(gatherBytes)
-        let pos = 0
-        for (let p = 0; p < sources.length; p++) {
-          const whole = (blocksOf(lengths[p]!) - 1) * 16
-          gather.set(sources[p]!.subarray(offsets[p]!, offsets[p]! + whole), pos)
-          pos += whole
-        }
-        input = gather.subarray(0, gatherBytes)
-      }
-      keystream = ecb.update(input)
-    }
-    const plain = Buffer.allocUnsafe(plainBytes)
-    const frames: Array<Uint8Array> = []
-    let at = 0
-    let k = 0
-    for (let p = 0; p < sources.length; p++) {
-      const src = sources[p]!
-      const off = offsets[p]!
-      const len = lengths[p]!
-      const head = Math.min(16, len)
-      for (let i = 0; i < head; i++) plain[at + i] = src[off + i]! ^ firstKeystream[i]!
-      for (let i = 16; i < len; i++) plain[at + i] = src[off + i]! ^ keystream![k + i - 16]!
-      k += (blocksOf(len) - 1) * 16
-      frames.push(new Uint8Array(plain.buffer, plain.byteOffset + at, len))
-      at += len
-    }
-    return frames
-  }
+  const decrypt: PackageCfb["decrypt"] = (sources, offsets, lengths) => decryptAll(core, sources, offsets, lengths)
 
   return { encrypt, decrypt }
 }

@@ -4,6 +4,7 @@
 //   node --expose-gc client-sdk.mjs memory <port> <window> <total> <samples> <warmupFraction>
 import { readFileSync } from "node:fs"
 import { performance } from "node:perf_hooks"
+import { closedLoop } from "./closed-loop.mjs"
 import { ROOM_ID, send, stats } from "./lib.mjs"
 import { Effect, level, makeCallerLayer } from "./sdk.mjs"
 
@@ -18,26 +19,15 @@ const { layer, caller } = makeCallerLayer({ endpoint: `127.0.0.1:${port}`, encry
 
 /** Runs `n` calls with W in flight (closed loop); `onCall(i)` after each completes. */
 const phase = (call, n, deadline, lat, onCall) =>
-  Effect.suspend(() => {
-    let issued = 0
-    let done = 0
-    let stopAt = n
-    const slot = Effect.gen(function*() {
-      while (issued < stopAt) {
-        issued++
-        const t0 = performance.now()
-        const answer = yield* call(ROOM_ID)
-        const t1 = performance.now()
-        if (lat !== undefined) lat[done] = (t1 - t0) * 1000
-        done++
-        if (typeof answer !== "number") throw new Error(`unexpected answer ${answer}`)
-        if (onCall !== undefined) onCall(done)
-        if (stopAt === n && t1 > deadline) stopAt = issued
-      }
-    })
-    return Effect.all(Array.from({ length: Math.min(W, n) }, () => slot), { concurrency: "unbounded", discard: true })
-      .pipe(Effect.map(() => ({ done })))
-  })
+  closedLoop({
+    call: () => call(ROOM_ID),
+    check: (answer) => typeof answer === "number",
+    deadline,
+    lat,
+    n,
+    onCall,
+    window: W
+  }).pipe(Effect.map((done) => ({ done })))
 
 const windowRun = Effect.gen(function*() {
   const maxSeconds = Number(a)

@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { performance } from "node:perf_hooks"
+import { closedLoop } from "./closed-loop.mjs"
 import { child, dist, PID, ROOM_ID, ROOT, SECRET, send, stats } from "./lib.mjs"
 
 const argv = process.argv.slice(2)
@@ -55,24 +56,13 @@ if (flag("--server")) {
   })
   const W = Number(window)
   const phase = (client, n, deadline, lat) =>
-    Effect.suspend(() => {
-      let issued = 0
-      let done = 0
-      let stopAt = n
-      const slot = Effect.gen(function*() {
-        while (issued < stopAt) {
-          issued++
-          const t0 = performance.now()
-          const answer = yield* client.getVoiceRoomMemberCount(ROOM_ID)
-          const t1 = performance.now()
-          if (lat !== undefined) lat[done] = (t1 - t0) * 1000
-          done++
-          if (answer !== 3) throw new Error(`unexpected answer ${answer}`)
-          if (stopAt === n && t1 > deadline) stopAt = issued
-        }
-      })
-      return Effect.all(Array.from({ length: Math.min(W, n) }, () => slot), { concurrency: "unbounded", discard: true })
-        .pipe(Effect.map(() => done))
+    closedLoop({
+      call: () => client.getVoiceRoomMemberCount(ROOM_ID),
+      check: (answer) => answer === 3,
+      deadline,
+      lat,
+      n,
+      window: W
     })
   const program = Effect.gen(function*() {
     const client = yield* V.VoiceRoomClient

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs"
 import { performance } from "node:perf_hooks"
 import { closedLoop } from "./closed-loop.mjs"
 import { ROOM_ID, send, stats } from "./lib.mjs"
-import { Effect, level, makeCallerLayer } from "./sdk.mjs"
+import { Effect, level, makeCallerLayer, spansEnded, traced, withBenchTracer } from "./sdk.mjs"
 
 const [what, port, window, count, a, b, mode, strength, keyFile] = process.argv.slice(2)
 const W = Number(window)
@@ -42,7 +42,9 @@ const windowRun = Effect.gen(function*() {
   const cpu = process.cpuUsage(cpu0)
   // CPU time of this process per call: less disturbed by other load than calls/s.
   const cpuUsPerCall = (cpu.user + cpu.system) / done
-  return { level, calls: done, seconds, perSec: done / seconds, cpuUsPerCall, ...stats(lat, done) }
+  // Traced: every call of both phases ended one span (the check that the tracer saw them).
+  const spans = traced ? spansEnded() : undefined
+  return { level, traced, spans, calls: done, seconds, perSec: done / seconds, cpuUsPerCall, ...stats(lat, done) }
 })
 
 // Heap and RSS across N calls, sampled `samples` times (after a full GC, so heapUsed is
@@ -84,7 +86,7 @@ const memoryRun = Effect.gen(function*() {
   }
 })
 
-const program = (what === "memory" ? memoryRun : windowRun).pipe(Effect.provide(layer))
+const program = withBenchTracer((what === "memory" ? memoryRun : windowRun).pipe(Effect.provide(layer)))
 Effect.runPromise(program).then(
   (result) => {
     send(result)

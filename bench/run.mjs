@@ -109,65 +109,76 @@ writeFileSync(keyFile, enc.publicKey)
 const P = quick
   ? {
     w1: [3_000, 1],
-    w64: [30_000, 1.2],
+    w100: [30_000, 1.2],
     w1024: [60_000, 1.5],
     warm: 2_000,
-    rawScale: 10,
+    rawScale: 4,
     repeats: 1,
     memCalls: 100_000,
     codec: [5, 200],
     cold: 1,
     enc: [20_000, 1.2],
-    encWindows: [64]
+    encWindows: [100]
   }
   : {
     w1: [20_000, 4],
-    w64: [300_000, 6],
+    w100: [300_000, 6],
     w1024: [400_000, 8],
     warm: 30_000,
-    rawScale: 10,
+    rawScale: 4,
     repeats: 3,
     memCalls: 1_000_000,
     codec: [9, 800],
     cold: 5,
     enc: [200_000, 6],
-    encWindows: [64, 1024]
+    encWindows: [100, 1024]
   }
-const sizes = { 1: P.w1, 64: P.w64, 1024: P.w1024 }
+const WINDOWS = [1, 100, 1024]
+const sizes = { 1: P.w1, 100: P.w100, 1024: P.w1024 }
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-const sdkRun = (port, w, env, extra = []) => {
+// env: { BENCH_LEVEL?, BENCH_TRACER? } for the child (see sdk.mjs).
+const sdkRun = (port, w, env = {}, extra = []) => {
   const [count, secs] = extra.length > 0 ? P.enc : sizes[w]
   return runChildEnv(env, "client-sdk.mjs", ["window", port, w, count, secs, P.warm, ...extra])
 }
+// The raw client is a few times faster: more calls in the same time bound.
 const rawRun = (port, w) => {
   const [count, secs] = sizes[w]
   return runChild("client-raw.mjs", [port, w, count * P.rawScale, secs, P.warm * P.rawScale])
 }
+const BENCH_ENV = ["BENCH_LEVEL", "BENCH_TRACER"]
 const runChildEnv = async (env, script, args, nodeArgs) => {
-  const saved = process.env.BENCH_LEVEL
-  if (env !== undefined) process.env.BENCH_LEVEL = env
-  else delete process.env.BENCH_LEVEL
+  const saved = Object.fromEntries(BENCH_ENV.map((k) => [k, process.env[k]]))
+  for (const k of BENCH_ENV) {
+    if (env[k] !== undefined) process.env[k] = env[k]
+    else delete process.env[k]
+  }
   try {
     return await runChild(script, args, nodeArgs)
   } finally {
-    if (saved === undefined) delete process.env.BENCH_LEVEL
-    else process.env.BENCH_LEVEL = saved
+    for (const k of BENCH_ENV) {
+      if (saved[k] === undefined) delete process.env[k]
+      else process.env[k] = saved[k]
+    }
   }
 }
 
-// ---- 4. throughput and latency, one connection, windows 1 / 64 / 1024
+// ---- 4. throughput and latency, one connection, 1 / 100 / 1,024 in flight
+const TRANSPORT = { BENCH_LEVEL: "transport" }
+const TRACED = { BENCH_TRACER: "recording" }
 const rows = []
 let sdkLevel = "transport"
-for (const w of [1, 64, 1024]) {
-  const reps = w === 1024 ? P.repeats : 1
-  const acc = { raw: [], sdkResp: [], trResp: [], sdkEmu: [] }
+for (const w of WINDOWS) {
+  const reps = w === 1 ? 1 : P.repeats
+  const acc = { raw: [], sdkResp: [], trResp: [], traced: [], sdkEmu: [] }
   // Interleaved, so that drift on the shared cores hits every column alike.
   for (let r = 0; r < reps; r++) {
     acc.raw.push(await rawRun(resp.port, w))
     acc.sdkResp.push(await sdkRun(resp.port, w))
-    acc.trResp.push(await sdkRun(resp.port, w, "transport"))
-    acc.sdkEmu.push(await sdkRun(emu.port, w))
+    acc.trResp.push(await sdkRun(resp.port, w, TRANSPORT))
+    if (w === 100) acc.traced.push(await sdkRun(resp.port, w, TRACED))
+    if (r === 0) acc.sdkEmu.push(await sdkRun(emu.port, w))
   }
   const pick = (xs) => xs.find((x) => x.perSec === median(xs.map((y) => y.perSec)))
   const row = {
@@ -175,7 +186,11 @@ for (const w of [1, 64, 1024]) {
     raw: pick(acc.raw),
     sdkResp: pick(acc.sdkResp),
     trResp: pick(acc.trResp),
+    traced: acc.traced.length > 0 ? pick(acc.traced) : undefined,
     sdkEmu: pick(acc.sdkEmu)
+  }
+  if (row.traced !== undefined && !(row.traced.spans >= row.traced.calls)) {
+    throw new Error(`the traced run ended ${row.traced.spans} spans for ${row.traced.calls} calls`)
   }
   sdkLevel = row.sdkResp.level
   rows.push(row)
@@ -183,21 +198,19 @@ for (const w of [1, 64, 1024]) {
 
 // ---- 5. codec, memory, cold start, encryption
 const codec = await runChild("codec.mjs", P.codec)
-const memory = await runChild("client-sdk.mjs", ["memory", resp.port, 64, P.memCalls, 20, 0.2], ["--expose-gc"])
-const memoryTransport = await runChildEnv(
-  "transport",
-  "client-sdk.mjs",
-  ["memory", resp.port, 64, P.memCalls, 20, 0.2],
-  ["--expose-gc"]
-)
+const memoryRun = (env) =>
+  runChildEnv(env, "client-sdk.mjs", ["memory", resp.port, 100, P.memCalls, 20, 0.2], ["--expose-gc"])
+const memory = await memoryRun({})
+const memoryTransport = await memoryRun(TRANSPORT)
 const colds = []
 for (let i = 0; i < P.cold; i++) colds.push(await runChild("client-cold.mjs", [emu.port]))
 const coldsEnc = []
 for (let i = 0; i < P.cold; i++) coldsEnc.push(await runChild("client-cold.mjs", [enc.port, "package", 128, keyFile]))
+const ENC_MODES = [["plain", 0], ["package", 128], ["stream", 128], ["stream", 256]]
 const encRows = []
 for (const w of P.encWindows) {
-  for (const [mode, strength] of [["plain", 0], ["package", 128], ["stream", 128], ["stream", 256]]) {
-    const r = await sdkRun(enc.port, w, undefined, [mode, strength, keyFile].map(String)).catch((e) => ({
+  for (const [mode, strength] of ENC_MODES) {
+    const r = await sdkRun(enc.port, w, {}, [mode, strength, keyFile].map(String)).catch((e) => ({
       error: String(e.message).slice(0, 200)
     }))
     encRows.push({ window: w, mode: mode === "plain" ? "plain" : `${mode}-${strength}`, ...r })
@@ -209,6 +222,7 @@ await Promise.all([responder.stop(), emulator.stop(), encrypted.stop()])
 const f0 = (x) => (x === undefined || Number.isNaN(x) ? "-" : Math.round(x).toLocaleString("en-US"))
 const f2 = (x) => (x === undefined || Number.isNaN(x) ? "-" : x.toFixed(2))
 const us = (r) => `${f0(r.p50)} / ${f0(r.p99)}`
+const cpu = (r) => (r?.cpuUsPerCall === undefined ? "-" : r.cpuUsPerCall.toFixed(1))
 const sdkName = sdkLevel === "voice-room" ? "SDK (VoiceRoomClient)" : "SDK (FpnnClient.call, transport level)"
 log(
   `\n# rtm-voice benchmarks${quick ? " (--quick)" : ""}: node ${process.version}, ${Os.cpus().length}× ${
@@ -218,24 +232,28 @@ log(
 log(
   `builds: ${Object.entries(built).map(([k, v]) => `${k} ${v}`).join(", ")}; emulator column served by: ${emu.kind}\n`
 )
-log("## getVoiceRoomMemberCount over one connection: calls/s, latency p50 / p99 in µs")
+log("## getVoiceRoomMemberCount over one connection: calls/s (latency p50 / p99 µs) [client CPU µs per call]")
 log(table(
   [
     "in flight",
-    "raw node:net → responder",
-    `${sdkName} → responder`,
-    "transport FpnnClient.call → responder",
+    "raw signing node:net",
+    sdkName,
+    "transport FpnnClient.call",
+    `${sdkName}, recording tracer`,
     `${sdkName} → ${emu.kind}`,
     "SDK ÷ raw",
+    "SDK ÷ transport",
     "transport ÷ raw"
   ],
   rows.map((r) => [
     r.window,
-    `${f0(r.raw.perSec)} (${us(r.raw)})`,
-    `${f0(r.sdkResp.perSec)} (${us(r.sdkResp)})`,
-    `${f0(r.trResp.perSec)} (${us(r.trResp)})`,
+    `${f0(r.raw.perSec)} (${us(r.raw)}) [${cpu(r.raw)}]`,
+    `${f0(r.sdkResp.perSec)} (${us(r.sdkResp)}) [${cpu(r.sdkResp)}]`,
+    `${f0(r.trResp.perSec)} (${us(r.trResp)}) [${cpu(r.trResp)}]`,
+    r.traced === undefined ? "" : `${f0(r.traced.perSec)} (${us(r.traced)}) [${cpu(r.traced)}]`,
     `${f0(r.sdkEmu.perSec)} (${us(r.sdkEmu)})`,
     f2(r.sdkResp.perSec / r.raw.perSec),
+    f2(r.sdkResp.perSec / r.trResp.perSec),
     f2(r.trResp.perSec / r.raw.perSec)
   ])
 ))
@@ -248,7 +266,7 @@ log(
   ]])
 )
 log(
-  `\n## memory across ${f0(memory.calls)} calls (64 in flight, heap after full GC), growth after the first ${
+  `\n## memory across ${f0(memory.calls)} calls (100 in flight, heap after full GC), growth after the first ${
     f0(memory.warmupCalls)
   }`
 )
@@ -284,54 +302,86 @@ log(table(
     f0(median(c.map((x) => x.processToFirstAnswerMs)))
   ])
 ))
+const encVsPlain = (r) => {
+  const plain = encRows.find((p) => p.window === r.window && p.mode === "plain")
+  return r.error !== undefined || plain?.perSec === undefined ? NaN : r.perSec / plain.perSec
+}
 log(`\n## encryption: ${sdkName} → transport FPNN server (encryption enabled), calls/s (p50 / p99 µs)`)
 log(table(
   ["in flight", "mode", "calls/s", "latency", "÷ plain"],
-  encRows.map((r) => {
-    const plain = encRows.find((p) => p.window === r.window && p.mode === "plain")
-    return [
-      r.window,
-      r.mode,
-      r.error ? `error: ${r.error}` : f0(r.perSec),
-      r.error ? "" : us(r),
-      r.error ? "" : f2(r.perSec / plain.perSec)
-    ]
-  })
+  encRows.map((r) => [
+    r.window,
+    r.mode,
+    r.error ? `error: ${r.error}` : f0(r.perSec),
+    r.error ? "" : us(r),
+    r.error ? "" : f2(encVsPlain(r))
+  ])
 ))
 cliTable()
-const r1024 = rows.find((r) => r.window === 1024)
+const row = (w) => rows.find((r) => r.window === w)
+const encKey = (r) => `${r.mode.replace("-", "")}VsPlain${r.window}`
 const summary = {
   quick,
   node: process.version,
   cpus: Os.cpus().length,
   sdkLevel,
   emulator: emu.kind,
-  sdkVsRaw1024: r1024.sdkResp.perSec / r1024.raw.perSec,
-  transportVsRaw1024: r1024.trResp.perSec / r1024.raw.perSec,
+  sdkVsRawSigned1: row(1).sdkResp.perSec / row(1).raw.perSec,
+  sdkVsRawSigned100: row(100).sdkResp.perSec / row(100).raw.perSec,
+  sdkVsRawSigned1024: row(1024).sdkResp.perSec / row(1024).raw.perSec,
+  sdkVsTransport100: row(100).sdkResp.perSec / row(100).trResp.perSec,
+  sdkVsTransport1024: row(1024).sdkResp.perSec / row(1024).trResp.perSec,
+  transportVsRawSigned100: row(100).trResp.perSec / row(100).raw.perSec,
+  transportVsRawSigned1024: row(1024).trResp.perSec / row(1024).raw.perSec,
+  sdk1024Vs100: row(1024).sdkResp.perSec / row(100).sdkResp.perSec,
+  sdkP50OverRawUs1: row(1).sdkResp.p50 - row(1).raw.p50,
+  tracedVsUntraced100: row(100).traced.perSec / row(100).sdkResp.perSec,
   codecVsMsgpackr: codec.codecVsMsgpackr,
   rssGrowthMBPer100k: memory.rssGrowthMBPer100k,
+  heapGrowthMBPer100k: memory.heapGrowthMBPer100k,
+  memoryCalls: memory.calls,
   transportRssGrowthMBPer100k: memoryTransport.rssGrowthMBPer100k,
-  callsPerSec: Object.fromEntries(
-    rows.map((
-      r
-    ) => [r.window, {
-      raw: r.raw.perSec,
-      sdk: r.sdkResp.perSec,
-      transport: r.trResp.perSec,
-      sdkEmulator: r.sdkEmu.perSec
-    }])
-  ),
-  coldStartMs: median(colds.map((x) => x.layerToFirstAnswerMs)),
+  ...Object.fromEntries(encRows.filter((r) => r.mode !== "plain").map((r) => [encKey(r), encVsPlain(r)])),
   cliStartVsNode: cliStart?.cliStartVsNode,
+  callsPerSec: Object.fromEntries(rows.map((r) => [r.window, {
+    raw: r.raw.perSec,
+    sdk: r.sdkResp.perSec,
+    transport: r.trResp.perSec,
+    ...(r.traced === undefined ? {} : { sdkTraced: r.traced.perSec }),
+    sdkEmulator: r.sdkEmu.perSec
+  }])),
+  cpuUsPerCall: Object.fromEntries(rows.map((r) => [r.window, {
+    raw: r.raw.cpuUsPerCall,
+    sdk: r.sdkResp.cpuUsPerCall,
+    transport: r.trResp.cpuUsPerCall
+  }])),
+  coldStartMs: median(colds.map((x) => x.layerToFirstAnswerMs)),
   cliStart,
   seconds: (performance.now() - started) / 1000
 }
-log(
-  `\ntotal ${f0(summary.seconds)} s; targets: sdkVsRaw1024 ≥ 0.6 (${
-    f2(summary.sdkVsRaw1024)
-  }), codecVsMsgpackr ≥ 0.7 (${f2(summary.codecVsMsgpackr)}), rssGrowthMBPer100k ≤ 2 (${
-    f2(summary.rssGrowthMBPer100k)
-  }), cliStartVsNode ≤ 2.5 (${f2(summary.cliStartVsNode)})`
-)
+// The targets of the project (BENCHMARKS.md): [key, comparison, bound].
+const TARGETS = [
+  ["sdkVsTransport100", ">=", 0.8],
+  ["sdkVsTransport1024", ">=", 0.8],
+  ["sdkVsRawSigned100", ">=", 0.7],
+  ["sdkVsRawSigned1024", ">=", 0.7],
+  ["sdk1024Vs100", ">=", 0.9],
+  ["sdkP50OverRawUs1", "<=", 20],
+  ["tracedVsUntraced100", ">=", 0.8],
+  ["rssGrowthMBPer100k", "<=", 0.5],
+  ["package128VsPlain100", ">=", 0.8],
+  ["stream128VsPlain100", ">=", 0.8],
+  ["codecVsMsgpackr", ">=", 0.7],
+  ["cliStartVsNode", "<=", 2.5]
+]
+log(`\n## targets (total ${f0(summary.seconds)} s)`)
+log(table(
+  ["key", "target", "measured", "met"],
+  TARGETS.map(([k, cmp, bound]) => {
+    const v = summary[k]
+    const met = v === undefined || Number.isNaN(v) ? "-" : (cmp === ">=" ? v >= bound : v <= bound) ? "yes" : "NO"
+    return [k, `${cmp === ">=" ? "≥" : "≤"} ${bound}`, f2(v), met]
+  })
+))
 console.log(JSON.stringify(summary))
 process.exit(0)

@@ -5,7 +5,7 @@ import { hash } from "node:crypto"
 import { existsSync } from "node:fs"
 import { dist, METHOD, PID, SECRET } from "./lib.mjs"
 
-const { Effect, Layer, Redacted } = await import("effect")
+const { Effect, Layer, Redacted, Tracer } = await import("effect")
 const T = await import(dist("fpnn-transport"))
 const voiceRoomPath = dist("voice-room")
 const V = existsSync(voiceRoomPath) ? await import(voiceRoomPath).catch(() => undefined) : undefined
@@ -61,5 +61,24 @@ export const makeCallerLayer = (options) => {
     })
   }
 }
+
+/**
+ * `BENCH_TRACER=recording`: a tracer that keeps every ended span, as an exporter's
+ * buffer would (a ring of the last 4,096, so memory stays bounded), and counts them, so the
+ * traced column can say that every call made a span. Unset: no tracer is installed (effect's
+ * native one, which records nothing).
+ */
+export const traced = process.env.BENCH_TRACER === "recording"
+const ring = new Array(4096)
+let ended = 0
+class RecordedSpan extends Tracer.NativeSpan {
+  end(endTime, exit) {
+    super.end(endTime, exit)
+    ring[ended++ & 4095] = this
+  }
+}
+const recording = Tracer.make({ span: (options) => new RecordedSpan(options) })
+export const withBenchTracer = (effect) => (traced ? Effect.withTracer(effect, recording) : effect)
+export const spansEnded = () => ended
 
 export { Effect, Layer, T }

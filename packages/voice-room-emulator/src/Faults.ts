@@ -27,9 +27,7 @@ import { Result, Schema } from "effect"
 export const faultMethodNames: ReadonlyArray<string> = [
   ...new Set([
     ...operationNames,
-    ...operationNames.flatMap((name) =>
-      dialects.map((d: Dialect) => (Operations[name] as { wire: Record<Dialect, string> }).wire[d])
-    )
+    ...operationNames.flatMap((name) => dialects.map((d: Dialect) => Operations[name].wire[d]))
   ])
 ]
 

@@ -19,6 +19,7 @@ import {
   Int32,
   kinds,
   type KindSpec,
+  type KindTypes,
   type OperationName,
   operationNames,
   Operations,
@@ -46,6 +47,21 @@ export interface HandlerEnv {
   readonly stopped?: Effect.Effect<void> | undefined
 }
 
+/** One parameter by its kind: present, of its wire type, and meaningful (else 200034). */
+const readParam = <K extends ParamKind>(
+  payload: Codec.Payload,
+  key: string,
+  kind: K
+): KindTypes[K]["value"] | FpnnErrorAnswer => {
+  const spec: KindSpec<K> = kinds[kind]
+  const decoded = decodeField(payload, key, spec.wire, spec.typeName)
+  if (Result.isFailure(decoded)) return decoded.failure
+  const value = spec.fromWire(decoded.success)
+  return value === undefined
+    ? rtmError(rtmCodeOf.InvalidParameter, `invalid value for ${key}: ${String(decoded.success)}`)
+    : value
+}
+
 const handle = (
   env: HandlerEnv,
   operation: AnyOperation,
@@ -58,13 +74,8 @@ const handle = (
   if (Result.isFailure(denied)) return denied.failure
   const args: Array<unknown> = []
   for (const param of paramList(operation)) {
-    const spec = kinds[param.kind] as KindSpec<ParamKind>
-    const decoded = decodeField(payload, param.key, spec.wire, spec.typeName)
-    if (Result.isFailure(decoded)) return decoded.failure
-    const value = spec.fromWire(decoded.success as never)
-    if (value === undefined) {
-      return rtmError(rtmCodeOf.InvalidParameter, `invalid value for ${param.key}: ${String(decoded.success)}`)
-    }
+    const value = readParam(payload, param.key, param.kind)
+    if (value instanceof FpnnErrorAnswer) return value
     args.push(value)
   }
   const extras: Record<string, number> = {}
@@ -74,6 +85,8 @@ const handle = (
     if (Result.isFailure(decoded)) return decoded.failure
     extras[extra.key] = decoded.success
   }
+  // The table is heterogeneous, so TypeScript cannot correlate an operation with its
+  // semantics' tuple; the arguments were read by the kinds of this same operation's params.
   const run = semantics[operation.name as OperationName] as (rooms: Rooms, ...args: Array<unknown>) => unknown
   // Semantics take the extras after their arguments (see `Semantics`).
   args.length = operation.params.length

@@ -19,10 +19,10 @@ export interface EmulatorParts {
   readonly waiters: Set<() => void>
 }
 
+const isOperationName = (method: string): method is OperationName => Object.hasOwn(Operations, method)
+
 const wireNames = (method: string): ReadonlyArray<string> =>
-  Object.hasOwn(Operations, method)
-    ? [...new Set(dialects.map((d) => Operations[method as OperationName].wire[d]))]
-    : [method]
+  isOperationName(method) ? [...new Set(dialects.map((d) => Operations[method].wire[d]))] : [method]
 
 export const makeService = (parts: EmulatorParts): VoiceRoomEmulatorService => {
   const { faults, quests, replay, rooms, server, waiters } = parts

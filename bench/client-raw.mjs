@@ -5,11 +5,10 @@
 // the window once per received chunk, with one write per refill. No Effect, no validation,
 // no span, no metrics, no timeout.
 //   node client-raw.mjs <port> <window> <count> <maxSeconds> <warmupCount>
-import { hash } from "node:crypto"
 import * as Net from "node:net"
 import { performance } from "node:perf_hooks"
 import { pathToFileURL } from "node:url"
-import { METHOD, PID, ROOM_ID, ROOT, SECRET, send, stats } from "./lib.mjs"
+import { METHOD, ROOM_ID, ROOT, send, signedFields, stats } from "./lib.mjs"
 
 // msgpackr as the transport has it (not a root dependency, hence the path), with the
 // transport's options: plain maps, no records.
@@ -22,22 +21,9 @@ const [port, window, count, maxSeconds, warmup] = process.argv.slice(2).map(Numb
 const METHOD_BYTES = Buffer.from(METHOD, "latin1")
 const HEAD = 16 + METHOD_BYTES.length
 
-// A fresh salt per quest: strictly increasing microsecond-scale values (beyond 2^32, an
-// int64 on the wire, like a real client's).
-let lastSalt = 0n
-const nextSalt = () => {
-  const c = BigInt(Date.now()) * 1000n
-  lastSalt = c > lastSalt ? c : lastSalt + 1n
-  return lastSalt
-}
-
 /** One signed getVoiceRoomMemberCount quest frame. */
 const questFrame = (seq) => {
-  const salt = nextSalt()
-  const ts = Math.floor(Date.now() / 1000)
-  // The one-shot digest (no Hash object), as the SDK signs.
-  const sign = hash("md5", `${PID}:${SECRET}:${salt}:${METHOD}:${ts}`, "hex").toUpperCase()
-  const payload = packr.pack({ pid: PID, sign, salt, ts, rid: ROOM_ID })
+  const payload = packr.pack(signedFields(ROOM_ID))
   const frame = Buffer.allocUnsafe(HEAD + payload.length)
   frame.write("FPNN", 0, "latin1")
   frame[4] = 1 // version

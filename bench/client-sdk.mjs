@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs"
 import { performance } from "node:perf_hooks"
 import { closedLoop } from "./closed-loop.mjs"
-import { ROOM_ID, send, stats } from "./lib.mjs"
+import { ROOM_ID, runProgram, stats } from "./lib.mjs"
 import { Effect, level, makeCallerLayer, spansEnded, traced, withBenchTracer } from "./sdk.mjs"
 
 const [what, port, window, count, a, b, mode, strength, keyFile] = process.argv.slice(2)
@@ -87,13 +87,4 @@ const memoryRun = Effect.gen(function*() {
 })
 
 const program = withBenchTracer((what === "memory" ? memoryRun : windowRun).pipe(Effect.provide(layer)))
-Effect.runPromise(program).then(
-  (result) => {
-    send(result)
-    process.exit(0)
-  },
-  (e) => {
-    send({ error: String(e?.stack ?? e) })
-    process.exit(1)
-  }
-)
+runProgram(Effect, program)

@@ -17,7 +17,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { performance } from "node:perf_hooks"
 import { closedLoop } from "./closed-loop.mjs"
-import { child, dist, PID, ROOM_ID, ROOT, SECRET, send, stats } from "./lib.mjs"
+import { child, dist, PID, ROOM_ID, ROOT, runProgram, SECRET, send, stats } from "./lib.mjs"
 
 const argv = process.argv.slice(2)
 const flag = (name) => argv.includes(name)
@@ -78,16 +78,7 @@ if (flag("--server")) {
     const cpuUsPerCall = (cpu.user + cpu.system) / done
     return { calls: done, seconds: elapsed, perSec: done / elapsed, cpuUsPerCall, ...stats(lat, done) }
   })
-  Effect.runPromise(program.pipe(Effect.provide(layer))).then(
-    (result) => {
-      send(result)
-      process.exit(0)
-    },
-    (e) => {
-      send({ error: String(e?.stack ?? e) })
-      process.exit(1)
-    }
-  )
+  runProgram(Effect, program.pipe(Effect.provide(layer)))
 } else {
   await main()
 }

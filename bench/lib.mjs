@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark processes: the pre-encoded frames, child-process
 // plumbing (one JSON line per message on stdout), latency statistics.
 import { spawn } from "node:child_process"
+import { hash } from "node:crypto"
 import * as Path from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -91,3 +92,36 @@ export const runChild = async (script, args, nodeArgs) => {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+// A fresh salt per quest: strictly increasing microsecond-scale values (beyond 2^32, an
+// int64 on the wire, like a real client's).
+let lastSalt = 0n
+export const nextSalt = () => {
+  const c = BigInt(Date.now()) * 1000n
+  lastSalt = c > lastSalt ? c : lastSalt + 1n
+  return lastSalt
+}
+
+/**
+ * The four auth fields + rid of a getVoiceRoomMemberCount quest, as the SDK builds them
+ * (docs/PROTOCOL.md): a fresh salt, the current ts, MD5 with the one-shot `crypto.hash`.
+ */
+export const signedFields = (rid) => {
+  const salt = nextSalt()
+  const ts = Math.floor(Date.now() / 1000)
+  const sign = hash("md5", `${PID}:${SECRET}:${salt}:${METHOD}:${ts}`, "hex").toUpperCase()
+  return { pid: PID, sign, salt, ts, rid }
+}
+
+/** Runs an Effect program of a bench client: its result is the child's last line; exit 0 or 1. */
+export const runProgram = (Effect, program) =>
+  Effect.runPromise(program).then(
+    (result) => {
+      send(result)
+      process.exit(0)
+    },
+    (e) => {
+      send({ error: String(e?.stack ?? e) })
+      process.exit(1)
+    }
+  )

@@ -1,9 +1,8 @@
 // What the "SDK" column calls: VoiceRoomClient.getVoiceRoomMemberCount when the
 // voice-room package is built and exports it, else (until then) the transport-level
 // equivalent: FpnnClient.call("getVoiceRoomMemberCount", payload signed per call).
-import { hash } from "node:crypto"
 import { existsSync } from "node:fs"
-import { dist, METHOD, PID, SECRET } from "./lib.mjs"
+import { dist, METHOD, PID, SECRET, signedFields } from "./lib.mjs"
 
 const { Effect, Layer, Redacted, Tracer } = await import("effect")
 const T = await import(dist("fpnn-transport"))
@@ -14,23 +13,6 @@ const V = existsSync(voiceRoomPath) ? await import(voiceRoomPath).catch(() => un
 export const level = process.env.BENCH_LEVEL !== "transport" && V !== undefined && V.VoiceRoomClient !== undefined
   ? "voice-room"
   : "transport"
-
-let lastSalt = 0n
-const nextSalt = () => {
-  const c = BigInt(Date.now()) * 1000n
-  lastSalt = c > lastSalt ? c : lastSalt + 1n
-  return lastSalt
-}
-/**
- * The four auth fields + rid, as the SDK builds them (RTM-VOICE.md §2): a fresh salt, the
- * current ts, MD5 with the one-shot `crypto.hash` as the SDK's Signing.ts does.
- */
-const signedPayload = (rid) => {
-  const salt = nextSalt()
-  const ts = Math.floor(Date.now() / 1000)
-  const sign = hash("md5", `${PID}:${SECRET}:${salt}:${METHOD}:${ts}`, "hex").toUpperCase()
-  return { pid: PID, sign, salt, ts, rid: BigInt(rid) }
-}
 
 /**
  * A Layer providing `Caller`, and the accessor: `(roomId) => Effect<number>`.
@@ -57,7 +39,7 @@ export const makeCallerLayer = (options) => {
     layer,
     caller: Effect.gen(function*() {
       const c = yield* T.FpnnClient
-      return (rid) => Effect.map(c.call(METHOD, signedPayload(rid)), (answer) => answer.count)
+      return (rid) => Effect.map(c.call(METHOD, signedFields(BigInt(rid))), (answer) => answer.count)
     })
   }
 }

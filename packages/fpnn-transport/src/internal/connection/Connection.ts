@@ -26,7 +26,7 @@ import { encodeQuestFrame } from "../codec/QuestWriter.js"
 import { readU32LE } from "../frame/Wire.js"
 import { answerFrame, messageOf, oversizedQuest } from "./FrameLimit.js"
 import { type OutboxWriter } from "./Outbox.js"
-import { PendingCalls } from "./PendingCalls.js"
+import { PendingCalls, type Resume } from "./PendingCalls.js"
 import { socketError } from "./SocketEnd.js"
 
 /**
@@ -96,26 +96,40 @@ export class FpnnConnection extends PendingCalls {
     timeoutMillis?: number,
     onQueued?: (batch: number) => void
   ): Effect.Effect<Payload, FpnnCallError> {
-    return Effect.callback<Payload, FpnnCallError>((resume) => {
-      if (this.closed !== undefined) return resume(Effect.fail(withSent(this.closed, false)))
-      const seq = this.nextSeq()
-      let frame: Uint8Array
-      try {
-        frame = encodeQuestFrame(method, seq, payload) // perf: payload encoded in place, see Codec.ts
-      } catch (e) {
-        return resume(Effect.fail(encodeFailure(e)))
-      }
-      const oversized = oversizedQuest(frame, this.maxFrameBytes)
-      if (oversized !== undefined) return resume(Effect.fail(oversized))
-      const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
-      this.pending.set(seq, { method, resume, deadline, timeoutMillis: timeoutMillis ?? 0, batch: this.batches })
-      if (deadline < this.timerAt) this.armTimer(deadline)
-      onQueued?.(this.batches)
-      this.enqueue(frame)
-      return Effect.sync(() => {
-        this.pending.delete(seq)
-      })
-    })
+    return Effect.callback<Payload, FpnnCallError>((resume) =>
+      this.start(method, payload, timeoutMillis, resume, onQueued)
+    )
+  }
+
+  /**
+   * The body of `request`, for a caller that is already inside an `Effect.callback`
+   * register (the client's call fast path: one primitive per call instead of two).
+   * Resumes at once on failure; else returns the cleanup that removes the entry when the
+   * calling fiber is interrupted.
+   */
+  start(
+    method: string,
+    payload: Payload,
+    timeoutMillis: number | undefined,
+    resume: Resume,
+    onQueued?: (batch: number) => void
+  ): Effect.Effect<void> | undefined {
+    if (this.closed !== undefined) return void resume(Effect.fail(withSent(this.closed, false)))
+    const seq = this.nextSeq()
+    let frame: Uint8Array
+    try {
+      frame = encodeQuestFrame(method, seq, payload) // perf: payload encoded in place, see Codec.ts
+    } catch (e) {
+      return void resume(Effect.fail(encodeFailure(e)))
+    }
+    const oversized = oversizedQuest(frame, this.maxFrameBytes)
+    if (oversized !== undefined) return void resume(Effect.fail(oversized))
+    const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
+    this.add(seq, method, resume, deadline, timeoutMillis ?? 0)
+    if (deadline < this.timerAt) this.armTimer(deadline)
+    onQueued?.(this.batches)
+    this.enqueue(frame)
+    return this.dropInterrupted
   }
 
   /** A oneway quest: queued for the next write, never answered. */
@@ -151,13 +165,11 @@ export class FpnnConnection extends PendingCalls {
     return Effect.callback<Payload, FpnnCallError>((resume) => {
       if (this.closed !== undefined) return resume(Effect.fail(withSent(this.closed, false)))
       this.seq = Math.max(this.seq, seq)
-      this.pending.set(seq, { method: "*key", resume, deadline: Infinity, timeoutMillis: 0, batch: this.batches })
+      this.add(seq, "*key", resume, Infinity, 0)
       this.outbox.push(keyQuest)
       this.setCipher(cipher)
       this.scheduleFlush()
-      return Effect.sync(() => {
-        this.pending.delete(seq)
-      })
+      return this.dropInterrupted
     })
   }
 

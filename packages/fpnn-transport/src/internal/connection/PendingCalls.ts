@@ -25,6 +25,8 @@ export type Resume = (effect: Effect.Effect<Payload, FpnnCallError>) => void
 
 const exText = new TextDecoder()
 const INITIAL_SLOTS = 256
+// A table grown past this goes back to its initial size once it empties (after a burst).
+const SHRINK_SLOTS = 16 * INITIAL_SLOTS
 
 /** The error of a non-zero status answer: its code, text (`ex`) and raiser. */
 const answerError = (method: string, payload: Payload): FpnnCallError => {
@@ -90,14 +92,18 @@ export abstract class PendingCalls extends Outbox {
     this.resumes[slot] = undefined
     this.methods[slot] = undefined
     this.fibers[slot] = undefined
-    this.count--
+    if (--this.count === 0 && this.seqs.length > SHRINK_SLOTS) this.resize(INITIAL_SLOTS)
     return resume
   }
 
   // Doubles the table. Seqs in distinct slots under a mask stay distinct under a wider one.
   private grow(): void {
+    this.resize(this.seqs.length * 2)
+  }
+
+  // A table of `size` slots with every call moved over (grown, or shrunk once empty).
+  private resize(size: number): void {
     const { deadlines, fibers, methods, queuedIn, resumes, seqs, timeouts } = this
-    const size = seqs.length * 2
     this.mask = size - 1
     this.seqs = new Uint32Array(size)
     this.resumes = new Array(size).fill(undefined)

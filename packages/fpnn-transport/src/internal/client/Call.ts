@@ -1,6 +1,7 @@
 /**
  * The client's call path. Perf fast path (BENCHMARKS.md): connected, on the live clock, a
- * call is the connection's `request`, whose shared deadline timer enforces the timeout.
+ * call is the connection's `start` (the body of `request`), whose shared deadline timer
+ * enforces the timeout.
  */
 import { Clock, Effect, Fiber, Result, type Tracer } from "effect"
 import type { CallOptions } from "../../Client.js"

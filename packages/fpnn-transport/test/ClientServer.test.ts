@@ -60,6 +60,15 @@ describe("client ↔ server over 127.0.0.1", () => {
       })
       expect(connections).toBe(1)
       expect(yield* server.connectionCount).toBe(1)
+      // the pending table grew for them and emptied: a second burst matches just as well
+      expect(yield* c.pendingCount).toBe(0)
+      const again = yield* Effect.forEach(
+        Array.from({ length: 5_000 }, (_, i) => i),
+        (i) => c.call("echo", { again: i }),
+        { concurrency: "unbounded" }
+      )
+      again.forEach((r, i) => expect(r.again).toBe(i))
+      expect(yield* c.pendingCount).toBe(0)
     }))
 
   it.live("an error answer becomes FpnnRemoteError with code, ex and raiser", () =>

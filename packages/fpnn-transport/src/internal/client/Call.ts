@@ -1,8 +1,9 @@
 /**
  * The client's call path. Perf fast path (BENCHMARKS.md): connected, on the live clock, a
- * call is the connection's `request`, whose shared deadline timer enforces the timeout.
+ * call is the connection's `start` (the body of `request`), whose shared deadline timer
+ * enforces the timeout.
  */
-import { Clock, Effect, Result, type Tracer } from "effect"
+import { Clock, Effect, Fiber, Result, type Tracer } from "effect"
 import type { CallOptions } from "../../Client.js"
 import { type FpnnCallError, type FpnnOptionsError, timeoutError } from "../../Errors.js"
 import { check, field, optionalDuration, record, rejectOption, show } from "../../Options.js"
@@ -54,27 +55,43 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
     if (checked !== undefined && Result.isFailure(checked)) return Effect.fail(checked.failure)
     const timeout = checked === undefined ? questTimeout : checked.success.timeout
     const parent = checked?.success.span
-    return Effect.withFiber((fiber): Effect.Effect<Payload, FpnnCallError> => {
+    // Perf fast path (BENCHMARKS.md): connected, on the live clock, the call is one
+    // `Effect.callback` whose register is the connection's `start` — no `withFiber` nor a
+    // second primitive per call (issue 15, the 1024-in-flight allocation profile). The
+    // connection enforces the timeout with its shared deadline timer, no per-call fibers
+    // or timers. Otherwise the register resumes at once with `slowCall`.
+    return Effect.callback<Payload, FpnnCallError>((resume) => {
       const conn = rt.current
-      // Perf fast path (BENCHMARKS.md): connected, on the live clock — the connection
-      // enforces the timeout with its shared deadline timer, no per-call fibers/timers.
-      // Otherwise (connecting, backing off, closing, or a TestClock that must drive the
-      // timeout) the whole call, connect included, runs under Effect.timeoutOrElse.
-      if (conn !== undefined && conn.closed === undefined && !rt.closed && fiber.getRef(Clock.Clock) === liveClock) {
-        return conn.request(method, payload, timeout)
+      if (
+        conn !== undefined && conn.closed === undefined && !rt.closed &&
+        Fiber.getCurrent()?.getRef(Clock.Clock) === liveClock
+      ) {
+        return conn.start(method, payload, timeout, resume)
       }
-      // Whether the timeout struck before or after the quest reached the socket.
-      let queued: { readonly conn: FpnnConnection; readonly batch: number } | undefined
-      const request = (c: FpnnConnection) =>
-        c.request(method, payload, undefined, (batch) => (queued = { conn: c, batch }))
-      const slow = withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
-        conn !== undefined && conn.closed === undefined && !rt.closed
-          ? request(conn)
-          : Effect.flatMap(acquire(rt, timeout), request)
-      )
-      // Only this path can log or make spans (the connect): under the caller's span.
-      return parent === undefined ? slow : Effect.withParentSpan(slow, parent, { captureStackTrace: false })
+      resume(slowCall(conn, method, payload, timeout, parent))
     })
+  }
+
+  // Connecting, backing off, closing, or a TestClock that must drive the timeout: the
+  // whole call, connect included, runs under Effect.timeoutOrElse.
+  const slowCall = (
+    conn: FpnnConnection | undefined,
+    method: string,
+    payload: Payload,
+    timeout: number,
+    parent: Tracer.AnySpan | undefined
+  ): Effect.Effect<Payload, FpnnCallError> => {
+    // Whether the timeout struck before or after the quest reached the socket.
+    let queued: { readonly conn: FpnnConnection; readonly batch: number } | undefined
+    const request = (c: FpnnConnection) =>
+      c.request(method, payload, undefined, (batch) => (queued = { conn: c, batch }))
+    const slow = withTimeout(method, timeout, () => queued !== undefined && queued.conn.written(queued.batch))(
+      conn !== undefined && conn.closed === undefined && !rt.closed
+        ? request(conn)
+        : Effect.flatMap(acquire(rt, timeout), request)
+    )
+    // Only this path can log or make spans (the connect): under the caller's span.
+    return parent === undefined ? slow : Effect.withParentSpan(slow, parent, { captureStackTrace: false })
   }
 
   const send = (method: string, payload: Payload) =>

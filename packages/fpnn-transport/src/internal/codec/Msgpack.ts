@@ -10,6 +10,7 @@
  */
 import { addExtension, Packr, Unpackr } from "msgpackr"
 import { protocolError } from "../../Errors.js"
+import { decodeFlatMap } from "./FlatDecode.js"
 
 /** A decoded FPNN payload: the root is always a map with string keys. */
 export type Payload = { readonly [key: string]: unknown }
@@ -156,6 +157,8 @@ const range = { start: 0, end: 0 }
  */
 export const decodePayloadAt = (bytes: Uint8Array, start: number, end: number): Payload => {
   if (start >= end) return decodePayload(bytes.subarray(start, end)) // empty: the usual error
+  const flat = decodeFlatMap(bytes, start, end) // perf: see FlatDecode.ts
+  if (flat !== undefined) return flat
   let value: unknown
   range.start = start
   range.end = end

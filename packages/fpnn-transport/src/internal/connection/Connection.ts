@@ -22,11 +22,11 @@ import {
 import { type Answer, DEFAULT_MAX_FRAME_BYTES, FLAG_JSON, FrameReader, type Quest } from "../../Frame.js"
 import { decodeJsonPayload } from "../codec/Json.js"
 import { decodePayloadAt, type Payload } from "../codec/Msgpack.js"
-import { encodeQuestFrame } from "../codec/QuestWriter.js"
+import { encodeQuestFrame, writeQuest, written } from "../codec/QuestWriter.js"
 import { readU32LE } from "../frame/Wire.js"
 import { answerFrame, messageOf, oversizedQuest } from "./FrameLimit.js"
 import { type OutboxWriter } from "./Outbox.js"
-import { PendingCalls } from "./PendingCalls.js"
+import { PendingCalls, type Resume } from "./PendingCalls.js"
 import { socketError } from "./SocketEnd.js"
 
 /**
@@ -96,26 +96,44 @@ export class FpnnConnection extends PendingCalls {
     timeoutMillis?: number,
     onQueued?: (batch: number) => void
   ): Effect.Effect<Payload, FpnnCallError> {
-    return Effect.callback<Payload, FpnnCallError>((resume) => {
-      if (this.closed !== undefined) return resume(Effect.fail(withSent(this.closed, false)))
-      const seq = this.nextSeq()
-      let frame: Uint8Array
-      try {
-        frame = encodeQuestFrame(method, seq, payload) // perf: payload encoded in place, see Codec.ts
-      } catch (e) {
-        return resume(Effect.fail(encodeFailure(e)))
-      }
-      const oversized = oversizedQuest(frame, this.maxFrameBytes)
-      if (oversized !== undefined) return resume(Effect.fail(oversized))
-      const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
-      this.pending.set(seq, { method, resume, deadline, timeoutMillis: timeoutMillis ?? 0, batch: this.batches })
-      if (deadline < this.timerAt) this.armTimer(deadline)
-      onQueued?.(this.batches)
-      this.enqueue(frame)
-      return Effect.sync(() => {
-        this.pending.delete(seq)
-      })
-    })
+    return Effect.callback<Payload, FpnnCallError>((resume) =>
+      this.start(method, payload, timeoutMillis, resume, onQueued)
+    )
+  }
+
+  /**
+   * The body of `request`, for a caller that is already inside an `Effect.callback`
+   * register (the client's call fast path: one primitive per call instead of two).
+   * Resumes at once on failure; else returns the cleanup that removes the entry when the
+   * calling fiber is interrupted.
+   */
+  start(
+    method: string,
+    payload: Payload,
+    timeoutMillis: number | undefined,
+    resume: Resume,
+    onQueued?: (batch: number) => void
+  ): Effect.Effect<void> | undefined {
+    if (this.closed !== undefined) return void resume(Effect.fail(withSent(this.closed, false)))
+    const seq = this.nextSeq()
+    let length: number
+    try {
+      length = writeQuest(method, seq, payload) // perf: payload encoded in place, see Codec.ts
+    } catch (e) {
+      return void resume(Effect.fail(encodeFailure(e)))
+    }
+    if (length > this.maxFrameBytes) {
+      return void resume(Effect.fail(oversizedQuest(length, this.maxFrameBytes)!))
+    }
+    const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
+    this.add(seq, method, resume, deadline, timeoutMillis ?? 0)
+    if (deadline < this.timerAt) this.armTimer(deadline)
+    onQueued?.(this.batches)
+    if (this.admit(length)) {
+      this.pushQuest(written.bytes, written.start, length)
+      this.scheduleFlush()
+    }
+    return this.dropInterrupted
   }
 
   /** A oneway quest: queued for the next write, never answered. */
@@ -124,7 +142,7 @@ export class FpnnConnection extends PendingCalls {
       if (this.closed !== undefined) return Effect.fail(withSent(this.closed, false))
       try {
         const frame = encodeQuestFrame(method, undefined, payload)
-        const oversized = oversizedQuest(frame, this.maxFrameBytes)
+        const oversized = oversizedQuest(frame.length, this.maxFrameBytes)
         if (oversized !== undefined) return Effect.fail(oversized)
         this.enqueue(frame)
         return Effect.void
@@ -151,21 +169,18 @@ export class FpnnConnection extends PendingCalls {
     return Effect.callback<Payload, FpnnCallError>((resume) => {
       if (this.closed !== undefined) return resume(Effect.fail(withSent(this.closed, false)))
       this.seq = Math.max(this.seq, seq)
-      this.pending.set(seq, { method: "*key", resume, deadline: Infinity, timeoutMillis: 0, batch: this.batches })
-      this.outbox.push(keyQuest)
+      this.add(seq, "*key", resume, Infinity, 0)
+      this.push(keyQuest)
       this.setCipher(cipher)
       this.scheduleFlush()
-      return Effect.sync(() => {
-        this.pending.delete(seq)
-      })
+      return this.dropInterrupted
     })
   }
 
   /** The server side: frames from now on are encrypted both ways. */
   setCipher(cipher: Cipher): void {
     this.cipher = cipher
-    this.seal = cipher.encrypt
-    this.sealFrom = this.outbox.length
+    this.sealWith(cipher.encrypt)
   }
 
   /** Feeds received bytes; answers are matched, quests dispatched. */
@@ -250,20 +265,23 @@ export class FpnnConnection extends PendingCalls {
   close(error: FpnnConnectionError): void {
     if (this.closed !== undefined) return
     this.closed = error
-    this.outbox = []
+    this.clearOutbox()
     this.failPending(error)
     this.shutdown?.()
   }
 
   private enqueue(frame: Uint8Array): void {
-    this.queuedBytes += frame.length
-    if (this.queuedBytes > this.maxQueuedBytes) {
-      return this.close(
-        connectionError("Stalled", { endpoint: this.endpoint, sent: false, detail: `${this.maxQueuedBytes}` })
-      )
-    }
-    this.outbox.push(frame)
+    if (!this.admit(frame.length)) return
+    this.push(frame)
     this.scheduleFlush()
+  }
+
+  // Counts `length` more bytes queued; over the bound, the peer is stalled: closed.
+  private admit(length: number): boolean {
+    this.queuedBytes += length
+    if (this.queuedBytes <= this.maxQueuedBytes) return true
+    this.close(connectionError("Stalled", { endpoint: this.endpoint, sent: false, detail: `${this.maxQueuedBytes}` }))
+    return false
   }
 
   /**

@@ -10,11 +10,11 @@ import { encodeAnswer, FLAG_JSON, FLAG_MSGPACK, type Quest } from "../../Frame.j
 import { encodeJsonPayload } from "../codec/Json.js"
 import { encodePayload, type Payload } from "../codec/Msgpack.js"
 
-/** The error of a quest frame over `maxFrameBytes`; `undefined` when it fits. */
-export const oversizedQuest = (frame: Uint8Array, maxFrameBytes: number): FpnnProtocolError | undefined =>
-  frame.length <= maxFrameBytes ? undefined : protocolError(
+/** The error of a quest frame of `length` bytes over `maxFrameBytes`; `undefined` when it fits. */
+export const oversizedQuest = (length: number, maxFrameBytes: number): FpnnProtocolError | undefined =>
+  length <= maxFrameBytes ? undefined : protocolError(
     "Oversized",
-    `the quest is ${frame.length} bytes, over the frame limit of ${maxFrameBytes} bytes ` +
+    `the quest is ${length} bytes, over the frame limit of ${maxFrameBytes} bytes ` +
       "(FPNN servers close the connection on such a frame); nothing was sent. Split the request, " +
       "or raise maxFrameBytes if the server accepts larger frames"
   )

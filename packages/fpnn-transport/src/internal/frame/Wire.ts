@@ -33,7 +33,7 @@ export const methodBytes = (method: string): Buffer => {
 }
 
 /**
- * Writes a quest's header, seq and method name at offset 0 of `frame`, whose payload of
+ * Writes a quest's header, seq and method name at offset `at` of `frame`, whose payload of
  * `payloadLength` bytes follows them. Perf: lets the codec encode the payload in place
  * behind a reserved head (`encodeQuestFrame` in QuestWriter.ts) — one buffer, no copy.
  */
@@ -42,29 +42,30 @@ export const writeQuestHead = (
   name: Uint8Array,
   seq: number | undefined,
   payloadLength: number,
-  flag: number = FLAG_MSGPACK
+  flag: number = FLAG_MSGPACK,
+  at: number = 0
 ): void => {
-  frame[0] = 0x46 // "FPNN"
-  frame[1] = 0x50
-  frame[2] = 0x4e
-  frame[3] = 0x4e
-  frame[4] = VERSION
-  frame[5] = flag
-  frame[6] = seq === undefined ? MTYPE_ONEWAY : MTYPE_TWOWAY
-  frame[7] = name.length
-  frame[8] = payloadLength & 0xff
-  frame[9] = (payloadLength >>> 8) & 0xff
-  frame[10] = (payloadLength >>> 16) & 0xff
-  frame[11] = payloadLength >>> 24
-  let at = HEADER_BYTES
+  frame[at] = 0x46 // "FPNN"
+  frame[at + 1] = 0x50
+  frame[at + 2] = 0x4e
+  frame[at + 3] = 0x4e
+  frame[at + 4] = VERSION
+  frame[at + 5] = flag
+  frame[at + 6] = seq === undefined ? MTYPE_ONEWAY : MTYPE_TWOWAY
+  frame[at + 7] = name.length
+  frame[at + 8] = payloadLength & 0xff
+  frame[at + 9] = (payloadLength >>> 8) & 0xff
+  frame[at + 10] = (payloadLength >>> 16) & 0xff
+  frame[at + 11] = payloadLength >>> 24
+  let nameAt = at + HEADER_BYTES
   if (seq !== undefined) {
-    frame[12] = seq & 0xff
-    frame[13] = (seq >>> 8) & 0xff
-    frame[14] = (seq >>> 16) & 0xff
-    frame[15] = seq >>> 24
-    at = 16
+    frame[at + 12] = seq & 0xff
+    frame[at + 13] = (seq >>> 8) & 0xff
+    frame[at + 14] = (seq >>> 16) & 0xff
+    frame[at + 15] = seq >>> 24
+    nameAt += 4
   }
-  frame.set(name, at)
+  frame.set(name, nameAt)
 }
 
 /** A u32 little-endian at `at` (header psize, seq). */

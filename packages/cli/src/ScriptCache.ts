@@ -60,8 +60,14 @@ const writeCache = (file: string, data: Buffer): void => {
 }
 
 /**
- * Runs the CommonJS script `file` (built-ins are all it requires) and answers its exports.
- * `key` names its content (the build's hash of it).
+ * What the build writes around a CommonJS script (Node's module wrapper), so that the file's
+ * text is what V8 compiles, as read.
+ */
+export const SCRIPT_WRAPPER = ["(function (exports, require, module, __filename, __dirname) {", "\n})"] as const
+
+/**
+ * Runs the CommonJS script in `file`, written inside SCRIPT_WRAPPER (built-ins are all it
+ * requires), and answers its exports. `key` names its content (the build's hash of it).
  */
 export const loadScript = (file: string, key: string): unknown => {
   const vm = process.getBuiltinModule("node:vm")
@@ -69,8 +75,7 @@ export const loadScript = (file: string, key: string): unknown => {
   const dir = cacheDirectory()
   const cacheFile = dir === undefined ? undefined : path.join(dir, `${key}-${process.version}-${process.arch}.v8`)
   const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile)
-  const source = fs.readFileSync(file, "utf8")
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const script = new vm.Script(fs.readFileSync(file, "utf8"), {
     filename: file,
     ...(cachedData === undefined ? {} : { cachedData })
   })

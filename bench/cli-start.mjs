@@ -1,5 +1,5 @@
 // CLI start time against Node's own start, side by side in one run:
-//   node bench/cli-start.mjs [--quick] [--node /path/to/node] [--cli path/to/main.js]
+//   node bench/cli-start.mjs [--quick] [--node /path/to/node] [--cli path/to/main.cjs]
 // Each round spawns, in turn, `node -e 0`, `rtm-voice --help` and a call that fails at once
 // (`rtm-voice count 1` against a closed port on 127.0.0.1, exit 1). The rounds interleave the
 // three, so that drift on shared cores hits every column alike; the result is the ratio of the
@@ -44,7 +44,7 @@ const timeProcess = (node, args, env, expectCode) =>
  */
 export const measureCliStart = async ({
   node = process.execPath,
-  cli = Path.join(ROOT, "packages", "cli", "dist", "main.js"),
+  cli = Path.join(ROOT, "packages", "cli", "dist", "main.cjs"),
   rounds = 15
 } = {}) => {
   const port = await closedPort()

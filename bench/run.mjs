@@ -35,7 +35,7 @@ for (const pkg of ["fpnn-transport", "voice-room", "voice-room-emulator"]) {
   if (r.status !== 0) console.error(`[bench] build of ${pkg}: ${built[pkg]}\n${(r.stdout + r.stderr).slice(0, 2000)}`)
 }
 if (built["fpnn-transport"] === "failed") throw new Error("fpnn-transport does not build; nothing to benchmark")
-// The CLI as `pnpm build` makes it: tsc, then the bundled bin (dist/main.js and its chunks).
+// The CLI as `pnpm build` makes it: tsc, then the bundled bin (dist/main.cjs and its chunks).
 {
   const config = Path.join(ROOT, "packages", "cli", "tsconfig.build.json")
   const r = spawnSync(process.execPath, [tsc, "-p", config], { cwd: ROOT, encoding: "utf8" })

@@ -183,7 +183,7 @@ describe("package metadata", () => {
 
   it("the CLI has a bin rtm-voice pointing at an executable script", () => {
     const cli = manifests.find((m) => m.pkg.name === "@rtm-voice/cli")!
-    expect(cli.pkg.bin).toEqual({ "rtm-voice": "./dist/main.js" })
+    expect(cli.pkg.bin).toEqual({ "rtm-voice": "./dist/main.cjs" })
     expect(readFileSync(join(cli.dir, "src/main.ts"), "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true)
   })
 })

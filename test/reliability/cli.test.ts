@@ -4,7 +4,7 @@
 // the CLI's own runner in this process (the command line, settings, SDK and error output
 // are the same code); the two that leave a socket the process must not wait on — a
 // silent peer and one that stops reading — also run as real processes
-// (packages/cli/dist/main.js, built here first, as `pnpm build` does), which must exit
+// (packages/cli/dist/main.cjs, built here first, as `pnpm build` does), which must exit
 // (one still running after 15 s is killed and fails its test). No wall-clock budgets:
 // only a silent peer's timeout is checked not to fire early. Also: invalid input exits 2
 // before connecting, and an emulator restarted on the same port is usable again at once.

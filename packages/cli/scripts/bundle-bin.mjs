@@ -1,15 +1,15 @@
-// Bundles the executable after `tsc` has written dist/: dist/main.js (the entry tsc wrote)
+// Bundles the executable after `tsc` has written dist/: dist/main.cjs (the entry tsc wrote)
 // becomes a small file that answers help from help.json and reads an operation command
 // line with the table in commands.json (OneShot.ts). Such a call runs in one CommonJS
 // script, dist/bin-call-<hash>.cjs: the SDK and the call (effect, msgpackr inlined,
 // tree-shaken, minified), none of effect's CLI. Everything else imports the bundled ES
 // chunks of the whole CLI, with the emulator, the demo, key generation and the operation
 // runner as further chunks, loaded only by the commands that need them. The chunks sit
-// beside main.js in dist/, so `../package.json` (the CLI's version) resolves from them as
+// beside main.cjs in dist/, so `../package.json` (the CLI's version) resolves from them as
 // it does from dist/version.js; they are .mjs (ES modules whatever the package type),
 // which also tells them apart from tsc's output.
 // Then help.json: the help text of the root and of every command, rendered by this CLI
-// (tsc's dist/Bin.js, in this process), plain and coloured; main.js answers a help
+// (tsc's dist/Bin.js, in this process), plain and coloured; main.cjs answers a help
 // request from it without loading the CLI. Tests check it, and commands.json, against the
 // live CLI. No runtime dependency is resolved from node_modules by the bin; the library
 // entry (dist/index.js) is tsc's output and imports its dependencies as usual.
@@ -23,9 +23,9 @@ import { build } from "rolldown"
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..")
 const dist = join(pkg, "dist")
 if (!readFileSync(join(dist, "main.js"), "utf8").includes(`import("./Bin.js")`)) {
-  throw new Error("dist/main.js is not tsc's output (already bundled?): run `pnpm build`, which runs tsc first")
+  throw new Error("dist/main.cjs is not tsc's output (already bundled?): run `pnpm build`, which runs tsc first")
 }
-const generated = (f) => f.startsWith("bin-") || f === "help.json" || f === "commands.json"
+const generated = (f) => f.startsWith("bin-") || f === "main.cjs" || f === "help.json" || f === "commands.json"
 for (const f of readdirSync(dist)) if (generated(f)) rmSync(join(dist, f))
 
 // msgpackr as the transport resolves it, but its plain entry (index.js: Packr and Unpackr)
@@ -84,7 +84,7 @@ const common = {
 }
 const minify = process.env.RTM_VOICE_BUNDLE_DEBUG === undefined
 
-// ---- effect's CLI: Bin.js as bin-Bin-<hash>.mjs and its chunks, imported by main.js for
+// ---- effect's CLI: Bin.js as bin-Bin-<hash>.mjs and its chunks, imported by main.cjs for
 // everything that is neither a help request nor a one-shot call.
 const { output: cliChunks } = await build({
   ...common,
@@ -100,11 +100,13 @@ const { output: cliChunks } = await build({
 })
 const binEntry = cliChunks.find((c) => c.type === "chunk" && c.isEntry).fileName
 
-// ---- main.js: one ES module that imports nothing else on its own paths (help, the one-shot
+// ---- main.cjs: one CommonJS file that loads nothing else on its own paths (help, the one-shot
 // call): its own copies of the few small modules it shares with effect's CLI, and effect's
-// CLI behind a dynamic import of bin-Bin-<hash>.mjs. On Node 20 every ES module the entry
-// imports is one more asynchronous read and link before anything runs (bench/cli-start.mjs:
-// the refused call and `--help` with main.js importing two shared chunks, against none).
+// CLI behind a dynamic import of bin-Bin-<hash>.mjs. On Node 20 an ES-module entry starts the
+// ES module loader, and every module it imports is one more asynchronous read and link
+// before anything runs (bench/cli-start.mjs, Node 20, refused call: an ES entry importing two
+// shared chunks, then one ES entry importing none, then this CommonJS entry, 2.40 → 2.29×
+// `node -e 0`). tsc's dist/main.js is removed once bundled: the bin is main.cjs.
 await build({
   ...common,
   input: { main: join(dist, "main.js") },
@@ -115,11 +117,11 @@ await build({
       return undefined
     }
   }],
-  output: { dir: dist, format: "esm", entryFileNames: "[name].js", codeSplitting: false, minify, sourcemap: false }
+  output: { dir: dist, format: "cjs", entryFileNames: "[name].cjs", codeSplitting: false, minify, sourcemap: false }
 })
 
 // ---- the one-shot call script: Call.ts and all it runs in one CommonJS file (no chunks, no
-// dynamic import), which main.js compiles with its own V8 code cache (ScriptCache.ts). Its
+// dynamic import), which main.cjs compiles with its own V8 code cache (ScriptCache.ts). Its
 // name carries the hash of its content, which keys that cache. The one `import.meta` of its
 // modules (effect's ConfigProvider reads `import.meta?.env`, which Node leaves undefined)
 // becomes `{}`; any other would be an error. The file holds the script already inside
@@ -178,6 +180,9 @@ for (const key of ["", ...commandNames.map(([name]) => name), "emulator", "demo"
 process.env = environment
 writeFileSync(join(dist, "help.json"), JSON.stringify(help))
 
-// ---- commands.json: the table main.js reads operation command lines with (OneShot.ts), and
+// ---- commands.json: the table main.cjs reads operation command lines with (OneShot.ts), and
 // the call script that runs them.
 writeFileSync(join(dist, "commands.json"), JSON.stringify({ script: callScript, key: callKey, ...oneShotTable() }))
+
+// ---- the bin is main.cjs: tsc's unbundled entry goes, so nothing runs the slow one by mistake.
+for (const f of ["main.js", "main.js.map", "main.d.ts", "main.d.ts.map"]) rmSync(join(dist, f), { force: true })

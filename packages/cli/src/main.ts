@@ -79,6 +79,6 @@ if (help !== undefined) {
       cache()
     } catch { /* an unwritable cache directory only costs speed */ }
   }
-  const { runMain } = await import("./Bin.js")
-  runMain(argv)
+  // No top-level await: the bundle makes this entry a CommonJS file (see bundle-bin.mjs).
+  void import("./Bin.js").then(({ runMain }) => runMain(argv))
 }

@@ -1,5 +1,5 @@
 /**
- * The `rtm-voice` executable as real processes (`node packages/cli/dist/main.js`) against an
+ * The `rtm-voice` executable as real processes (`node packages/cli/dist/main.cjs`) against an
  * `rtm-voice emulator` process on a real TCP port: what needs a process. Help answered from
  * help.json (and identical to the live rendering); settings from the process environment;
  * stdout and stderr as printed; the exit codes 0, 1 and 2 (and 2 before connecting); the

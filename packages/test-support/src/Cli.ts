@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
-export const cliMain = join(repoRoot, "packages/cli/dist/main.js")
+export const cliMain = join(repoRoot, "packages/cli/dist/main.cjs")
 export const packageDirs = ["fpnn-transport", "voice-room", "voice-room-emulator", "cli"].map((p) =>
   join(repoRoot, "packages", p)
 )
@@ -114,7 +114,7 @@ const withSlot = async <A>(f: () => Promise<A>): Promise<A> => {
 }
 
 /**
- * Runs `node packages/cli/dist/main.js ...args` to completion (a bounded number at a time).
+ * Runs `node packages/cli/dist/main.cjs ...args` to completion (a bounded number at a time).
  * A process still running after `timeoutMs` (15 s) is killed and the promise rejects, so a
  * hung CLI fails its test instead of the run. Effect tests wrap it in `Effect.promise`.
  */

@@ -162,7 +162,12 @@ const program = (
     fields = buildRequest(operation, dialect, args, callOptions as Readonly<Record<string, unknown>> | undefined, into)
   } catch (e) {
     // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
-    return invalid(frame, name, "args", `${name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`)
+    return invalid(
+      frame,
+      name,
+      "args",
+      `${name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`
+    )
   }
   if (fields instanceof VoiceRoomValidationError) return failIn(frame, fields)
   const rid = fields["rid"]

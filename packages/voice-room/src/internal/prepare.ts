@@ -154,7 +154,10 @@ const answerHandlersOf = (operation: AnyOperation, method: string, schema: Schem
     // What `Effect.matchEffect` does with a cause (its handlers object and closure are per
     // call): the one typed error mapped; a cause with a defect, or without a typed error,
     // left to `matchEffect` itself.
-    const slow = { onFailure: (e: FpnnCallError | FpnnOptionsError) => onError(frame, e), onSuccess: Effect.succeed<never> }
+    const slow = {
+      onFailure: (e: FpnnCallError | FpnnOptionsError) => onError(frame, e),
+      onSuccess: Effect.succeed<never>
+    }
     return {
       onFailure: (cause) => {
         const reasons = cause.reasons

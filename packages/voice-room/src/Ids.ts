@@ -34,6 +34,18 @@ export const toInt64 = (
   parameter: string,
   value: unknown
 ): bigint | VoiceRoomValidationError => {
+  // The valid ids first, without the failure's closure (allocated per call otherwise).
+  if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value)
+  if (typeof value === "bigint" && value >= INT64_MIN && value <= INT64_MAX) return value
+  return int64Failure(operation, parameter, value)
+}
+
+/** Why `value` is not an int64 id (`toInt64` of anything but a valid one). */
+const int64Failure = (
+  operation: string,
+  parameter: string,
+  value: unknown
+): bigint | VoiceRoomValidationError => {
   const fail = (why: string) =>
     new VoiceRoomValidationError({ operation, parameter, message: `${operation}: ${parameter} ${why}` })
   if (typeof value === "bigint") {

@@ -4,7 +4,7 @@
  * the client has a `readRetry`, and the call's metrics and span attributes updated.
  */
 import { FpnnClient, Options } from "@rtm-voice/fpnn-transport"
-import { Cause, Clock, Context, Duration, Effect, type Exit, Option, type References, Result, Tracer } from "effect"
+import { Cause, Clock, Context, Effect, type Exit, Option, type References, Result, Tracer } from "effect"
 import { isRetryable, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import { type AnyOperation, buildRequest } from "../Operations.js"
 import { toUnixSeconds } from "../Signing.js"
@@ -97,7 +97,7 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
       const end = clock.currentTimeNanosUnsafe()
       recordFailure(p, context, span, exit)
       if (span.status._tag !== "Ended") span.end(e.timing ? end : 0n, exit)
-      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Duration.nanos(end - start), context)
+      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Number(end - start) / 1e6, context)
       return undefined
     })
   })
@@ -115,13 +115,17 @@ const observeWithSpan = (client: Client, p: Prepared, args: ReadonlyArray<unknow
     const span = Context.getOption(context, Tracer.ParentSpan)
     const own = Option.isSome(span) && span.value._tag === "Span" ? span.value : undefined
     return Effect.onExitPrimitive(program(client, p, clock, args, callOptions, own, undefined, undefined), (exit) => {
-      p.latency.updateUnsafe(Duration.nanos(clock.currentTimeNanosUnsafe() - start), context)
+      p.latency.updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e6, context)
       recordFailure(p, context, own, exit)
       return undefined
     })
   })
   return Effect.withSpan(observed, p.span, p.spanOptions)
 }
+
+/** A validation failure of the call (made only on a bad argument: no closure per call). */
+const invalid = (frame: References.StackFrame | undefined, operation: string, parameter: string, message: string) =>
+  failIn(frame, new VoiceRoomValidationError({ operation, parameter, message }))
 
 /**
  * The validated request, signed and sent (retried for a read when the client has a
@@ -142,10 +146,10 @@ const program = (
   const { dialect, pid, readRetry } = client.resolved
   const operation = p.operation
   const name = operation.name
-  const invalid = (parameter: string, message: string) =>
-    failIn(frame, new VoiceRoomValidationError({ operation: name, parameter, message }))
   if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
     return invalid(
+      frame,
+      name,
       "options",
       `${name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`
     )
@@ -158,7 +162,12 @@ const program = (
     fields = buildRequest(operation, dialect, args, callOptions as Readonly<Record<string, unknown>> | undefined, into)
   } catch (e) {
     // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
-    return invalid("args", `${name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`)
+    return invalid(
+      frame,
+      name,
+      "args",
+      `${name}: an argument could not be read: ${e instanceof Error ? e.message : "it threw"}`
+    )
   }
   if (fields instanceof VoiceRoomValidationError) return failIn(frame, fields)
   const rid = fields["rid"]
@@ -168,7 +177,7 @@ const program = (
     // Checked before anything is sent: 0, negative, NaN, "banana" or a Symbol is a typed failure.
     const checked = Options.resolveCallTimeout(callOptions, -1) // -1: no timeout given
     if (Result.isFailure(checked)) {
-      return invalid(`options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
+      return invalid(frame, name, `options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
     }
     if (checked.success !== -1) timeout = checked.success
   }

@@ -8,10 +8,18 @@ import { type Dialect, dialects, kinds, type KindSpec, type ParamKind } from "./
 
 /** The call options an operation's extra fields are set with, in any dialect. */
 export const extraOptionsOf = (operation: AnyOperation): ReadonlyArray<ExtraField> => {
-  const seen = new Map<string, ExtraField>()
-  for (const dialect of dialects) for (const extra of operation.extras[dialect] ?? []) seen.set(extra.option, extra)
-  return [...seen.values()]
+  let options = extraOptions.get(operation)
+  if (options === undefined) {
+    const seen = new Map<string, ExtraField>()
+    for (const dialect of dialects) for (const extra of operation.extras[dialect] ?? []) seen.set(extra.option, extra)
+    options = [...seen.values()]
+    extraOptions.set(operation, options)
+  }
+  return options
 }
+
+// Per operation (a call with options checks them against it).
+const extraOptions = new Map<AnyOperation, ReadonlyArray<ExtraField>>()
 
 const extraValue = (
   operation: AnyOperation,
@@ -49,19 +57,29 @@ export const buildRequest = (
   options?: Readonly<Record<string, unknown>>,
   into: Record<string, unknown> = {}
 ): Record<string, unknown> | VoiceRoomValidationError => {
-  const params: ReadonlyArray<Param> = operation.params
-  const values: Array<unknown> = new Array(params.length)
-  for (let i = 0; i < params.length; i++) {
-    const param = params[i]!
-    const spec = kinds[param.kind] as KindSpec<ParamKind>
-    const value = spec.validate(operation.name, param.name, args[i])
-    if (value instanceof VoiceRoomValidationError) return value
-    values[i] = spec.toWire(value as never)
-  }
   const fields = into
-  const order = wireIndex(operation)
-  for (let i = 0; i < order.length; i++) fields[operation.wireOrder[i]!] = values[order[i]!]
-  const extras = operation.extras[dialect] ?? []
+  const plan = planOf(operation)
+  const { keys, names, specs } = plan
+  if (plan.order === undefined) {
+    // Wire order is call order: each field is written as it is validated (one pass).
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!
+      const value = spec.validate(operation.name, names[i]!, args[i])
+      if (value instanceof VoiceRoomValidationError) return value
+      fields[keys[i]!] = spec.toWire(value as never)
+    }
+  } else {
+    const values: Array<unknown> = new Array(specs.length)
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!
+      const value = spec.validate(operation.name, names[i]!, args[i])
+      if (value instanceof VoiceRoomValidationError) return value
+      values[i] = spec.toWire(value as never)
+    }
+    const order = plan.order
+    for (let i = 0; i < order.length; i++) fields[operation.wireOrder[i]!] = values[order[i]!]
+  }
+  const extras = operation.extras[dialect] ?? noExtras
   for (const extra of extras) {
     const given = options?.[extra.option]
     const value = given === undefined ? extra.default : extraValue(operation, extra, given)
@@ -83,14 +101,31 @@ export const buildRequest = (
   return fields
 }
 
-// For each key of `wireOrder`, the index of its parameter (computed once per operation).
-const wireIndexes = new Map<AnyOperation, ReadonlyArray<number>>()
-const wireIndex = (operation: AnyOperation): ReadonlyArray<number> => {
-  let order = wireIndexes.get(operation)
-  if (order === undefined) {
+const noExtras: ReadonlyArray<ExtraField> = []
+
+/** An operation's parameters as `buildRequest` walks them, computed once per operation. */
+interface Plan {
+  readonly specs: ReadonlyArray<KindSpec<ParamKind>>
+  readonly names: ReadonlyArray<string>
+  readonly keys: ReadonlyArray<string>
+  /** For each key of `wireOrder`, the index of its parameter; undefined when that is call order. */
+  readonly order: ReadonlyArray<number> | undefined
+}
+
+const plans = new Map<AnyOperation, Plan>()
+const planOf = (operation: AnyOperation): Plan => {
+  let plan = plans.get(operation)
+  if (plan === undefined) {
     const params: ReadonlyArray<Param> = operation.params
-    order = operation.wireOrder.map((key) => params.findIndex((p) => p.key === key))
-    wireIndexes.set(operation, order)
+    const order = operation.wireOrder.map((key) => params.findIndex((p) => p.key === key))
+    const inCallOrder = order.length === params.length && order.every((index, i) => index === i)
+    plan = {
+      specs: params.map((param) => kinds[param.kind] as KindSpec<ParamKind>),
+      names: params.map((param) => param.name),
+      keys: params.map((param) => param.key),
+      order: inCallOrder ? undefined : order
+    }
+    plans.set(operation, plan)
   }
-  return order
+  return plan
 }

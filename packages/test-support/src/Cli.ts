@@ -24,11 +24,17 @@ const sourcesOf = (dir: string): Array<string> =>
       : []
   )
 
-/** Source files whose dist/*.js is missing or older than the source. */
+// The bin's source becomes dist/main.cjs (the bundle removes tsc's dist/main.js).
+const outputOf = (pkg: string, src: string): string =>
+  src === join(repoRoot, "packages/cli/src/main.ts")
+    ? cliMain
+    : join(pkg, "dist", relative(join(pkg, "src"), src).replace(/\.ts$/, ".js"))
+
+/** Source files whose dist output is missing or older than the source. */
 export const staleOutputs = (): Array<string> =>
   packageDirs.flatMap((pkg) =>
     sourcesOf(join(pkg, "src")).filter((src) => {
-      const out = join(pkg, "dist", relative(join(pkg, "src"), src).replace(/\.ts$/, ".js"))
+      const out = outputOf(pkg, src)
       return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs
     })
   )

@@ -12,6 +12,7 @@
  */
 import { Schema, SchemaGetter } from "effect"
 import { VoiceRoomValidationError } from "./Errors.js"
+import { invalidArgument } from "./internal/invalidArgument.js"
 
 /** An int64 id as a caller may pass it. Pass a bigint for values beyond 2^53. */
 export type Int64Input = number | bigint
@@ -41,13 +42,8 @@ export const toInt64 = (
 }
 
 /** Why `value` is not an int64 id (`toInt64` of anything but a valid one). */
-const int64Failure = (
-  operation: string,
-  parameter: string,
-  value: unknown
-): bigint | VoiceRoomValidationError => {
-  const fail = (why: string) =>
-    new VoiceRoomValidationError({ operation, parameter, message: `${operation}: ${parameter} ${why}` })
+const int64Failure = (operation: string, parameter: string, value: unknown): bigint | VoiceRoomValidationError => {
+  const fail = (why: string) => invalidArgument(operation, parameter, `${parameter} ${why}`)
   if (typeof value === "bigint") {
     if (value < INT64_MIN || value > INT64_MAX) {
       return fail(`must fit in a signed 64-bit integer, got ${describe(value)}`)

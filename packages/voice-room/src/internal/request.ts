@@ -4,6 +4,7 @@
  */
 import { VoiceRoomValidationError } from "../Errors.js"
 import type { AnyOperation, ExtraField, Param } from "../Operations.js"
+import { invalidArgument } from "./invalidArgument.js"
 import { type Dialect, dialects, kinds, type KindSpec, type ParamKind } from "./kinds.js"
 
 /** The call options an operation's extra fields are set with, in any dialect. */
@@ -26,12 +27,7 @@ const extraValue = (
   extra: ExtraField,
   value: unknown
 ): number | VoiceRoomValidationError => {
-  const fail = (message: string) =>
-    new VoiceRoomValidationError({
-      operation: operation.name,
-      parameter: extra.option,
-      message: `${operation.name}: ${message}`
-    })
+  const fail = (message: string) => invalidArgument(operation.name, extra.option, message)
   if (extra.choices !== undefined) {
     const names = Object.keys(extra.choices)
     return typeof value === "string" && Object.hasOwn(extra.choices, value)

@@ -57,7 +57,7 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
     const parent = checked?.success.span
     // Perf fast path (BENCHMARKS.md): connected, on the live clock, the call is one
     // `Effect.callback` whose register is the connection's `start` — no `withFiber` nor a
-    // second primitive per call (issue 15, the 1024-in-flight allocation profile). The
+    // second primitive per call (the 1024-in-flight allocation profile, BENCHMARKS.md). The
     // connection enforces the timeout with its shared deadline timer, no per-call fibers
     // or timers. Otherwise the register resumes at once with `slowCall`.
     return Effect.callback<Payload, FpnnCallError>((resume) => {

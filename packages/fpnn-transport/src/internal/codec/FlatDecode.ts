@@ -2,8 +2,8 @@
  * The answer hot path: flat maps of ASCII keys and small scalar values decoded directly.
  *
  * Most answers are a map of a few integer fields ({count}, {} for a plain ok). msgpackr's
- * per-call setup and generic read cost ~5% of a call on the 1024-in-flight profile (issue
- * 15); this reader does the same for that shape, in one pass with no allocation beyond the
+ * per-call setup and generic read cost ~5% of a call on the 1024-in-flight profile
+ * (BENCHMARKS.md); this reader does the same for that shape, in one pass with no allocation beyond the
  * result. It yields exactly what msgpackr (`mapsAsObjects`) yields, and gives up
  * (`undefined`, and the caller decodes with msgpackr) on anything else: another root,
  * a non-ASCII or `__proto__` key, strings, floats, int64, nested values, truncated or

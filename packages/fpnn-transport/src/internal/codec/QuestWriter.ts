@@ -18,7 +18,7 @@ const FLAT_LIMIT = 4096
 let slab = Buffer.allocUnsafe(SLAB_BYTES)
 // Perf: int64s (every quest's salt) go through a DataView of the slab — Buffer's
 // writeBigUInt64BE allocates a few bigints per value (5% of the bytes allocated per call
-// on the 1024-in-flight allocation profile, issue 15); setBigUint64 allocates none.
+// on the 1024-in-flight allocation profile, BENCHMARKS.md); setBigUint64 allocates none.
 let slabView = new DataView(slab.buffer, slab.byteOffset, slab.length)
 let slabAt = 0
 

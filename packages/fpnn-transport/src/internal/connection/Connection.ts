@@ -122,9 +122,8 @@ export class FpnnConnection extends PendingCalls {
     } catch (e) {
       return void resume(Effect.fail(encodeFailure(e)))
     }
-    if (length > this.maxFrameBytes) {
-      return void resume(Effect.fail(oversizedQuest(length, this.maxFrameBytes)!))
-    }
+    const oversized = oversizedQuest(length, this.maxFrameBytes)
+    if (oversized !== undefined) return void resume(Effect.fail(oversized))
     const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
     this.add(seq, method, resume, deadline, timeoutMillis ?? 0)
     if (deadline < this.timerAt) this.armTimer(deadline)

@@ -33,7 +33,7 @@ export abstract class Outbox {
   protected sealFrom = 0
   // The open run: the quests queued back to back in `runBytes[runStart, runEnd)` (the
   // quest writer's slab), not yet in `outbox`. Perf: one view per run instead of one per
-  // quest (issue 15); an encrypted connection queues one view per quest (package mode
+  // quest (BENCHMARKS.md); an encrypted connection queues one view per quest (package mode
   // frames them one by one).
   private runBytes: Uint8Array | undefined
   private runStart = 0

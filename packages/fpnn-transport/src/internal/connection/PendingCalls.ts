@@ -6,8 +6,8 @@
  *
  * Perf: the table is a set of parallel arrays (a column per field), not a Map of entry
  * objects: no object and no Map entry per call, and nothing per call for the scavenger to
- * copy while 1024 calls are in flight (issue 15: the young-generation GC grows with the
- * calls in flight and was most of the cost of 1024 in flight over 100). `nextSeq` skips
+ * copy while 1024 calls are in flight (BENCHMARKS.md: the young-generation GC grows with
+ * the calls in flight). `nextSeq` skips
  * the seqs whose slot is taken, so a slot holds at most one call.
  *
  * A base class of `FpnnConnection` rather than a field of it, so the request and answer
@@ -128,8 +128,8 @@ export abstract class PendingCalls extends Outbox {
 
   /**
    * The cleanup of every pending call, built once per connection: an interrupted fiber
-   * removes the entry it owns. Perf: instead of an `Effect.sync` closure per call (issue
-   * 15, the 1024-in-flight allocation profile). The scan is linear, on interruption only;
+   * removes the entry it owns. Perf: one cleanup, not an `Effect.sync` closure per call
+   * (the 1024-in-flight allocation profile, BENCHMARKS.md). The scan is linear, on interruption only;
    * a fiber waits on at most one call at a time.
    */
   protected readonly dropInterrupted: Effect.Effect<void> = Effect.sync(() => {

@@ -276,7 +276,9 @@ log(table(
     "calls/s",
     "RSS start → warm → end (MB)",
     "heap used warm → end (MB)",
+    "young generation start → end (MB)",
     "RSS growth MB/100k",
+    "RSS outside the young generation, growth MB/100k",
     "heap growth MB/100k"
   ],
   [[sdkName, memory], ["transport", memoryTransport]].map(([name, m]) => {
@@ -287,6 +289,8 @@ log(table(
       f0(m.perSec),
       `${f0(m.points[0].rssMB)} → ${f0(warm.rssMB)} → ${f0(last.rssMB)}`,
       `${f2(warm.heapUsedMB)} → ${f2(last.heapUsedMB)}`,
+      `${f0(m.points[0].newSpaceMB)} → ${f0(last.newSpaceMB)}`,
+      f2(m.rssTotalGrowthMBPer100k),
       f2(m.rssGrowthMBPer100k),
       f2(m.heapGrowthMBPer100k)
     ]
@@ -338,9 +342,11 @@ const summary = {
   tracedVsUntraced100: row(100).traced.perSec / row(100).sdkResp.perSec,
   codecVsMsgpackr: codec.codecVsMsgpackr,
   rssGrowthMBPer100k: memory.rssGrowthMBPer100k,
+  rssTotalGrowthMBPer100k: memory.rssTotalGrowthMBPer100k,
   heapGrowthMBPer100k: memory.heapGrowthMBPer100k,
   memoryCalls: memory.calls,
   transportRssGrowthMBPer100k: memoryTransport.rssGrowthMBPer100k,
+  transportRssTotalGrowthMBPer100k: memoryTransport.rssTotalGrowthMBPer100k,
   ...Object.fromEntries(encRows.filter((r) => r.mode !== "plain").map((r) => [encKey(r), encVsPlain(r)])),
   cliStartVsNode: cliStart?.cliStartVsNode,
   callsPerSec: Object.fromEntries(rows.map((r) => [r.window, {
@@ -369,6 +375,7 @@ const TARGETS = [
   ["sdkP50OverRawUs1", "<=", 20],
   ["tracedVsUntraced100", ">=", 0.8],
   ["rssGrowthMBPer100k", "<=", 0.5],
+  ["heapGrowthMBPer100k", "<=", 0.05],
   ["package128VsPlain100", ">=", 0.8],
   ["stream128VsPlain100", ">=", 0.8],
   ["codecVsMsgpackr", ">=", 0.7],

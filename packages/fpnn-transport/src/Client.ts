@@ -10,7 +10,7 @@
  * Closing the client's scope refuses new calls at once and lets calls in flight finish
  * for up to `shutdownGrace` before failing them.
  */
-import { Config, Context, Duration, Effect, Layer, Scope, Stream, SubscriptionRef, type Tracer } from "effect"
+import { Config, Context, Duration, Effect, type Exit, Layer, Scope, Stream, SubscriptionRef, type Tracer } from "effect"
 import type { Payload } from "./Codec.js"
 import type { Curve, Mode, Strength } from "./Encryption.js"
 import {
@@ -19,7 +19,7 @@ import {
   type FpnnOptionsError,
   type FpnnProtocolError
 } from "./Errors.js"
-import { makeCalls } from "./internal/client/Call.js"
+import { makeCalls, NotStarted } from "./internal/client/Call.js"
 import { gracefulClose } from "./internal/client/Close.js"
 import { makeRuntime } from "./internal/client/Runtime.js"
 import { connectNow } from "./internal/client/Session.js"
@@ -142,16 +142,46 @@ export type ConnectionState =
    */
   | { readonly _tag: "Closed"; readonly error: FpnnConnectionError; readonly final: boolean }
 
+export { NotStarted }
+
+/**
+ * How `startUnsafe` ends: the cleanup to run if the calling fiber is interrupted,
+ * `undefined` when the call already failed (resume has been called), or `NotStarted`.
+ */
+export type Started = Effect.Effect<void> | undefined | typeof NotStarted
+
+/** `FpnnClientService.call`: a twoway quest, with its connected path as `startUnsafe`. */
+export interface Call {
+  (method: string, payload: Payload, options?: CallOptions): Effect.Effect<Payload, FpnnCallError | FpnnOptionsError>
+  /**
+   * This call's connected path without an Effect around it, for a layer above the
+   * transport that runs its whole call in one `Effect.callback` of its own (voice-room
+   * does: every primitive per call shows at 1,024 in flight, BENCHMARKS.md). It belongs to
+   * the function: a service whose `call` is replaced (a wrapper, a test double) has none,
+   * and the layer above calls the replacement.
+   *
+   * Run it inside that callback's register (it reads the calling fiber). When the client
+   * is connected and on the live clock it queues the quest now and returns the cleanup for
+   * the callback to return; `resume` is then called exactly once: with the answer, the
+   * typed error (timeout, loss, remote error, as `call` fails), or an interruption once the
+   * cleanup has run. `timeoutMillis` is a checked number of milliseconds (Infinity: none;
+   * undefined: `questTimeout`). Otherwise (connecting, backing off, closed, a TestClock) it
+   * returns `NotStarted` and does nothing: the caller runs `call`, which handles those.
+   */
+  readonly startUnsafe?: (
+    method: string,
+    payload: Payload,
+    timeoutMillis: number | undefined,
+    resume: (exit: Exit.Exit<Payload, FpnnCallError>) => void
+  ) => Started
+}
+
 export interface FpnnClientService {
   readonly endpoint: string
   /** Connects now (a no-op when connected); calls otherwise connect lazily. */
   readonly connect: Effect.Effect<void, FpnnConnectionError>
   /** A twoway quest: the answer's payload, or a tagged error. */
-  readonly call: (
-    method: string,
-    payload: Payload,
-    options?: CallOptions
-  ) => Effect.Effect<Payload, FpnnCallError | FpnnOptionsError>
+  readonly call: Call
   /** A oneway quest: written with the next batch, never answered. */
   readonly send: (method: string, payload: Payload) => Effect.Effect<void, FpnnConnectionError | FpnnProtocolError>
   /** Quests pushed by the server, from the moment of subscription. */

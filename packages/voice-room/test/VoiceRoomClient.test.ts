@@ -2,7 +2,7 @@
 // 127.0.0.1): timeouts, interruption, retries, answer decoding, error mapping, config.
 import { assert, describe, it } from "@effect/vitest"
 import { type Codec, FpnnClient, FpnnErrorAnswer, FpnnServer, type Server } from "@rtm-voice/fpnn-transport"
-import { ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Redacted, Schedule } from "effect"
+import { ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Metric, Redacted, Schedule, Tracer } from "effect"
 import {
   makeVoiceRoomClient,
   RtmError,
@@ -53,6 +53,63 @@ describe("VoiceRoomClient", () => {
       const bare = yield* setup({ getVoiceRoomMemberCount: never }, {}, { questTimeout: 150 })
       const e = yield* Effect.flip(bare.client.getVoiceRoomMemberCount(1))
       assert.strictEqual(e._tag === "FpnnTimeoutError" && e.timeoutMillis, 150)
+    }))
+
+  it.live("connected calls end their span and update their series on every outcome, interruption included", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const { client, fpnn, server } = yield* setup({
+        getVoiceRoomMemberCount: (p) =>
+          p["rid"] === 1n || p["rid"] === 1
+            ? Effect.succeed({ count: 3 })
+            : p["rid"] === 2n || p["rid"] === 2
+            ? Effect.fail(new FpnnErrorAnswer({ code: 200040, ex: "not in room" }))
+            : Effect.never
+      })
+      yield* fpnn.connect
+      const outcomes = yield* Effect.gen(function*() {
+        const ok = yield* client.getVoiceRoomMemberCount(1)
+        const remote = yield* Effect.flip(client.getVoiceRoomMemberCount(2))
+        const invalid = yield* Effect.flip(client.getVoiceRoomMemberCount(1.5))
+        const fiber = yield* Effect.forkChild(client.getVoiceRoomMemberCount(3))
+        while ((yield* fpnn.pendingCount) === 0) yield* Effect.sleep(5)
+        yield* Fiber.interrupt(fiber)
+        return { ok, remote: remote._tag, invalid: invalid._tag }
+      }).pipe(Effect.withTracer(tracer))
+      assert.deepStrictEqual(outcomes, { ok: 3, remote: "RtmError", invalid: "VoiceRoomValidationError" })
+      assert.strictEqual(yield* fpnn.pendingCount, 0)
+
+      assert.deepStrictEqual(spans.map((s) => s.name), Array(4).fill("VoiceRoom.getVoiceRoomMemberCount"))
+      const ends = spans.map((s) => s.status._tag === "Ended" ? s.status.exit : undefined)
+      assert.isTrue(ends[0] !== undefined && Exit.isSuccess(ends[0]))
+      assert.strictEqual(spans[1]!.attributes.get("error.type"), "RtmError")
+      assert.strictEqual(spans[2]!.attributes.get("error.type"), "VoiceRoomValidationError")
+      const interrupted = ends[3]
+      assert.isTrue(
+        interrupted !== undefined && Exit.isFailure(interrupted) &&
+          interrupted.cause.reasons.every((r) => r._tag === "Interrupt")
+      )
+      assert.isUndefined(spans[3]!.attributes.get("error.type"))
+      assert.strictEqual(spans[0]!.attributes.get("rtm.room_id"), "1")
+
+      // This server's series (its port is in their attributes).
+      const port = server.address.split(":")[1]
+      const series = (yield* Metric.snapshot).filter((m) => m.attributes?.["server.port"] === port)
+      const count = (id: string, type?: string) =>
+        series.filter((m) => m.id === id && (type === undefined || m.attributes?.["error.type"] === type))
+          .reduce((n, m) => n + (m.state as { count: number }).count, 0)
+      assert.strictEqual(count("rpc.client.requests"), 4)
+      assert.strictEqual(count("rpc.client.duration"), 4)
+      assert.strictEqual(count("rpc.client.errors", "RtmError"), 1)
+      assert.strictEqual(count("rpc.client.errors", "VoiceRoomValidationError"), 1)
+      assert.strictEqual(count("rpc.client.errors"), 2) // an interruption is not a failure
     }))
 
   it.live("interrupting a call frees its slot; the connection stays usable", () =>

@@ -3,13 +3,13 @@
  * (nothing sent on a bad one), the prepared attempt (prepare.ts) retried for reads when
  * the client has a `readRetry`, and the call's metrics and span attributes updated.
  */
-import { FpnnClient, Options } from "@rtm-voice/fpnn-transport"
-import { Cause, Clock, Context, Effect, type Exit, Option, type References, Result, Tracer } from "effect"
+import { Client as FpnnClientModule, type FpnnClient, Options } from "@rtm-voice/fpnn-transport"
+import { Cause, Clock, Context, Effect, Exit, Fiber, Option, type References, Result, Tracer } from "effect"
 import { isRetryable, type VoiceRoomError, VoiceRoomValidationError } from "../Errors.js"
 import { type AnyOperation, buildRequest } from "../Operations.js"
 import { toUnixSeconds } from "../Signing.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
-import { prepare, type Prepared, serverOf, unsignedPayload } from "./prepare.js"
+import { type Handlers, prepare, type Prepared, serverOf, unsignedPayload } from "./prepare.js"
 import { type CallEnv, callEnvOf, failIn, setRoomId, startSpan } from "./span.js"
 
 export { RPC_SERVICE } from "./prepare.js"
@@ -71,13 +71,19 @@ export const makeInvoke = (
 }
 
 /**
- * The call in its span, with its metrics: one `withFiber` and one exit hook. The span is
- * not provided to the call's context: nothing on the connected path reads it, and the
- * transport runs a call that has to connect under it (`CallOptions.span`); the call's
- * failures carry the span's stack frame, as under `withSpan`.
+ * The call in its span, with its metrics. Connected, on the live clock and without
+ * retries, the whole call is one `Effect.callback`: its register starts the span, checks
+ * the arguments and hands the signed quest to `FpnnClient.startUnsafe`, whose resume
+ * decodes the answer, ends the span, updates the metrics and resumes the fiber, all
+ * without an Effect step (BENCHMARKS.md, "Steps": each primitive per call shows at 1,024
+ * in flight). Any other case resumes with the same call as Effects under one exit hook.
+ * The span is not provided to the call's context: nothing on the connected path reads it,
+ * and the transport runs a call that has to connect under it (`CallOptions.span`); the
+ * call's failures carry the span's stack frame, as under `withSpan`.
  */
 const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, callOptions: unknown) =>
-  Effect.withFiber((fiber): Effect.Effect<unknown, VoiceRoomError> => {
+  Effect.callback<unknown, VoiceRoomError>((resume) => {
+    const fiber = Fiber.getCurrent()!
     const context = fiber.context
     let env: CallEnv | undefined
     if (p.envContext === context) env = p.env
@@ -86,21 +92,55 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
       p.envContext = context
       p.env = env
     }
-    if (env === undefined) return observeWithSpan(client, p, args, callOptions)
-    const clock = env.clock
-    const start = clock.currentTimeNanosUnsafe()
-    const span = startSpan(env, p.span, start, p.spanAttributes)
-    ;(env.metricAttributes ? p.calls : p.ownCalls).updateUnsafe(1, context)
-    const effect = program(client, p, clock, args, callOptions, span, span, env.frame)
+    if (env === undefined) return resume(observeWithSpan(client, p, args, callOptions))
     const e = env
-    return Effect.onExitPrimitive(effect, (exit) => {
-      const end = clock.currentTimeNanosUnsafe()
+    const clock = e.clock
+    const start = clock.currentTimeNanosUnsafe()
+    const span = startSpan(e, p.span, start, p.spanAttributes)
+    ;(e.metricAttributes ? p.calls : p.ownCalls).updateUnsafe(1, context)
+    const end = (exit: Exit.Exit<unknown, VoiceRoomError>) => {
+      const now = clock.currentTimeNanosUnsafe()
       recordFailure(p, context, span, exit)
-      if (span.status._tag !== "Ended") span.end(e.timing ? end : 0n, exit)
-      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Number(end - start) / 1e6, context)
-      return undefined
-    })
+      if (span.status._tag !== "Ended") span.end(e.timing ? now : 0n, exit)
+      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Number(now - start) / 1e6, context)
+    }
+    const frame = e.frame
+    const retry = p.operation.write ? undefined : client.resolved.readRetry
+    const fields = requestFields(client, p, args, callOptions, span, frame, retry === undefined)
+    if (Exit.isExit(fields)) {
+      end(fields)
+      return resume(fields)
+    }
+    const timeout = timeoutOf(client, p, callOptions, frame)
+    if (Exit.isExit(timeout)) {
+      end(timeout)
+      return resume(timeout)
+    }
+    const handlers = p.handlersIn(frame)
+    if (retry !== undefined) {
+      return resume(Effect.onExitPrimitive(retried(p, fields, timeout, span, handlers, retry), endHook(end)))
+    }
+    const payload = p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe()))
+    const startUnsafe = client.transport.call.startUnsafe
+    const started = startUnsafe === undefined ? FpnnClientModule.NotStarted : startUnsafe(
+      p.method,
+      payload,
+      timeout,
+      (answer) => {
+        const exit = handlers.settle(answer)
+        end(exit)
+        resume(exit)
+      }
+    )
+    if (started !== FpnnClientModule.NotStarted) return started
+    resume(Effect.onExitPrimitive(p.send(payload, { timeout, span }, handlers), endHook(end)))
   })
+
+/** `end` as an exit hook, for a call that runs as Effects. */
+const endHook = (end: (exit: Exit.Exit<unknown, VoiceRoomError>) => void) => (exit: Exit.Exit<unknown, VoiceRoomError>) => {
+  end(exit)
+  return undefined
+}
 
 /**
  * The call under `Effect.withSpan`, for a context `callEnvOf` leaves to it. Same span,
@@ -114,7 +154,7 @@ const observeWithSpan = (client: Client, p: Prepared, args: ReadonlyArray<unknow
     p.calls.updateUnsafe(1, context)
     const span = Context.getOption(context, Tracer.ParentSpan)
     const own = Option.isSome(span) && span.value._tag === "Span" ? span.value : undefined
-    return Effect.onExitPrimitive(program(client, p, clock, args, callOptions, own, undefined, undefined), (exit) => {
+    return Effect.onExitPrimitive(program(client, p, clock, args, callOptions, own), (exit) => {
       p.latency.updateUnsafe(Number(clock.currentTimeNanosUnsafe() - start) / 1e6, context)
       recordFailure(p, context, own, exit)
       return undefined
@@ -128,22 +168,22 @@ const invalid = (frame: References.StackFrame | undefined, operation: string, pa
   failIn(frame, new VoiceRoomValidationError({ operation, parameter, message }))
 
 /**
- * The validated request, signed and sent (retried for a read when the client has a
- * `readRetry`), or the validation failure; nothing is sent on a bad argument. The room
- * id goes on `span` (the call's). `transportSpan` goes to the transport and `frame`
- * annotates the failures (both undefined under `withSpan`, which provides them).
+ * The call's request fields, or its validation failure (nothing is sent on a bad
+ * argument): the options object checked, the arguments read and checked. Without
+ * retries the fields are the payload itself (`unsignedPayload`: one object per call). The
+ * room id goes on `span` (the call's); `frame` annotates the failures (undefined under
+ * `withSpan`, which provides it).
  */
-const program = (
+const requestFields = (
   client: Client,
   p: Prepared,
-  clock: Clock.Clock,
   args: ReadonlyArray<unknown>,
   callOptions: unknown,
   span: Tracer.Span | undefined,
-  transportSpan: Tracer.Span | undefined,
-  frame: References.StackFrame | undefined
-): Effect.Effect<unknown, VoiceRoomError> => {
-  const { dialect, pid, readRetry } = client.resolved
+  frame: References.StackFrame | undefined,
+  intoPayload: boolean
+): Record<string, unknown> | Exit.Exit<never, VoiceRoomError> => {
+  const { dialect, pid } = client.resolved
   const operation = p.operation
   const name = operation.name
   if (callOptions !== undefined && (typeof callOptions !== "object" || callOptions === null)) {
@@ -154,11 +194,9 @@ const program = (
       `${name}: the last argument must be an options object ({ timeout }), got ${typeof callOptions}`
     )
   }
-  const retry = operation.write ? undefined : readRetry
   let fields: Record<string, unknown> | VoiceRoomValidationError
   try {
-    // Without retries, the fields go straight into the payload (one object per call).
-    const into = retry === undefined ? unsignedPayload(pid) : {}
+    const into = intoPayload ? unsignedPayload(pid) : {}
     fields = buildRequest(operation, dialect, args, callOptions as Readonly<Record<string, unknown>> | undefined, into)
   } catch (e) {
     // An exotic argument (a Proxy whose traps throw, a getter that throws): still a typed failure.
@@ -172,20 +210,67 @@ const program = (
   if (fields instanceof VoiceRoomValidationError) return failIn(frame, fields)
   const rid = fields["rid"]
   if (rid !== undefined && span !== undefined) setRoomId(span, rid)
-  let timeout = client.defaultTimeout
-  if (callOptions !== undefined) {
-    // Checked before anything is sent: 0, negative, NaN, "banana" or a Symbol is a typed failure.
-    const checked = Options.resolveCallTimeout(callOptions, -1) // -1: no timeout given
-    if (Result.isFailure(checked)) {
-      return invalid(frame, name, `options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
-    }
-    if (checked.success !== -1) timeout = checked.success
+  return fields
+}
+
+/**
+ * The call's timeout in milliseconds (the per-call one, else the client's; undefined:
+ * the transport's), or its validation failure: 0, negative, NaN, "banana" or a Symbol
+ * fails before anything is sent.
+ */
+const timeoutOf = (
+  client: Client,
+  p: Prepared,
+  callOptions: unknown,
+  frame: References.StackFrame | undefined
+): number | undefined | Exit.Exit<never, VoiceRoomError> => {
+  if (callOptions === undefined) return client.defaultTimeout
+  const checked = Options.resolveCallTimeout(callOptions, -1) // -1: no timeout given
+  if (Result.isFailure(checked)) {
+    const name = p.operation.name
+    return invalid(frame, name, `options.${checked.failure.option}`, `${name}: ${checked.failure.message}`)
   }
-  const options = transportSpan === undefined
-    ? (timeout === undefined ? undefined : { timeout })
-    : { timeout, span: transportSpan }
-  const handlers = p.handlersIn(frame)
+  return checked.success === -1 ? client.defaultTimeout : checked.success
+}
+
+/** A read under the client's `readRetry`: each attempt signed anew (prepare.ts). */
+const retried = (
+  p: Prepared,
+  fields: Record<string, unknown>,
+  timeout: number | undefined,
+  transportSpan: Tracer.Span | undefined,
+  handlers: Handlers,
+  retry: NonNullable<ResolvedVoiceRoomOptions["readRetry"]>
+) =>
+  Effect.retry(p.attempt(fields, transportOptions(timeout, transportSpan), handlers), {
+    schedule: retry,
+    while: isRetryable
+  })
+
+/** The transport's options for a call through `FpnnClient.call`. */
+const transportOptions = (timeout: number | undefined, span: Tracer.Span | undefined) =>
+  span === undefined ? (timeout === undefined ? undefined : { timeout }) : { timeout, span }
+
+/**
+ * The whole call as an Effect, under `withSpan` (which provides the span and the frame):
+ * the validated request signed and sent, retried for a read when the client has a
+ * `readRetry`, or the validation failure.
+ */
+const program = (
+  client: Client,
+  p: Prepared,
+  clock: Clock.Clock,
+  args: ReadonlyArray<unknown>,
+  callOptions: unknown,
+  span: Tracer.Span | undefined
+): Effect.Effect<unknown, VoiceRoomError> => {
+  const retry = p.operation.write ? undefined : client.resolved.readRetry
+  const fields = requestFields(client, p, args, callOptions, span, undefined, retry === undefined)
+  if (Exit.isExit(fields)) return fields
+  const timeout = timeoutOf(client, p, callOptions, undefined)
+  if (Exit.isExit(timeout)) return timeout
+  const handlers = p.handlersIn(undefined)
   return retry === undefined
-    ? p.send(p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe())), options, handlers)
-    : Effect.retry(p.attempt(fields, options, handlers), { schedule: retry, while: isRetryable })
+    ? p.send(p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe())), transportOptions(timeout, undefined), handlers)
+    : retried(p, fields, timeout, undefined, handlers, retry)
 }

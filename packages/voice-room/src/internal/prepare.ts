@@ -5,12 +5,20 @@
  * cheap) and the answer decoder (synchronous: the answer schemas have no effects); and
  * one attempt of it, signed anew.
  */
-import { type Client, type FpnnCallError, FpnnClient, type FpnnOptionsError, Options } from "@rtm-voice/fpnn-transport"
+import {
+  type Client,
+  type Codec,
+  type FpnnCallError,
+  FpnnClient,
+  type FpnnOptionsError,
+  Options
+} from "@rtm-voice/fpnn-transport"
 import {
   type Cause,
   Clock,
   type Context,
   Effect,
+  Exit,
   Metric,
   type References,
   Result,
@@ -72,10 +80,15 @@ const signedPayload = (
 
 type Signer = (method: string, salt: bigint, ts: number) => string
 
-/** The handlers of `Effect.matchCauseEffect` on the transport's call (one frame, no closure per call). */
-interface Handlers {
+/**
+ * The handlers of `Effect.matchCauseEffect` on the transport's call (one frame, no closure
+ * per call), and `settle`, the same mapping of the transport's outcome with no Effect step
+ * (for `FpnnClient.startUnsafe`).
+ */
+export interface Handlers {
   readonly onFailure: (cause: Cause.Cause<FpnnCallError | FpnnOptionsError>) => Effect.Effect<never, VoiceRoomError>
   readonly onSuccess: (answer: unknown) => Effect.Effect<unknown, VoiceRoomError>
+  readonly settle: (exit: Exit.Exit<Codec.Payload, FpnnCallError>) => Exit.Exit<unknown, VoiceRoomError>
 }
 
 const toError = (operation: AnyOperation) => (e: FpnnCallError | FpnnOptionsError): VoiceRoomError =>
@@ -140,13 +153,13 @@ const answerHandlersOf = (operation: AnyOperation, method: string, schema: Schem
   const decoded = (
     frame: References.StackFrame | undefined,
     answer: unknown
-  ): Effect.Effect<unknown, VoiceRoomError> => {
+  ): Exit.Exit<unknown, VoiceRoomError> => {
     if (fast !== undefined) {
       const value = fast(answer)
-      if (value !== NotFast) return Effect.succeed(value)
+      if (value !== NotFast) return Exit.succeed(value)
     }
     const result = decode(answer)
-    return result._tag === "Success" ? Effect.succeed(result.success) : failIn(frame, decodeError(result.failure.issue))
+    return result._tag === "Success" ? Exit.succeed(result.success) : failIn(frame, decodeError(result.failure.issue))
   }
   const onError = (frame: References.StackFrame | undefined, e: FpnnCallError | FpnnOptionsError) =>
     failIn(frame, fail(e))
@@ -164,7 +177,18 @@ const answerHandlersOf = (operation: AnyOperation, method: string, schema: Schem
         if (reasons.length === 1 && reasons[0]!._tag === "Fail") return onError(frame, reasons[0]!.error)
         return Effect.matchEffect(Effect.failCause(cause), slow)
       },
-      onSuccess: (answer) => decoded(frame, answer)
+      onSuccess: (answer) => decoded(frame, answer),
+      settle: (exit) => {
+        if (exit._tag === "Success") return decoded(frame, exit.value)
+        const reasons = exit.cause.reasons
+        for (let i = 0; i < reasons.length; i++) {
+          const reason = reasons[i]!
+          if (reason._tag === "Fail") return onError(frame, reason.error)
+        }
+        // No typed error: an interruption (what the transport resumes an interrupted call
+        // with) or a defect, which carry no error to map.
+        return exit as Exit.Exit<never, never>
+      }
     }
   }
   // By the stack frame failures carry: one per context in practice (span.ts).

@@ -9,7 +9,7 @@
  * steps `withSpan` takes per call. A context this does not reproduce (tracing disabled,
  * a parent with `DisablePropagation`) gets `undefined`, and the call takes `Effect.withSpan`.
  */
-import { Cause, Clock, Context, Effect, type Fiber, LogLevel, Metric, Option, References, Tracer } from "effect"
+import { Cause, Clock, Context, Exit, type Fiber, LogLevel, Metric, Option, References, Tracer } from "effect"
 
 export interface CallEnv {
   readonly context: Context.Context<never>
@@ -138,7 +138,7 @@ export const setRoomId = (span: Tracer.Span, rid: unknown): void => {
  * A failure of the call, with the span's stack frame on its cause: what `withSpan`'s
  * frame gives a failure inside it (`Cause.pretty` shows it), without providing the frame.
  */
-export const failIn = <E>(frame: References.StackFrame | undefined, error: E): Effect.Effect<never, E> =>
+export const failIn = <E>(frame: References.StackFrame | undefined, error: E): Exit.Exit<never, E> =>
   frame === undefined
-    ? Effect.fail(error)
-    : Effect.failCause(Cause.annotate(Cause.fail(error), Context.make(Cause.StackTrace, frame)))
+    ? Exit.fail(error)
+    : Exit.failCause(Cause.annotate(Cause.fail(error), Context.make(Cause.StackTrace, frame)))

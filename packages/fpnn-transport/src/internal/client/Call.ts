@@ -4,11 +4,12 @@
  * enforces the timeout.
  */
 import { Clock, Effect, Fiber, Result, type Tracer } from "effect"
-import type { CallOptions } from "../../Client.js"
+import type { Call, CallOptions } from "../../Client.js"
 import { type FpnnCallError, type FpnnOptionsError, timeoutError } from "../../Errors.js"
 import { check, field, optionalDuration, record, rejectOption, show } from "../../Options.js"
 import type { Payload } from "../codec/Msgpack.js"
 import type { FpnnConnection } from "../connection/Connection.js"
+import type { Resume } from "../connection/PendingCalls.js"
 import { type ClientRuntime, liveClock } from "./Runtime.js"
 import { acquire } from "./Session.js"
 
@@ -37,7 +38,10 @@ const resolveCall = (callOptions: unknown, fallback: number): Result.Result<Reso
     return { timeout, span }
   })
 
-/** `call` and `send` of a client; made once per client. */
+/** What `FpnnClient.startUnsafe` returns when the call has to take `call`'s path. */
+export const NotStarted: unique symbol = Symbol.for("@rtm-voice/fpnn-transport/NotStarted")
+
+/** `call` (with its `startUnsafe`) and `send` of a client; made once per client. */
 export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
   const withTimeout = (method: string, timeout: number, sent: () => boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
     timeout === Infinity ? effect : Effect.timeoutOrElse(effect, {
@@ -45,7 +49,7 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
       orElse: () => Effect.suspend(() => Effect.fail(timeoutError(method, rt.endpoint, timeout, sent())))
     })
 
-  const call = (
+  const callEffect = (
     method: string,
     payload: Payload,
     callOptions?: CallOptions
@@ -61,15 +65,23 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
     // connection enforces the timeout with its shared deadline timer, no per-call fibers
     // or timers. Otherwise the register resumes at once with `slowCall`.
     return Effect.callback<Payload, FpnnCallError>((resume) => {
-      const conn = rt.current
-      if (
-        conn !== undefined && conn.closed === undefined && !rt.closed &&
-        Fiber.getCurrent()?.getRef(Clock.Clock) === liveClock
-      ) {
-        return conn.start(method, payload, timeout, resume)
-      }
-      resume(slowCall(conn, method, payload, timeout, parent))
+      const started = startUnsafe(method, payload, timeout, resume)
+      if (started !== NotStarted) return started
+      resume(slowCall(rt.current, method, payload, timeout, parent))
     })
+  }
+
+  const startUnsafe = (
+    method: string,
+    payload: Payload,
+    timeoutMillis: number | undefined,
+    resume: Resume
+  ): Effect.Effect<void> | undefined | typeof NotStarted => {
+    const conn = rt.current
+    return conn !== undefined && conn.closed === undefined && !rt.closed &&
+        Fiber.getCurrent()?.getRef(Clock.Clock) === liveClock
+      ? conn.start(method, payload, timeoutMillis ?? questTimeout, resume)
+      : NotStarted
   }
 
   // Connecting, backing off, closing, or a TestClock that must drive the timeout: the
@@ -97,5 +109,6 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
   const send = (method: string, payload: Payload) =>
     Effect.flatMap(acquire(rt, questTimeout), (c) => c.send(method, payload))
 
+  const call: Call = Object.assign(callEffect, { startUnsafe })
   return { call, send }
 }

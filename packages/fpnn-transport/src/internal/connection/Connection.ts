@@ -9,7 +9,7 @@
  * flush (Outbox.ts) are the base classes of `FpnnConnection`. When the connection ends,
  * every pending call fails at once with the error that ended it.
  */
-import { Effect, Scope } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import type { Socket } from "effect/socket"
 import {
   connectionError,
@@ -114,16 +114,16 @@ export class FpnnConnection extends PendingCalls {
     resume: Resume,
     onQueued?: (batch: number) => void
   ): Effect.Effect<void> | undefined {
-    if (this.closed !== undefined) return void resume(Effect.fail(withSent(this.closed, false)))
+    if (this.closed !== undefined) return void resume(Exit.fail(withSent(this.closed, false)))
     const seq = this.nextSeq()
     let length: number
     try {
       length = writeQuest(method, seq, payload) // perf: payload encoded in place, see Codec.ts
     } catch (e) {
-      return void resume(Effect.fail(encodeFailure(e)))
+      return void resume(Exit.fail(encodeFailure(e)))
     }
     const oversized = oversizedQuest(length, this.maxFrameBytes)
-    if (oversized !== undefined) return void resume(Effect.fail(oversized))
+    if (oversized !== undefined) return void resume(Exit.fail(oversized))
     const deadline = timeoutMillis === undefined ? Infinity : Date.now() + timeoutMillis
     this.add(seq, method, resume, deadline, timeoutMillis ?? 0)
     if (deadline < this.timerAt) this.armTimer(deadline)

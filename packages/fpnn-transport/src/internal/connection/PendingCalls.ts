@@ -13,15 +13,20 @@
  * A base class of `FpnnConnection` rather than a field of it, so the request and answer
  * paths read these fields on the connection itself, with no indirection.
  */
-import { Effect, Fiber } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { type FpnnCallError, type FpnnConnectionError, remoteError, timeoutError, withSent } from "../../Errors.js"
 import { FpnnErrorCode } from "../../FpnnCodes.js"
 import { timerMillis } from "../../Options.js"
 import type { Payload } from "../codec/Msgpack.js"
 import { Outbox } from "./Outbox.js"
 
-/** How a pending call is resumed: with its answer, or its typed error. */
-export type Resume = (effect: Effect.Effect<Payload, FpnnCallError>) => void
+/**
+ * How a pending call is resumed, exactly once: with its answer, its typed error, or (when
+ * its fiber is interrupted, after its entry is removed) an interruption. An
+ * `Effect.callback`'s own resume ignores the last; a layer above the transport that wraps
+ * it (`FpnnClient.startUnsafe`) ends its own bookkeeping there.
+ */
+export type Resume = (exit: Exit.Exit<Payload, FpnnCallError>) => void
 
 const exText = new TextDecoder()
 const INITIAL_SLOTS = 256
@@ -137,7 +142,7 @@ export abstract class PendingCalls extends Outbox {
     if (fiber === undefined) return
     const fibers = this.fibers
     for (let slot = 0; slot < fibers.length; slot++) {
-      if (fibers[slot] === fiber && this.seqs[slot] !== 0) return void this.take(slot)
+      if (fibers[slot] === fiber && this.seqs[slot] !== 0) return void this.take(slot)(Exit.interrupt(fiber.id))
     }
   })
 
@@ -146,7 +151,7 @@ export abstract class PendingCalls extends Outbox {
     if (this.seqs[slot] !== seq || seq === 0) return // late (timed out, interrupted) or unknown: dropped
     const method = this.methods[slot]!
     const resume = this.take(slot)
-    resume(status === 0 ? Effect.succeed(payload) : Effect.fail(answerError(method, payload)))
+    resume(status === 0 ? Exit.succeed(payload) : Exit.fail(answerError(method, payload)))
   }
 
   /**
@@ -168,7 +173,7 @@ export abstract class PendingCalls extends Outbox {
     const notSent = withSent(error, false)
     let sentError: FpnnConnectionError | undefined
     for (let i = 0; i < resumes.length; i++) {
-      resumes[i]!(Effect.fail(sent[i] ? (sentError ??= withSent(error, true)) : notSent))
+      resumes[i]!(Exit.fail(sent[i] ? (sentError ??= withSent(error, true)) : notSent))
     }
   }
 
@@ -197,7 +202,7 @@ export abstract class PendingCalls extends Outbox {
         const sent = this.queuedIn[slot]! < this.batches
         const error = timeoutError(this.methods[slot]!, this.endpoint, this.timeouts[slot]!, sent)
         const resume = this.take(slot)
-        expired.push(() => resume(Effect.fail(error)))
+        expired.push(() => resume(Exit.fail(error)))
       } else if (deadline < next) next = deadline
     }
     // Resumed after the scan: a resumed caller may call again (and arm the timer) at once.

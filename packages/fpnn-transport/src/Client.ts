@@ -10,7 +10,18 @@
  * Closing the client's scope refuses new calls at once and lets calls in flight finish
  * for up to `shutdownGrace` before failing them.
  */
-import { Config, Context, Duration, Effect, type Exit, Layer, Scope, Stream, SubscriptionRef, type Tracer } from "effect"
+import {
+  Config,
+  Context,
+  Duration,
+  Effect,
+  type Exit,
+  Layer,
+  Scope,
+  Stream,
+  SubscriptionRef,
+  type Tracer
+} from "effect"
 import type { Payload } from "./Codec.js"
 import type { Curve, Mode, Strength } from "./Encryption.js"
 import {

@@ -111,7 +111,10 @@ describe("FpnnClient call.startUnsafe", () => {
     Effect.gen(function*() {
       const s = yield* server
       const c = yield* FpnnClient.make({ endpoint: s.address })
-      const wrapped: FpnnClient["Service"] = { ...c, call: (method, payload, options) => c.call(method, payload, options) }
+      const wrapped: FpnnClient["Service"] = {
+        ...c,
+        call: (method, payload, options) => c.call(method, payload, options)
+      }
       assert.isFunction(c.call.startUnsafe)
       assert.isUndefined(wrapped.call.startUnsafe)
     }))

@@ -137,10 +137,11 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
   })
 
 /** `end` as an exit hook, for a call that runs as Effects. */
-const endHook = (end: (exit: Exit.Exit<unknown, VoiceRoomError>) => void) => (exit: Exit.Exit<unknown, VoiceRoomError>) => {
-  end(exit)
-  return undefined
-}
+const endHook =
+  (end: (exit: Exit.Exit<unknown, VoiceRoomError>) => void) => (exit: Exit.Exit<unknown, VoiceRoomError>) => {
+    end(exit)
+    return undefined
+  }
 
 /**
  * The call under `Effect.withSpan`, for a context `callEnvOf` leaves to it. Same span,
@@ -271,6 +272,10 @@ const program = (
   if (Exit.isExit(timeout)) return timeout
   const handlers = p.handlersIn(undefined)
   return retry === undefined
-    ? p.send(p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe())), transportOptions(timeout, undefined), handlers)
+    ? p.send(
+      p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe())),
+      transportOptions(timeout, undefined),
+      handlers
+    )
     : retried(p, fields, timeout, undefined, handlers, retry)
 }

@@ -11,6 +11,8 @@ import { Effect, level, makeCallerLayer, spansEnded, traced, withBenchTracer } f
 
 const [what, port, window, count, a, b, mode, strength, keyFile] = process.argv.slice(2)
 const W = Number(window)
+// BENCH_WARM_WINDOW: the warm-up's calls in flight (default: the measured window).
+const warmWindow = Number(process.env.BENCH_WARM_WINDOW ?? W)
 const N = Number(count)
 
 const encryption = mode === undefined || mode === "plain"
@@ -19,7 +21,7 @@ const encryption = mode === undefined || mode === "plain"
 const { layer, caller } = makeCallerLayer({ endpoint: `127.0.0.1:${port}`, encryption })
 
 /** Runs `n` calls with W in flight (closed loop); `onCall(i)` after each completes. */
-const phase = (call, n, deadline, lat, onCall) =>
+const phase = (call, n, deadline, lat, onCall, window = W) =>
   closedLoop({
     call: () => call(ROOM_ID),
     check: (answer) => typeof answer === "number",
@@ -27,14 +29,14 @@ const phase = (call, n, deadline, lat, onCall) =>
     lat,
     n,
     onCall,
-    window: W
+    window
   }).pipe(Effect.map((done) => ({ done })))
 
 const windowRun = Effect.gen(function*() {
   const maxSeconds = Number(a)
   const warmup = Number(b)
   const call = yield* caller
-  if (warmup > 0) yield* phase(call, warmup, performance.now() + maxSeconds * 1000)
+  if (warmup > 0) yield* phase(call, warmup, performance.now() + maxSeconds * 1000, undefined, undefined, warmWindow)
   const lat = new Float64Array(N)
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()

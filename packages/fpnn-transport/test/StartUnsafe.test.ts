@@ -4,7 +4,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Client, type Codec, FpnnClient, FpnnErrorAnswer, FpnnServer } from "../src/index.js"
+import {
+  Client,
+  type Codec,
+  type FpnnCallError,
+  FpnnClient,
+  FpnnErrorAnswer,
+  type FpnnOptionsError,
+  FpnnServer
+} from "../src/index.js"
 
 const server = FpnnServer.make({
   handlers: {
@@ -14,7 +22,7 @@ const server = FpnnServer.make({
   }
 })
 
-type Outcome = Exit.Exit<Codec.Payload, unknown>
+type Outcome = Exit.Exit<Codec.Payload, FpnnCallError>
 
 /**
  * A call as a layer above would make it: one Effect.callback whose register runs
@@ -27,7 +35,7 @@ const viaStart = (
   timeoutMillis: number | undefined,
   seen: { outcomes: Array<Outcome>; started: Array<unknown> }
 ) =>
-  Effect.callback<Codec.Payload, unknown>((resume) => {
+  Effect.callback<Codec.Payload, FpnnCallError | FpnnOptionsError>((resume) => {
     const started = c.call.startUnsafe!(method, payload, timeoutMillis, (exit) => {
       seen.outcomes.push(exit)
       resume(exit)

@@ -10,6 +10,7 @@
  * a parent with `DisablePropagation`) gets `undefined`, and the call takes `Effect.withSpan`.
  */
 import { Cause, Clock, Context, Exit, type Fiber, LogLevel, Metric, Option, References, Tracer } from "effect"
+import { Hex } from "effect/encoding"
 
 export interface CallEnv {
   readonly context: Context.Context<never>
@@ -62,45 +63,121 @@ const noAnnotations = Context.empty()
 
 type Attributes = ReadonlyArray<readonly [string, unknown]>
 
+/** The links of a span made without any, shared until `addLinks` (copy on write). */
+const noLinks: ReadonlyArray<Tracer.SpanLink> = Object.freeze([])
+
+/** `SpanStatus` "Started", as an instance (see `CallSpan`). */
+class Started {
+  readonly _tag = "Started"
+  constructor(readonly startTime: bigint) {}
+}
+
+/** `SpanStatus` "Ended", as an instance (see `CallSpan`). */
+class Ended {
+  readonly _tag = "Ended"
+  constructor(readonly startTime: bigint, readonly endTime: bigint, readonly exit: Exit.Exit<unknown, unknown>) {}
+}
+
 /**
- * The native tracer's span of a call. Its attributes are the operation's (fixed, shared
- * by every call) and the few a call adds; they become the span's `Map` when something
- * reads `attributes`, not per call: with no tracer installed, nothing reads them, and a
- * `Map` of ten entries per call was a tenth of a call (BENCHMARKS.md, "Steps"). Reading
- * them gives what `NativeSpan` gives: the fixed ones, then the added ones in order.
+ * The native tracer's span of a call: what `Tracer.NativeSpan` is and does (lazy ids,
+ * attributes, events, links; nothing recorded once ended), made without an object or
+ * array literal. V8 pretenures a literal's allocation site once most of its objects
+ * outlive a young-generation GC, which a burst of about 1,000 calls in flight makes them
+ * do; from then on every span and status went straight to the old generation and the
+ * SDK at 1,024 in flight fell to about 0.75 of itself without (BENCHMARKS.md, "Steps").
+ * Class instances and a shared empty `links` are never pretenured that way.
+ *
+ * Its attributes are the operation's (fixed, shared by every call) and the few a call
+ * adds; they become the span's `Map` when something reads `attributes`, not per call:
+ * with no tracer installed, nothing reads them, and a `Map` of ten entries per call was
+ * a tenth of a call. Reading them gives what `NativeSpan` gives: the fixed ones, then the
+ * added ones in order.
  */
-class CallSpan extends Tracer.NativeSpan {
+class CallSpan implements Tracer.Span {
+  readonly _tag = "Span"
+  readonly name: string
+  readonly parent: Option.Option<Tracer.AnySpan>
+  readonly annotations: Context.Context<never>
+  links: ReadonlyArray<Tracer.SpanLink>
+  readonly sampled: boolean
+  readonly kind: Tracer.SpanKind = "client"
+  readonly startTime: bigint
+  status: Started | Ended
+  #traceId: string | undefined = undefined
+  #spanId: string | undefined = undefined
+  #attributes: Map<string, unknown> | undefined = undefined
+  #events: Array<[name: string, startTime: bigint, attributes: Record<string, unknown>]> | undefined = undefined
   readonly #fixed: Attributes
   #roomId: bigint | undefined = undefined
   #added: Array<unknown> | undefined = undefined
 
-  constructor(options: ConstructorParameters<typeof Tracer.NativeSpan>[0], fixed: Attributes) {
-    super(options)
+  constructor(
+    name: string,
+    parent: Option.Option<Tracer.AnySpan>,
+    links: ReadonlyArray<Tracer.SpanLink>,
+    startTime: bigint,
+    sampled: boolean,
+    fixed: Attributes
+  ) {
+    this.name = name
+    this.parent = parent
+    this.annotations = noAnnotations
+    this.links = links
+    this.sampled = sampled
+    this.startTime = startTime
+    this.status = new Started(startTime)
     this.#fixed = fixed
   }
 
-  override get attributes(): Map<string, unknown> {
-    let map = this._attributes
+  get traceId(): string {
+    return this.#traceId ??= Option.getOrUndefined(this.parent)?.traceId ?? Hex.random(32)
+  }
+
+  get spanId(): string {
+    return this.#spanId ??= Hex.random(16)
+  }
+
+  get attributes(): Map<string, unknown> {
+    let map = this.#attributes
     if (map === undefined) {
       map = new Map(this.#fixed)
       if (this.#roomId !== undefined) map.set("rtm.room_id", String(this.#roomId))
       const added = this.#added
       if (added !== undefined) { for (let i = 0; i < added.length; i += 2) map.set(added[i] as string, added[i + 1]) }
       this.#added = undefined
-      this._attributes = map
+      this.#attributes = map
     }
     return map
   }
 
-  override attribute(key: string, value: unknown): void {
+  get events(): ReadonlyArray<[name: string, startTime: bigint, attributes: Record<string, unknown>]> {
+    return this.#events ??= []
+  }
+
+  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
     if (this.status._tag === "Ended") return
-    if (this._attributes !== undefined) this._attributes.set(key, value)
+    this.status = new Ended(this.status.startTime, endTime, exit)
+  }
+
+  attribute(key: string, value: unknown): void {
+    if (this.status._tag === "Ended") return
+    if (this.#attributes !== undefined) this.#attributes.set(key, value)
     else (this.#added ??= []).push(key, value)
+  }
+
+  event(name: string, startTime: bigint, attributes?: Record<string, unknown>): void {
+    if (this.status._tag === "Ended") return
+    ;(this.#events ??= []).push([name, startTime, attributes ?? {}])
+  }
+
+  addLinks(links: ReadonlyArray<Tracer.SpanLink>): void {
+    if (this.status._tag === "Ended") return
+    this.links = this.links === noLinks ? links.slice() : [...this.links, ...links]
   }
 
   /** `rtm.room_id`, rendered (a bigint's decimal string) only when read. */
   roomId(rid: bigint): void {
-    if (this._attributes !== undefined || this.status._tag === "Ended") this.attribute("rtm.room_id", String(rid))
+    if (this.#attributes !== undefined || this.status._tag === "Ended") this.attribute("rtm.room_id", String(rid))
     else this.#roomId = rid
   }
 }
@@ -110,18 +187,27 @@ class CallSpan extends Tracer.NativeSpan {
  * the operation's attributes (a `CallSpan` has them from the start without setting them).
  */
 export const startSpan = (env: CallEnv, name: string, startTime: bigint, fixed: Attributes): Tracer.Span => {
-  const options = {
+  const time = env.timing ? startTime : 0n
+  if (env.native) {
+    return new CallSpan(
+      name,
+      env.parent,
+      env.links.length === 0 ? noLinks : env.links.slice(),
+      time,
+      env.sampled,
+      fixed
+    )
+  }
+  const span = env.tracer.span({
     name,
     parent: env.parent,
     annotations: noAnnotations,
-    links: env.links.length === 0 ? [] : env.links.slice(),
-    startTime: env.timing ? startTime : 0n,
-    kind: "client" as const,
+    links: env.links.slice(),
+    startTime: time,
+    kind: "client",
     root: false,
     sampled: env.sampled
-  }
-  if (env.native) return new CallSpan(options, fixed)
-  const span = env.tracer.span(options)
+  })
   const annotations = env.annotations
   if (annotations !== undefined) { for (const key in annotations) span.attribute(key, annotations[key]) }
   for (let i = 0; i < fixed.length; i++) span.attribute(fixed[i]![0], fixed[i]![1])

@@ -2,7 +2,7 @@
 // Tracer.NativeSpan fed the same calls: status, attributes in order, events, links, ids.
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Context, Exit, Option, References, Tracer } from "effect"
-import { type CallEnv, setRoomId, startSpan } from "../src/internal/span.js"
+import { type CallEnv, endSpan, millisBetween, setRoomId, startSpan } from "../src/internal/span.js"
 
 const fixed = [["rpc.system", "fpnn"], ["rtm.operation", "getVoiceRoomMemberCount"]] as const
 
@@ -17,7 +17,8 @@ const env = (native: boolean, parent: Option.Option<Tracer.AnySpan> = Option.non
   sampled: true,
   frame: { name: "test", stack: () => undefined, parent: undefined } as References.StackFrame,
   metricAttributes: false,
-  native
+  native,
+  live: false
 })
 
 /** The same calls on a span: attributes before and after being read, an event, links, the end. */
@@ -69,5 +70,24 @@ describe("the native call span", () => {
     a.addLinks([{ span: Tracer.externalSpan({ spanId: "s", traceId: "t" }), attributes: {} }])
     assert.strictEqual(a.links.length, 1)
     assert.strictEqual(b.links.length, 0)
+  })
+
+  it("on the live clock, times are performance.now() readings, epoch nanoseconds when read", () => {
+    const live = { ...env(true), live: true }
+    const t0 = performance.now()
+    const span = startSpan(live, "x", t0, fixed)
+    const wall = BigInt(Date.now()) * 1_000_000n
+    const started = span.status._tag === "Started" ? span.status.startTime : -1n
+    assert.isTrue(started > wall - 50_000_000n && started < wall + 50_000_000n, `${started} vs ${wall}`)
+    const t1 = t0 + 2.5
+    endSpan(live, span, t1, Exit.void)
+    assert.strictEqual(span.status._tag, "Ended")
+    if (span.status._tag === "Ended") assert.strictEqual(span.status.endTime - span.status.startTime, 2_500_000n)
+    assert.strictEqual(millisBetween(t0, t1), 2.5)
+    assert.strictEqual(millisBetween(1_000_000n, 3_500_000n), 2.5)
+    // Timing off: zero times, as withSpan gives.
+    const untimed = startSpan({ ...live, timing: false }, "x", t0, fixed)
+    endSpan({ ...live, timing: false }, untimed, t1, Exit.void)
+    assert.isTrue(untimed.status._tag === "Ended" && untimed.status.startTime === 0n && untimed.status.endTime === 0n)
   })
 })

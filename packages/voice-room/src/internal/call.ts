@@ -10,7 +10,7 @@ import { type AnyOperation, buildRequest } from "../Operations.js"
 import { toUnixSeconds } from "../Signing.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
 import { type Handlers, prepare, type Prepared, serverOf, unsignedPayload } from "./prepare.js"
-import { type CallEnv, callEnvOf, failIn, setRoomId, startSpan } from "./span.js"
+import { type CallEnv, callEnvOf, endSpan, failIn, millisBetween, setRoomId, startSpan, timeNow } from "./span.js"
 
 export { RPC_SERVICE } from "./prepare.js"
 
@@ -95,14 +95,14 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
     if (env === undefined) return resume(observeWithSpan(client, p, args, callOptions))
     const e = env
     const clock = e.clock
-    const start = clock.currentTimeNanosUnsafe()
+    const start = timeNow(e)
     const span = startSpan(e, p.span, start, p.spanAttributes)
     ;(e.metricAttributes ? p.calls : p.ownCalls).updateUnsafe(1, context)
     const end = (exit: Exit.Exit<unknown, VoiceRoomError>) => {
-      const now = clock.currentTimeNanosUnsafe()
+      const now = timeNow(e)
       recordFailure(p, context, span, exit)
-      if (span.status._tag !== "Ended") span.end(e.timing ? now : 0n, exit)
-      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(Number(now - start) / 1e6, context)
+      if (span.status._tag !== "Ended") endSpan(e, span, now, exit)
+      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(millisBetween(start, now), context)
     }
     const frame = e.frame
     const retry = p.operation.write ? undefined : client.resolved.readRetry

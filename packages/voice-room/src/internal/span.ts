@@ -28,6 +28,8 @@ export interface CallEnv {
   readonly metricAttributes: boolean
   /** The native tracer and no env annotations: the span is a `CallSpan`. */
   readonly native: boolean
+  /** The live Clock: the call's times are `performance.now()` readings (`CallTime`). */
+  readonly live: boolean
 }
 
 const noStack = (): string | undefined => undefined
@@ -55,7 +57,8 @@ export const callEnvOf = (fiber: Fiber.Fiber<unknown, unknown>, spanName: string
       : !LogLevel.isGreaterThan(fiber.getRef(Tracer.MinimumTraceLevel), level),
     frame: { name: spanName, stack: noStack, parent: fiber.getRef(References.CurrentStackFrame) },
     metricAttributes: Object.keys(fiber.getRef(Metric.CurrentMetricAttributes)).length > 0,
-    native: tracer === Tracer.nativeTracer && !annotated
+    native: tracer === Tracer.nativeTracer && !annotated,
+    live: fiber.getRef(Clock.Clock) === liveClock
   }
 }
 
@@ -66,16 +69,53 @@ type Attributes = ReadonlyArray<readonly [string, unknown]>
 /** The links of a span made without any, shared until `addLinks` (copy on write). */
 const noLinks: ReadonlyArray<Tracer.SpanLink> = Object.freeze([])
 
-/** `SpanStatus` "Started", as an instance (see `CallSpan`). */
+/** The live (default) Clock: on it, a call reads the time with `performance.now()`. */
+const liveClock = Context.get(Context.empty(), Clock.Clock)
+
+/**
+ * A time of a call: a `performance.now()` reading (milliseconds, on the live clock) or the
+ * fiber's Clock's nanoseconds. Reading `performance.now()` costs a third of the live
+ * clock's `currentTimeNanosUnsafe` (a BigInt hrtime, `Date.now()` and BigInt arithmetic,
+ * read twice per call); the span's nanoseconds are made from it only when read.
+ */
+export type CallTime = number | bigint
+
+// performance.now()'s origin in epoch nanoseconds: a reading adds to it exactly (an epoch
+// time in nanoseconds as one double would keep only a quarter of a microsecond).
+const originNanos = BigInt(Math.round(performance.timeOrigin * 1e6))
+
+/** Epoch nanoseconds of a call time. */
+export const nanosOf = (t: CallTime): bigint => typeof t === "bigint" ? t : originNanos + BigInt(Math.round(t * 1e6))
+
+/** `SpanStatus` "Started", as an instance (see `CallSpan`); its time converted when read. */
 class Started {
   readonly _tag = "Started"
-  constructor(readonly startTime: bigint) {}
+  readonly #start: CallTime
+  constructor(start: CallTime) {
+    this.#start = start
+  }
+  get startTime(): bigint {
+    return nanosOf(this.#start)
+  }
 }
 
-/** `SpanStatus` "Ended", as an instance (see `CallSpan`). */
+/** `SpanStatus` "Ended", as an instance (see `CallSpan`); its times converted when read. */
 class Ended {
   readonly _tag = "Ended"
-  constructor(readonly startTime: bigint, readonly endTime: bigint, readonly exit: Exit.Exit<unknown, unknown>) {}
+  readonly #start: CallTime
+  readonly #end: CallTime
+  readonly exit: Exit.Exit<unknown, unknown>
+  constructor(start: CallTime, end: CallTime, exit: Exit.Exit<unknown, unknown>) {
+    this.#start = start
+    this.#end = end
+    this.exit = exit
+  }
+  get startTime(): bigint {
+    return nanosOf(this.#start)
+  }
+  get endTime(): bigint {
+    return nanosOf(this.#end)
+  }
 }
 
 /**
@@ -101,7 +141,7 @@ class CallSpan implements Tracer.Span {
   links: ReadonlyArray<Tracer.SpanLink>
   readonly sampled: boolean
   readonly kind: Tracer.SpanKind = "client"
-  readonly startTime: bigint
+  readonly #start: CallTime
   status: Started | Ended
   #traceId: string | undefined = undefined
   #spanId: string | undefined = undefined
@@ -115,7 +155,7 @@ class CallSpan implements Tracer.Span {
     name: string,
     parent: Option.Option<Tracer.AnySpan>,
     links: ReadonlyArray<Tracer.SpanLink>,
-    startTime: bigint,
+    start: CallTime,
     sampled: boolean,
     fixed: Attributes
   ) {
@@ -124,9 +164,13 @@ class CallSpan implements Tracer.Span {
     this.annotations = noAnnotations
     this.links = links
     this.sampled = sampled
-    this.startTime = startTime
-    this.status = new Started(startTime)
+    this.#start = start
+    this.status = new Started(start)
     this.#fixed = fixed
+  }
+
+  get startTime(): bigint {
+    return nanosOf(this.#start)
   }
 
   get traceId(): string {
@@ -154,9 +198,9 @@ class CallSpan implements Tracer.Span {
     return this.#events ??= []
   }
 
-  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
+  end(endTime: CallTime, exit: Exit.Exit<unknown, unknown>): void {
     if (this.status._tag === "Ended") return
-    this.status = new Ended(this.status.startTime, endTime, exit)
+    this.status = new Ended(this.#start, endTime, exit)
   }
 
   attribute(key: string, value: unknown): void {
@@ -182,28 +226,29 @@ class CallSpan implements Tracer.Span {
   }
 }
 
+/** The call's time now: a `performance.now()` reading on the live clock, else the Clock's nanoseconds. */
+export const timeNow = (env: CallEnv): CallTime => env.live ? performance.now() : env.clock.currentTimeNanosUnsafe()
+
+/** Milliseconds between two times of one call. */
+export const millisBetween = (start: CallTime, end: CallTime): number =>
+  typeof start === "number" ? (end as number) - start : Number((end as bigint) - start) / 1e6
+
 /**
- * A client span, started now: what `withSpan` hands its tracer, the env annotations, then
- * the operation's attributes (a `CallSpan` has them from the start without setting them).
+ * A client span, started at `start`: what `withSpan` hands its tracer, the env
+ * annotations, then the operation's attributes (a `CallSpan` has them from the start
+ * without setting them).
  */
-export const startSpan = (env: CallEnv, name: string, startTime: bigint, fixed: Attributes): Tracer.Span => {
-  const time = env.timing ? startTime : 0n
+export const startSpan = (env: CallEnv, name: string, start: CallTime, fixed: Attributes): Tracer.Span => {
   if (env.native) {
-    return new CallSpan(
-      name,
-      env.parent,
-      env.links.length === 0 ? noLinks : env.links.slice(),
-      time,
-      env.sampled,
-      fixed
-    )
+    const links = env.links.length === 0 ? noLinks : env.links.slice()
+    return new CallSpan(name, env.parent, links, env.timing ? start : 0n, env.sampled, fixed)
   }
   const span = env.tracer.span({
     name,
     parent: env.parent,
     annotations: noAnnotations,
     links: env.links.slice(),
-    startTime: time,
+    startTime: env.timing ? nanosOf(start) : 0n,
     kind: "client",
     root: false,
     sampled: env.sampled
@@ -212,6 +257,12 @@ export const startSpan = (env: CallEnv, name: string, startTime: bigint, fixed: 
   if (annotations !== undefined) { for (const key in annotations) span.attribute(key, annotations[key]) }
   for (let i = 0; i < fixed.length; i++) span.attribute(fixed[i]![0], fixed[i]![1])
   return span
+}
+
+/** Ends a call's span at `end` (a `CallSpan` converts the time only when it is read). */
+export const endSpan = (env: CallEnv, span: Tracer.Span, end: CallTime, exit: Exit.Exit<unknown, unknown>): void => {
+  if (span instanceof CallSpan) span.end(env.timing ? end : 0n, exit)
+  else span.end(env.timing ? nanosOf(end) : 0n, exit)
 }
 
 /** `rtm.room_id` on a call's span (`withSpan`'s too): the id as a decimal string. */

@@ -47,13 +47,18 @@ const viaStart = (
 
 const fresh = () => ({ outcomes: [] as Array<Outcome>, started: [] as Array<unknown> })
 
+/** A client of the test server, connected, and a fresh record of what startUnsafe did. */
+const connected = Effect.gen(function*() {
+  const s = yield* server
+  const c = yield* FpnnClient.make({ endpoint: s.address })
+  yield* c.connect
+  return { c, seen: fresh() }
+})
+
 describe("FpnnClient call.startUnsafe", () => {
   it.live("connected: the quest goes now and resume gets the answer, exactly once, int64 exact", () =>
     Effect.gen(function*() {
-      const s = yield* server
-      const c = yield* FpnnClient.make({ endpoint: s.address })
-      yield* c.connect
-      const seen = fresh()
+      const { c, seen } = yield* connected
       const answer = yield* viaStart(c, "echo", { rid: 2n ** 63n - 1n }, undefined, seen)
       assert.strictEqual(answer["rid"], 2n ** 63n - 1n)
       assert.strictEqual(seen.outcomes.length, 1)
@@ -62,10 +67,7 @@ describe("FpnnClient call.startUnsafe", () => {
 
   it.live("a remote error and a timeout reach resume as call's typed errors", () =>
     Effect.gen(function*() {
-      const s = yield* server
-      const c = yield* FpnnClient.make({ endpoint: s.address })
-      yield* c.connect
-      const seen = fresh()
+      const { c, seen } = yield* connected
       const remote = yield* Effect.flip(viaStart(c, "fail", {}, undefined, seen))
       assert.strictEqual(remote._tag === "FpnnRemoteError" && remote.code, 200040)
       const late = yield* Effect.flip(viaStart(c, "never", {}, 50, seen))
@@ -77,10 +79,7 @@ describe("FpnnClient call.startUnsafe", () => {
 
   it.live("interrupted: the entry is removed and resume gets the interruption", () =>
     Effect.gen(function*() {
-      const s = yield* server
-      const c = yield* FpnnClient.make({ endpoint: s.address })
-      yield* c.connect
-      const seen = fresh()
+      const { c, seen } = yield* connected
       const fiber = yield* Effect.forkChild(viaStart(c, "never", {}, undefined, seen))
       while ((yield* c.pendingCount) === 0) yield* Effect.sleep(5)
       yield* Fiber.interrupt(fiber)

@@ -2,7 +2,8 @@
 // 127.0.0.1): timeouts, interruption, retries, answer decoding, error mapping, config.
 import { assert, describe, it } from "@effect/vitest"
 import { type Codec, FpnnClient, FpnnErrorAnswer, FpnnServer, type Server } from "@rtm-voice/fpnn-transport"
-import { ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Metric, Redacted, Schedule, Tracer } from "effect"
+import { recordingTracer } from "@rtm-voice/test-support"
+import { ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Metric, Redacted, Schedule } from "effect"
 import {
   makeVoiceRoomClient,
   RtmError,
@@ -57,14 +58,7 @@ describe("VoiceRoomClient", () => {
 
   it.live("connected calls end their span and update their series on every outcome, interruption included", () =>
     Effect.gen(function*() {
-      const spans: Array<Tracer.NativeSpan> = []
-      const tracer = Tracer.make({
-        span(options) {
-          const span = new Tracer.NativeSpan(options)
-          spans.push(span)
-          return span
-        }
-      })
+      const { spans, tracer } = recordingTracer()
       const { client, fpnn, server } = yield* setup({
         getVoiceRoomMemberCount: (p) =>
           p["rid"] === 1n || p["rid"] === 1

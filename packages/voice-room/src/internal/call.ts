@@ -10,7 +10,17 @@ import { type AnyOperation, buildRequest } from "../Operations.js"
 import { toUnixSeconds } from "../Signing.js"
 import type { ResolvedVoiceRoomOptions } from "./options.js"
 import { type Handlers, prepare, type Prepared, serverOf, unsignedPayload } from "./prepare.js"
-import { type CallEnv, callEnvOf, endSpan, failIn, millisBetween, setRoomId, startSpan, timeNow } from "./span.js"
+import {
+  type CallEnv,
+  callEnvOf,
+  type CallTime,
+  endSpan,
+  failIn,
+  millisBetween,
+  setRoomId,
+  startSpan,
+  timeNow
+} from "./span.js"
 
 export { RPC_SERVICE } from "./prepare.js"
 
@@ -98,50 +108,65 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
     const start = timeNow(e)
     const span = startSpan(e, p.span, start, p.spanAttributes)
     ;(e.metricAttributes ? p.calls : p.ownCalls).updateUnsafe(1, context)
-    const end = (exit: Exit.Exit<unknown, VoiceRoomError>) => {
-      const now = timeNow(e)
-      recordFailure(p, context, span, exit)
-      if (span.status._tag !== "Ended") endSpan(e, span, now, exit)
-      ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(millisBetween(start, now), context)
-    }
     const frame = e.frame
     const retry = p.operation.write ? undefined : client.resolved.readRetry
     const fields = requestFields(client, p, args, callOptions, span, frame, retry === undefined)
     if (Exit.isExit(fields)) {
-      end(fields)
+      endCall(p, e, context, span, start, fields)
       return resume(fields)
     }
     const timeout = timeoutOf(client, p, callOptions, frame)
     if (Exit.isExit(timeout)) {
-      end(timeout)
+      endCall(p, e, context, span, start, timeout)
       return resume(timeout)
     }
     const handlers = p.handlersIn(frame)
     if (retry !== undefined) {
-      return resume(Effect.onExitPrimitive(retried(p, fields, timeout, span, handlers, retry), endHook(end)))
+      return resume(Effect.onExitPrimitive(
+        retried(p, fields, timeout, span, handlers, retry),
+        endHook(p, e, context, span, start)
+      ))
     }
     const payload = p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe()))
     const startUnsafe = client.transport.call.startUnsafe
+    // The one closure of a connected call: the transport's outcome, decoded, ends the call.
     const started = startUnsafe === undefined ? FpnnClientModule.NotStarted : startUnsafe(
       p.method,
       payload,
       timeout,
       (answer) => {
         const exit = handlers.settle(answer)
-        end(exit)
+        endCall(p, e, context, span, start, exit)
         resume(exit)
       }
     )
     if (started !== FpnnClientModule.NotStarted) return started
-    resume(Effect.onExitPrimitive(p.send(payload, { timeout, span }, handlers), endHook(end)))
+    resume(Effect.onExitPrimitive(p.send(payload, { timeout, span }, handlers), endHook(p, e, context, span, start)))
   })
 
-/** `end` as an exit hook, for a call that runs as Effects. */
-const endHook =
-  (end: (exit: Exit.Exit<unknown, VoiceRoomError>) => void) => (exit: Exit.Exit<unknown, VoiceRoomError>) => {
-    end(exit)
-    return undefined
-  }
+/** The end of a call: its failure series and span attributes, its span ended, its latency. */
+const endCall = (
+  p: Prepared,
+  e: CallEnv,
+  context: Context.Context<never>,
+  span: Tracer.Span,
+  start: CallTime,
+  exit: Exit.Exit<unknown, VoiceRoomError>
+): void => {
+  const now = timeNow(e)
+  recordFailure(p, context, span, exit)
+  if (span.status._tag !== "Ended") endSpan(e, span, now, exit)
+  ;(e.metricAttributes ? p.latency : p.ownLatency).updateUnsafe(millisBetween(start, now), context)
+}
+
+/** `endCall` as an exit hook, for a call that runs as Effects. */
+const endHook = (p: Prepared, e: CallEnv, context: Context.Context<never>, span: Tracer.Span, start: CallTime) =>
+(
+  exit: Exit.Exit<unknown, VoiceRoomError>
+) => {
+  endCall(p, e, context, span, start, exit)
+  return undefined
+}
 
 /**
  * The call under `Effect.withSpan`, for a context `callEnvOf` leaves to it. Same span,

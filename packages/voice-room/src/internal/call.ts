@@ -83,7 +83,7 @@ export const makeInvoke = (
 /**
  * The call in its span, with its metrics. Connected, on the live clock and without
  * retries, the whole call is one `Effect.callback`: its register starts the span, checks
- * the arguments and hands the signed quest to `FpnnClient.startUnsafe`, whose resume
+ * the arguments and hands the signed quest to the transport's `call.startUnsafe`, whose resume
  * decodes the answer, ends the span, updates the metrics and resumes the fiber, all
  * without an Effect step (BENCHMARKS.md, "Steps": each primitive per call shows at 1,024
  * in flight). Any other case resumes with the same call as Effects under one exit hook.
@@ -104,7 +104,6 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
     }
     if (env === undefined) return resume(observeWithSpan(client, p, args, callOptions))
     const e = env
-    const clock = e.clock
     const start = timeNow(e)
     const span = startSpan(e, p.span, start, p.spanAttributes)
     ;(e.metricAttributes ? p.calls : p.ownCalls).updateUnsafe(1, context)
@@ -127,7 +126,7 @@ const observe = (client: Client, p: Prepared, args: ReadonlyArray<unknown>, call
         endHook(p, e, context, span, start)
       ))
     }
-    const payload = p.signInto(fields, toUnixSeconds(clock.currentTimeMillisUnsafe()))
+    const payload = p.signInto(fields, toUnixSeconds(e.clock.currentTimeMillisUnsafe()))
     const startUnsafe = client.transport.call.startUnsafe
     // The one closure of a connected call: the transport's outcome, decoded, ends the call.
     const started = startUnsafe === undefined ? FpnnClientModule.NotStarted : startUnsafe(

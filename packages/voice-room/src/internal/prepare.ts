@@ -83,7 +83,7 @@ type Signer = (method: string, salt: bigint, ts: number) => string
 /**
  * The handlers of `Effect.matchCauseEffect` on the transport's call (one frame, no closure
  * per call), and `settle`, the same mapping of the transport's outcome with no Effect step
- * (for `FpnnClient.startUnsafe`).
+ * (for the transport's `call.startUnsafe`).
  */
 export interface Handlers {
   readonly onFailure: (cause: Cause.Cause<FpnnCallError | FpnnOptionsError>) => Effect.Effect<never, VoiceRoomError>

@@ -122,10 +122,9 @@ class Ended {
  * The native tracer's span of a call: what `Tracer.NativeSpan` is and does (lazy ids,
  * attributes, events, links; nothing recorded once ended), made without an object or
  * array literal. V8 pretenures a literal's allocation site once most of its objects
- * outlive a young-generation GC, which a burst of about 1,000 calls in flight makes them
- * do; from then on every span and status went straight to the old generation and the
- * SDK at 1,024 in flight fell to about 0.75 of itself without (BENCHMARKS.md, "Steps").
- * Class instances and a shared empty `links` are never pretenured that way.
+ * outlive a young-generation GC, which a burst of about 1,000 calls in flight makes a
+ * span's do; from then on they would go straight to the old generation (BENCHMARKS.md,
+ * "A cold burst"). Class instances and a shared empty `links` have no such site.
  *
  * Its attributes are the operation's (fixed, shared by every call) and the few a call
  * adds; they become the span's `Map` when something reads `attributes`, not per call:

@@ -4,7 +4,7 @@
  * enforces the timeout.
  */
 import { Clock, Effect, Fiber, Result, type Tracer } from "effect"
-import type { Call, CallOptions } from "../../Client.js"
+import type { Call, CallOptions, Started } from "../../Client.js"
 import { type FpnnCallError, type FpnnOptionsError, timeoutError } from "../../Errors.js"
 import { check, field, optionalDuration, record, rejectOption, show } from "../../Options.js"
 import type { Payload } from "../codec/Msgpack.js"
@@ -38,7 +38,7 @@ const resolveCall = (callOptions: unknown, fallback: number): Result.Result<Reso
     return { timeout, span }
   })
 
-/** What `FpnnClient.startUnsafe` returns when the call has to take `call`'s path. */
+/** What the transport's `call.startUnsafe` returns when the call has to take `call`'s path. */
 export const NotStarted: unique symbol = Symbol.for("@rtm-voice/fpnn-transport/NotStarted")
 
 /** `call` (with its `startUnsafe`) and `send` of a client; made once per client. */
@@ -76,7 +76,7 @@ export const makeCalls = (rt: ClientRuntime, questTimeout: number) => {
     payload: Payload,
     timeoutMillis: number | undefined,
     resume: Resume
-  ): Effect.Effect<void> | undefined | typeof NotStarted => {
+  ): Started => {
     const conn = rt.current
     return conn !== undefined && conn.closed === undefined && !rt.closed &&
         Fiber.getCurrent()?.getRef(Clock.Clock) === liveClock

@@ -24,7 +24,7 @@ import { Outbox } from "./Outbox.js"
  * How a pending call is resumed, exactly once: with its answer, its typed error, or (when
  * its fiber is interrupted, after its entry is removed) an interruption. An
  * `Effect.callback`'s own resume ignores the last; a layer above the transport that wraps
- * it (`FpnnClient.startUnsafe`) ends its own bookkeeping there.
+ * it (the transport's `call.startUnsafe`) ends its own bookkeeping there.
  */
 export type Resume = (exit: Exit.Exit<Payload, FpnnCallError>) => void
 
